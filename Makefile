@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each creates .venv and installs the toolkit first if that has not been done yet.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# CPU-only torch, installed before BERTopic so pip never pulls CUDA packages (several GB).
+# Elsewhere set TORCH_INDEX=--index-url=https://download.pytorch.org/whl/cpu (see README).
+TORCH_INDEX ?=
+
+.PHONY: setup demo test lab lint benchmark clean-outputs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet $(TORCH_INDEX) torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(VENV)/bin/lxt demo
+
+test: setup
+	$(PY) -m pytest -q
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/explore_study.ipynb
+
+lint: setup
+	$(VENV)/bin/ruff check toolkit tests benchmarks
+	$(VENV)/bin/ruff format --check toolkit tests benchmarks
+
+clean-outputs:
+	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +

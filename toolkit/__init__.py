@@ -1,0 +1,3 @@
+"""Lived Experience Toolkit."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Command modules: each registers one area's `lxt` commands on the Typer app."""

@@ -1,0 +1,209 @@
+"""Run a study's stages in order, reusing what has not changed (DESIGN.md principle 6).
+
+ingest -> (redact inside ingest) -> segment -> code -> topics -> link -> analyse -> report
+
+A stage is a function ``run(ctx: StageContext) -> dict`` that reads and writes named tables
+through ``ctx.outputs``. The runner fingerprints each stage from the study file, the input files'
+checksums, the decision log, the toolkit version and the fingerprints of the stages before it;
+a stage whose fingerprint is unchanged and whose tables exist is reused, not rerun. What ran
+and what was reused goes into ``outputs/<study>/manifest.json``.
+
+Stages are registered in :data:`STAGES` by dotted path so that ``lxt run`` needs no import of
+heavy libraries (BERTopic, torch) until a stage actually runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from toolkit import __version__
+from toolkit.study import Study, load_study, study_file
+from toolkit.tables import StudyOutputs, write_json
+
+# (stage name, "module:function"), in pipeline order. Later issues add their stages here.
+STAGES: list[tuple[str, str]] = [
+    ("ingest", "toolkit.ingest:run_stage"),
+]
+
+# Packages whose versions a methods appendix should state.
+RECORDED_PACKAGES = (
+    "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "spacy", "presidio-analyzer",
+    "bertopic", "sentence-transformers", "torch", "umap-learn", "hdbscan", "papermill",
+    "nbconvert", "krippendorff",
+)
+
+
+@dataclass
+class StageContext:
+    study: Study
+    outputs: StudyOutputs
+    cohorts: list[str]
+    jobs: int = 1
+    seed: int = 42
+    progress: bool = True
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def study_inputs(study: Study) -> list[Path]:
+    """Every input file the study names (files, transcript folder contents, codebook)."""
+    paths: list[Path] = [study_file(study.folder)]
+    paths.append(study.path(study.participants.file))
+    if study.staff:
+        paths.append(study.path(study.staff.file))
+    paths += [study.path(w.file) for w in study.waves]
+    if study.pathway:
+        paths.append(study.path(study.pathway.file))
+    if study.codebook:
+        paths.append(study.path(study.codebook))
+    for optional in (study.imd_lookup, study.social_values):
+        if optional:
+            paths.append(study.path(optional))
+    if study.transcripts:
+        folder = study.path(study.transcripts.folder)
+        if folder.is_dir():
+            paths += sorted(p for p in folder.rglob("*") if p.is_file())
+    decisions = study.path(study.decisions)
+    if decisions.is_dir():
+        paths += sorted(p for p in decisions.rglob("*") if p.is_file())
+    return paths
+
+
+def input_checksums(study: Study) -> dict[str, str]:
+    out = {}
+    for p in study_inputs(study):
+        if p.exists():
+            try:
+                key = str(p.relative_to(study.folder))
+            except ValueError:
+                key = str(p)
+            out[key] = sha256_file(p)
+    return out
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "toolkit": __version__}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def _resolve(target: str) -> Callable[[StageContext], dict | None]:
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _fingerprint(name: str, upstream: str, checksums: dict[str, str], ctx: StageContext) -> str:
+    payload = json.dumps(
+        {
+            "stage": name,
+            "upstream": upstream,
+            "inputs": checksums,
+            "toolkit": __version__,
+            "cohorts": ctx.cohorts,
+            "seed": ctx.seed,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def run_study(
+    folder: str | Path,
+    cohorts: list[str] | None = None,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    stages: list[str] | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run every registered stage on a study; return the manifest written beside the outputs."""
+    from toolkit.errors import UserError
+
+    study = load_study(folder)
+    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
+    if unknown:
+        raise UserError(
+            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
+            f"expected some of {study.cohort_names}"
+        )
+    outputs = StudyOutputs(study.name, out)
+    ctx = StageContext(
+        study=study,
+        outputs=outputs,
+        cohorts=list(cohorts or study.cohort_names),
+        jobs=jobs,
+        seed=study.seed,
+        progress=progress,
+    )
+    started = datetime.now(UTC)
+    checksums = input_checksums(study)
+    previous = {}
+    if outputs.manifest.exists():
+        try:
+            previous = json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
+        except (json.JSONDecodeError, OSError):
+            previous = {}
+
+    stage_records: dict[str, Any] = {}
+    upstream = ""
+    for name, target in STAGES:
+        if stages and name not in stages:
+            continue
+        fingerprint = _fingerprint(name, upstream, checksums, ctx)
+        before = previous.get(name, {})
+        if not force and before.get("fingerprint") == fingerprint and before.get("status") == "ok":
+            stage_records[name] = {**before, "reused": True}
+            upstream = fingerprint
+            continue
+        t0 = time.perf_counter()
+        result = _resolve(target)(ctx) or {}
+        stage_records[name] = {
+            "fingerprint": fingerprint,
+            "status": "ok",
+            "reused": False,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "result": result,
+        }
+        upstream = fingerprint
+
+    manifest = {
+        "study": study.name,
+        "title": study.title,
+        "toolkit_version": __version__,
+        "started": started.isoformat(),
+        "finished": datetime.now(UTC).isoformat(),
+        "cohorts": ctx.cohorts,
+        "seed": ctx.seed,
+        "parameters": {
+            "disclosure": study.disclosure.model_dump(),
+            "topics": study.topics.model_dump(),
+            "jobs": jobs,
+        },
+        "inputs": checksums,
+        "packages": package_versions(),
+        "stages": stage_records,
+        "notes": ctx.notes,
+    }
+    write_json(manifest, outputs.manifest)
+    return manifest
