@@ -32,6 +32,15 @@ def _register() -> None:
         module.register(app)
 
 
+@app.command()
+def version() -> None:
+    """Print the toolkit version and the versions of the packages it relies on."""
+    from toolkit.pipeline import package_versions
+
+    for name, value in package_versions().items():
+        typer.echo(f"{name} {value}")
+
+
 _register()
 
 
@@ -54,16 +63,15 @@ def main() -> None:
         typer.echo("Aborted.", err=True)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was half-written (outputs are written atomically).",
-                   err=True)
+        typer.echo(
+            "Interrupted: nothing was half-written (outputs are written atomically).", err=True
+        )
         raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors carry their own exit code (2)
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Usage errors (unknown option, missing argument) show their own message, exit 2.
+        # Typer vendors its own click, so match on behaviour rather than on a class.
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Exit):
             raise SystemExit(exc.exit_code) from None
         if os.environ.get("LXT_DEBUG"):
             raise

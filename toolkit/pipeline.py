@@ -14,6 +14,7 @@ heavy libraries (BERTopic, torch) until a stage actually runs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
@@ -37,9 +38,21 @@ STAGES: list[tuple[str, str]] = [
 
 # Packages whose versions a methods appendix should state.
 RECORDED_PACKAGES = (
-    "pandas", "numpy", "scipy", "statsmodels", "scikit-learn", "spacy", "presidio-analyzer",
-    "bertopic", "sentence-transformers", "torch", "umap-learn", "hdbscan", "papermill",
-    "nbconvert", "krippendorff",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "spacy",
+    "presidio-analyzer",
+    "bertopic",
+    "sentence-transformers",
+    "torch",
+    "umap-learn",
+    "hdbscan",
+    "papermill",
+    "nbconvert",
+    "krippendorff",
 )
 
 
@@ -101,10 +114,8 @@ def input_checksums(study: Study) -> dict[str, str]:
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version(), "toolkit": __version__}
     for name in RECORDED_PACKAGES:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
     return versions
 
 

@@ -164,6 +164,8 @@ class Outcome(Strict):
     threshold: float | None = None
     higher_is_better: bool = True
     label: str | None = None
+    # For reliable_change: test reliability r; None = Cronbach's alpha of the baseline items.
+    reliability: float | None = Field(None, gt=0, lt=1)
 
 
 class Topics(Strict):
@@ -228,16 +230,21 @@ class Study(Strict):
             for w in use.waves or []:
                 if w not in wave_names:
                     problems.append(
-                        f"instrument {use.instrument!r} names wave {w!r}; expected one of {wave_names}"
+                        f"instrument {use.instrument!r} names wave {w!r}; "
+                        f"expected one of {wave_names}"
                     )
         for q in self.free_text:
             for w in q.waves or []:
                 if w not in wave_names:
-                    problems.append(f"free_text {q.id!r} names wave {w!r}; expected one of {wave_names}")
+                    problems.append(
+                        f"free_text {q.id!r} names wave {w!r}; expected one of {wave_names}"
+                    )
         for o in self.outcomes:
             for w in (o.from_wave, o.to_wave):
                 if w is not None and w not in wave_names:
-                    problems.append(f"outcome {o.name!r} names wave {w!r}; expected one of {wave_names}")
+                    problems.append(
+                        f"outcome {o.name!r} names wave {w!r}; expected one of {wave_names}"
+                    )
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -290,7 +297,9 @@ def load_study(folder: str | Path) -> Study:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise UserError(Problem(str(path), "not UTF-8 text", expected="a UTF-8 YAML file")) from None
+        raise UserError(
+            Problem(str(path), "not UTF-8 text", expected="a UTF-8 YAML file")
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None

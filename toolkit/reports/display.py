@@ -1,0 +1,215 @@
+"""What a report shows: accessible HTML blocks for text, tables, figures and notes.
+
+Report notebooks display everything through these blocks rather than printing or calling
+``plt.show()``, so that every image carries alt text, every table has a caption and header
+cells, and a missing table becomes a plain note instead of a traceback. Each block has a
+``_repr_html_`` so that Jupyter (and therefore papermill and nbconvert) renders it as HTML.
+
+Charts use the Okabe-Ito colour-blind-safe palette and never rely on colour alone: bars carry
+their (disclosure-controlled) value as text, and series differ by marker and hatch too.
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import matplotlib.pyplot as plt
+>>> fig, ax = plt.subplots()
+>>> _ = ax.bar(["a", "b"], [1, 2])
+>>> block = Figure(fig, alt="Bar chart: b is twice a.", caption="Two bars")
+>>> 'alt="Bar chart: b is twice a."' in block._repr_html_()
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
+# deficiencies. Black is left out so that it stays free for text and reference lines.
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
+
+
+def palette(i: int) -> tuple[str, str, str]:
+    """Colour, marker and hatch of series ``i``: three cues, so colour is never the only one."""
+    return OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]
+
+
+def style_axes(ax) -> None:
+    """Large, plain axes: no top/right frame, readable tick labels."""
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.tick_params(labelsize=11)
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@dataclass
+class Markdown:
+    """A paragraph (or several, split on blank lines) of plain text, HTML-escaped.
+
+    ``**bold**`` is the only markup understood; reports keep their prose plain.
+    """
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        paras = [p.strip() for p in self.text.strip().split("\n\n") if p.strip()]
+        out = []
+        for p in paras:
+            body = esc(" ".join(p.split()))
+            # **bold** -> <strong>, kept deliberately tiny.
+            parts = body.split("**")
+            body = "".join(
+                f"<strong>{part}</strong>" if i % 2 else part for i, part in enumerate(parts)
+            )
+            out.append(f"<p>{body}</p>")
+        return "\n".join(out)
+
+
+@dataclass
+class Heading:
+    """A sub-heading inside a section (level 3 or 4: sections themselves are level 2)."""
+
+    text: str
+    level: int = 3
+
+    def _repr_html_(self) -> str:
+        return f"<h{self.level}>{esc(self.text)}</h{self.level}>"
+
+
+@dataclass
+class BulletList:
+    items: Sequence[str]
+
+    def _repr_html_(self) -> str:
+        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self.items) + "</ul>"
+
+
+@dataclass
+class Note:
+    """A boxed note: ``kind`` is "info" (a missing stage, a caveat) or "warning"."""
+
+    text: str
+    kind: str = "info"
+
+    def _repr_html_(self) -> str:
+        label = "Please note" if self.kind == "info" else "Warning"
+        return (
+            f'<aside class="lxt-note lxt-note-{esc(self.kind)}" role="note">'
+            f"<strong>{label}:</strong> {esc(self.text)}</aside>"
+        )
+
+
+@dataclass
+class Quote:
+    """A participant's words (already redacted), attributed only to a group, never a person."""
+
+    text: str
+    attribution: str = ""
+
+    def _repr_html_(self) -> str:
+        cite = f"<figcaption>{esc(self.attribution)}</figcaption>" if self.attribution else ""
+        return (
+            f'<figure class="lxt-quote"><blockquote><p>{esc(self.text)}</p></blockquote>'
+            f"{cite}</figure>"
+        )
+
+
+@dataclass
+class Table:
+    """A small display table with a caption and scoped header cells.
+
+    The frame must already be disclosure-controlled (see ``toolkit.disclosure``): this block
+    only formats it.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+
+    def _repr_html_(self) -> str:
+        head = "".join(f'<th scope="col">{esc(c)}</th>' for c in self.frame.columns)
+        rows = []
+        for record in self.frame.itertuples(index=False):
+            cells = []
+            for j, value in enumerate(record):
+                shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+                tag = ("th", ' scope="row"') if j == 0 else ("td", "")
+                cells.append(f"<{tag[0]}{tag[1]}>{esc(shown)}</{tag[0]}>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return (
+            f'<div class="lxt-table-wrap"><table class="lxt-table"><caption>{esc(self.caption)}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        )
+
+
+def figure_png(fig, dpi: int = 110) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it (so Jupyter does not show it too)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@dataclass
+class Figure:
+    """A chart embedded as a data URI, with alt text (required) and a visible caption."""
+
+    fig: object
+    alt: str
+    caption: str = ""
+    _png: bytes | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.alt or not self.alt.strip():
+            raise ValueError("every figure needs alt text describing what it shows")
+        self._png = figure_png(self.fig)
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self._png or b"").decode("ascii")
+        cap = f"<figcaption>{esc(self.caption)}</figcaption>" if self.caption else ""
+        return (
+            f'<figure class="lxt-figure"><img src="data:image/png;base64,{data}" '
+            f'alt="{esc(self.alt)}">{cap}</figure>'
+        )
+
+
+@dataclass
+class Section:
+    """An ordered list of blocks, displayed together; ``needs`` lists missing tables."""
+
+    blocks: list = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+
+    def add(self, *blocks) -> Section:
+        self.blocks.extend(b for b in blocks if b is not None)
+        return self
+
+    def extend(self, blocks: Iterable) -> Section:
+        return self.add(*blocks)
+
+    @property
+    def complete(self) -> bool:
+        return not self.needs
+
+    def _repr_html_(self) -> str:
+        return "\n".join(b._repr_html_() for b in self.blocks)
