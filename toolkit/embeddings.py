@@ -228,13 +228,14 @@ class MiniLMEmbedder(Embedder):
             enforce_offline()
             configure_torch_threads()
             with warnings.catch_warnings():
+                # sentence-transformers 6 moved its modules; the old path still works.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from sentence_transformers import SentenceTransformer, models
 
             transformer = models.Transformer(str(self.folder), max_seq_length=256)
-            pooling = models.Pooling(transformer.get_word_embedding_dimension(), "mean")
             self._model = SentenceTransformer(
-                modules=[transformer, pooling, models.Normalize()], device="cpu"
+                modules=[transformer, models.Pooling(MINILM_DIM, "mean"), models.Normalize()],
+                device="cpu",
             )
         return self._model
 

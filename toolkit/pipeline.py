@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import importlib
 import json
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -35,6 +36,19 @@ from toolkit.tables import StudyOutputs, write_json
 STAGES: list[tuple[str, str]] = [
     ("ingest", "toolkit.ingest:run_stage"),
 ]
+
+# What each stage's result depends on, so that reuse is precise: a new coding decision reruns
+# coding and everything after it, but not ingest or the topic model. A stage not listed
+# depends on the stage before it. "decisions" means the study's human decision log.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "ingest": (),
+    "segment": ("ingest",),
+    "code": ("segment", "decisions"),
+    "topics": ("segment",),
+    "link": ("code", "topics", "decisions"),
+    "analyse": ("link",),
+    "report": ("analyse", "code", "topics"),
+}
 
 # Packages whose versions a methods appendix should state.
 RECORDED_PACKAGES = (
@@ -103,11 +117,8 @@ def input_checksums(study: Study) -> dict[str, str]:
     out = {}
     for p in study_inputs(study):
         if p.exists():
-            try:
-                key = str(p.relative_to(study.folder))
-            except ValueError:
-                key = str(p)
-            out[key] = sha256_file(p)
+            # Relative names keep the manifest free of where a user keeps their files.
+            out[os.path.relpath(p.resolve(), study.folder)] = sha256_file(p)
     return out
 
 
@@ -124,7 +135,9 @@ def _resolve(target: str) -> Callable[[StageContext], dict | None]:
     return getattr(importlib.import_module(module), func)
 
 
-def _fingerprint(name: str, upstream: str, checksums: dict[str, str], ctx: StageContext) -> str:
+def _fingerprint(
+    name: str, upstream: list[str], checksums: dict[str, str], ctx: StageContext
+) -> str:
     payload = json.dumps(
         {
             "stage": name,
@@ -137,6 +150,13 @@ def _fingerprint(name: str, upstream: str, checksums: dict[str, str], ctx: Stage
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict]:
+    """Separate the decision log from the other inputs (it changes far more often)."""
+    prefix = str(Path(study.decisions)).rstrip("/") + "/"
+    decisions = {k: v for k, v in checksums.items() if k.startswith(prefix)}
+    return {k: v for k, v in checksums.items() if k not in decisions}, decisions
 
 
 def run_study(
@@ -176,16 +196,39 @@ def run_study(
         except (json.JSONDecodeError, OSError):
             previous = {}
 
+    data_inputs, decision_inputs = _split_checksums(study, checksums)
+    # The codebook matters from coding on: editing it must not re-ingest the study.
+    codebook_inputs = {}
+    if study.codebook:
+        key = next(
+            (
+                k
+                for k in data_inputs
+                if study.path(k).resolve() == study.path(study.codebook).resolve()
+            ),
+            None,
+        )
+        if key is not None:
+            codebook_inputs[key] = data_inputs.pop(key)
     stage_records: dict[str, Any] = {}
-    upstream = ""
+    fingerprints: dict[str, str] = {}
+    previous_name = None
     for name, target in STAGES:
+        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
+        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
+        inputs = dict(data_inputs) if name == "ingest" else {}
+        if "decisions" in needs:
+            inputs.update(decision_inputs)
+        if name == "code":
+            inputs.update(codebook_inputs)
+        fingerprint = _fingerprint(name, upstream, inputs, ctx)
+        fingerprints[name] = fingerprint
+        previous_name = name
         if stages and name not in stages:
             continue
-        fingerprint = _fingerprint(name, upstream, checksums, ctx)
         before = previous.get(name, {})
         if not force and before.get("fingerprint") == fingerprint and before.get("status") == "ok":
             stage_records[name] = {**before, "reused": True}
-            upstream = fingerprint
             continue
         t0 = time.perf_counter()
         result = _resolve(target)(ctx) or {}
@@ -196,7 +239,6 @@ def run_study(
             "seconds": round(time.perf_counter() - t0, 2),
             "result": result,
         }
-        upstream = fingerprint
 
     manifest = {
         "study": study.name,

@@ -37,14 +37,16 @@ def coerce_items(
     instrument: Instrument,
     file: str = "(data)",
     columns: dict[str, str] | None = None,
-    first_row: int = 2,
+    rows: list[int] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read every answer as a number; collect a :class:`Problem` for each invalid cell.
 
-    ``columns`` maps item id -> the column name the user sees (for messages); ``first_row``
-    is the row number a person sees for the first data row (2 when row 1 is the header).
+    ``columns`` maps item id -> the column name the user sees (for messages); ``rows`` gives
+    the row number a person sees in a spreadsheet for each row (default: header on row 1, data
+    from row 2).
     """
     columns = columns or {}
+    rows = rows if rows is not None else list(range(2, len(items) + 2))
     numeric = pd.DataFrame(index=items.index, columns=instrument.items, dtype=float)
     problems: list[Problem] = []
     for item in instrument.items:
@@ -58,7 +60,7 @@ def coerce_items(
                     Problem(
                         file,
                         f"not a valid {instrument.title} answer",
-                        row=first_row + i,
+                        row=rows[i],
                         column=columns.get(item, item),
                         value=value,
                         expected=str(exc),
@@ -158,6 +160,7 @@ def score_frame(
     prorate: bool = False,
     file: str = "(data)",
     columns: dict[str, str] | None = None,
+    rows: list[int] | None = None,
 ) -> pd.DataFrame:
     """Score one instrument for every row of ``items`` (columns named by item id).
 
@@ -190,6 +193,7 @@ def score_frame(
                 expected=f"columns for items {inst.items}",
             )
         )
+    rows = rows if rows is not None else list(range(2, len(items) + 2))
     if inst.method == "category":
         problems = []
         for i, value in enumerate(items[inst.items[0]].tolist()):
@@ -201,7 +205,7 @@ def score_frame(
                     Problem(
                         file,
                         "not a valid employment status",
-                        row=i + 2,
+                        row=rows[i],
                         column=col,
                         value=value,
                         expected=str(exc),
@@ -210,7 +214,7 @@ def score_frame(
         if problems:
             raise UserError(problems)
         return _score_category(items, inst)
-    numeric, problems = coerce_items(items, inst, file=file, columns=columns)
+    numeric, problems = coerce_items(items, inst, file=file, columns=columns, rows=rows)
     if problems:
         raise UserError(problems)
     if inst.method == "items":
@@ -235,7 +239,11 @@ def _match_item_columns(frame: pd.DataFrame, inst: Instrument) -> dict[str, str]
 
 
 def score_file(
-    frame: pd.DataFrame, instrument: str, prorate: bool = False, file: str = "(data)"
+    frame: pd.DataFrame,
+    instrument: str,
+    prorate: bool = False,
+    file: str = "(data)",
+    rows: list[int] | None = None,
 ) -> pd.DataFrame:
     """Score a wide table (one row per person) and return it with the score columns added.
 
@@ -263,6 +271,7 @@ def score_file(
         prorate=prorate,
         file=file,
         columns={i: str(found[i]) for i in inst.items},
+        rows=rows,
     )
     carried = frame.reset_index(drop=True)
     if inst.method == "items":

@@ -21,14 +21,18 @@ def score_command(
     ),
 ) -> None:
     """Score INPUT_FILE with one instrument (answers as numbers or as label text)."""
-    from toolkit.readers import read_survey_file
+    from toolkit.readers import read_table
     from toolkit.scoring import score_file
     from toolkit.tables import write_csv
 
-    frame = read_survey_file(input_file)
-    if frame.empty:
+    if not input_file.is_file():
+        raise UserError(f"{input_file}: file not found")
+    sheet = read_table(input_file)
+    if sheet.frame.empty:
         raise UserError(f"{input_file}: no rows to score")
-    scored = score_file(frame, instrument, prorate=prorate, file=str(input_file))
+    scored = score_file(
+        sheet.frame, instrument, prorate=prorate, file=str(input_file), rows=sheet.rows
+    )
     if output is None:
         scored.to_csv(sys.stdout, index=False)
     else:
