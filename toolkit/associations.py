@@ -62,28 +62,44 @@ def fit_one(y: pd.Series, x_feature: pd.Series, covars: pd.DataFrame, binary: bo
     ``estimate`` is a difference in the outcome (OLS) or an odds ratio (logistic); the CI is
     on the same scale.
     """
-    data = pd.concat([y.rename("y"), x_feature.rename("feature"), covars], axis=1).dropna()
-    # Drop dummies that are constant in this subset (e.g. a cohort with no starters).
-    keep = [c for c in covars.columns if c == "const" or data[c].nunique() > 1]
-    X = data[["feature", *keep]]
+    # Plain arrays: pandas bookkeeping would dominate the cost of hundreds of small fits.
+    yv = y.to_numpy(dtype=float)
+    xv = x_feature.to_numpy(dtype=float)
+    cv = covars.to_numpy(dtype=float)
+    ok = np.isfinite(yv) & np.isfinite(xv) & np.isfinite(cv).all(axis=1)
+    yv, xv, cv = yv[ok], xv[ok], cv[ok]
+    # Drop covariate columns constant in this subset (e.g. a cohort with no starters),
+    # keeping the constant itself.
+    names = list(covars.columns)
+    keep = [j for j, c in enumerate(names) if c == "const" or np.ptp(cv[:, j]) > 0]
+    X = np.column_stack([xv, cv[:, keep]])
     nan = float("nan")
-    out = {"n": int(len(data)), "n_with_feature": int((data["feature"] > 0).sum()),
-           "estimate": nan, "se": nan, "ci_low": nan, "ci_high": nan, "p": nan, "note": ""}
-    if len(data) <= X.shape[1] + 2 or data["feature"].nunique() < 2:
+    out = {
+        "n": int(ok.sum()),
+        "n_with_feature": int((xv > 0).sum()),
+        "estimate": nan,
+        "se": nan,
+        "ci_low": nan,
+        "ci_high": nan,
+        "p": nan,
+        "note": "",
+    }
+    if len(yv) <= X.shape[1] + 2 or np.unique(xv).size < 2:
         out["note"] = "too few people to fit"
         return out
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             if binary:
-                if data["y"].nunique() < 2:
+                if np.unique(yv).size < 2:
                     out["note"] = "everyone had the same outcome"
                     return out
-                fit = sm.Logit(data["y"], X).fit(disp=0, maxiter=200)
+                fit = sm.Logit(yv, X).fit(disp=0, maxiter=200)
                 if not fit.mle_retvals.get("converged", True):
                     out["note"] = "model did not converge"
             else:
-                fit = sm.OLS(data["y"], X).fit(cov_type="HC3")
+                # t reference distribution (residual df): better small-sample calibration.
+                fit = sm.OLS(yv, X).fit(cov_type="HC3", use_t=True)
         except (np.linalg.LinAlgError, ValueError) as exc:
             out["note"] = f"could not fit ({type(exc).__name__})"
             return out
@@ -92,12 +108,12 @@ def fit_one(y: pd.Series, x_feature: pd.Series, covars: pd.DataFrame, binary: bo
                 out["note"] = "could not fit (perfect separation)"
                 return out
             raise
-    b = float(fit.params["feature"])
-    se = float(fit.bse["feature"])
-    lo, hi = (float(v) for v in fit.conf_int().loc["feature"])
+    b = float(fit.params[0])
+    se = float(fit.bse[0])
+    lo, hi = (float(v) for v in fit.conf_int()[0])
     if binary:
         b, lo, hi = np.exp(b), np.exp(lo), np.exp(hi)
-    out.update(estimate=b, se=se, ci_low=lo, ci_high=hi, p=float(fit.pvalues["feature"]))
+    out.update(estimate=b, se=se, ci_low=lo, ci_high=hi, p=float(fit.pvalues[0]))
     if binary and (se > 10 or not np.isfinite(se)):
         out["note"] = "unstable estimate (near separation)"
     return out
@@ -144,9 +160,16 @@ def associations(
                 "scale": "odds ratio" if binary[outcome] else "difference",
             }
             if min(with_f, without_f) < min_group:
-                row.update(n=int(has_y.sum()), n_with_feature=with_f, estimate=np.nan,
-                           se=np.nan, ci_low=np.nan, ci_high=np.nan, p=np.nan,
-                           note=f"fewer than {min_group} people with or without this feature")
+                row.update(
+                    n=int(has_y.sum()),
+                    n_with_feature=with_f,
+                    estimate=np.nan,
+                    se=np.nan,
+                    ci_low=np.nan,
+                    ci_high=np.nan,
+                    p=np.nan,
+                    note=f"fewer than {min_group} people with or without this feature",
+                )
             else:
                 row.update(fit_one(y, x, covars, binary[outcome]))
             rows.append(row)

@@ -50,13 +50,31 @@ from toolkit.errors import ProblemCollector, UserError
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 KNOWN_KEYS = {
-    "id", "name", "definition", "include", "exclude", "examples", "keywords",
-    "lemma_patterns", "regex", "color", "children", "memo",
+    "id",
+    "name",
+    "definition",
+    "include",
+    "exclude",
+    "examples",
+    "keywords",
+    "lemma_patterns",
+    "regex",
+    "color",
+    "children",
+    "memo",
 }
 TOP_KEYS = {"name", "title", "description", "version", "codes"}
 # Okabe-Ito, colour-blind safe; used when a code gives no colour of its own.
-DEFAULT_COLORS = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-                  "#999999")
+DEFAULT_COLORS = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#999999",
+)
 
 
 @dataclass
@@ -170,11 +188,18 @@ def _parse_codes(
         if not code_id:
             problems.add(file, f"{label}: 'id' is missing", expected="a short id like 'transport'")
         elif not ID_PATTERN.match(code_id):
-            problems.add(file, f"{label}: id is not valid", value=code_id,
-                         expected="lower-case letters, digits and _ starting with a letter")
+            problems.add(
+                file,
+                f"{label}: id is not valid",
+                value=code_id,
+                expected="lower-case letters, digits and _ starting with a letter",
+            )
         for key in sorted(set(item) - KNOWN_KEYS):
-            problems.add(file, f"{label}: unknown key {key!r} (check the spelling)",
-                         expected=f"one of {sorted(KNOWN_KEYS)}")
+            problems.add(
+                file,
+                f"{label}: unknown key {key!r} (check the spelling)",
+                expected=f"one of {sorted(KNOWN_KEYS)}",
+            )
         children = item.get("children")
         code = Code(
             id=code_id,
@@ -194,22 +219,37 @@ def _parse_codes(
             memo=_text(item.get("memo")),
         )
         if code.color and not COLOR_PATTERN.match(code.color):
-            problems.add(file, f"{label}: colour is not valid", value=code.color,
-                         expected="#RRGGBB, e.g. '#E69F00'")
+            problems.add(
+                file,
+                f"{label}: colour is not valid",
+                value=code.color,
+                expected="#RRGGBB, e.g. '#E69F00'",
+            )
         for pattern in code.regex:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                problems.add(file, f"{label}: regex does not compile ({exc})", value=pattern,
-                             expected="a Python regular expression")
+                problems.add(
+                    file,
+                    f"{label}: regex does not compile ({exc})",
+                    value=pattern,
+                    expected="a Python regular expression",
+                )
         for pattern in code.lemma_patterns:
             words = pattern.split()
             if not words or all(w == "*" for w in words) or words[0] == "*" or words[-1] == "*":
-                problems.add(file, f"{label}: lemma pattern is not valid", value=pattern,
-                             expected="words separated by spaces, '*' only between words")
+                problems.add(
+                    file,
+                    f"{label}: lemma pattern is not valid",
+                    value=pattern,
+                    expected="words separated by spaces, '*' only between words",
+                )
         if code.codable and not code.definition:
-            problems.add(file, f"{label}: 'definition' is missing",
-                         expected="one or two sentences a peer researcher can apply")
+            problems.add(
+                file,
+                f"{label}: 'definition' is missing",
+                expected="one or two sentences a peer researcher can apply",
+            )
         out.append(code)
         if children is not None:
             _parse_codes(children, code_id or None, file, problems, out)
@@ -221,15 +261,19 @@ def parse_codebook(raw: Any, file: str = "<codebook>") -> Codebook:
     if not isinstance(raw, dict) or "codes" not in raw:
         raise UserError(f"{file}: expected a mapping with a 'codes' list at the top level")
     for key in sorted(set(raw) - TOP_KEYS):
-        problems.add(file, f"unknown top-level key {key!r} (check the spelling)",
-                     expected=f"one of {sorted(TOP_KEYS)}")
+        problems.add(
+            file,
+            f"unknown top-level key {key!r} (check the spelling)",
+            expected=f"one of {sorted(TOP_KEYS)}",
+        )
     codes: list[Code] = []
     _parse_codes(raw["codes"], None, file, problems, codes)
     seen: set[str] = set()
     for code in codes:
         if code.id and code.id in seen:
-            problems.add(file, f"code {code.id!r}: id is used more than once",
-                         expected="each code id once")
+            problems.add(
+                file, f"code {code.id!r}: id is used more than once", expected="each code id once"
+            )
         seen.add(code.id)
     if codes and not any(c.codable for c in codes):
         problems.add(file, "no codable codes", expected="at least one code without children")

@@ -175,6 +175,8 @@ def _normalise_records(
     records: Iterable[Mapping] | pd.DataFrame, source_file: str, batch_id: str, decided_at: str
 ) -> pd.DataFrame:
     frame = pd.DataFrame(list(records) if not isinstance(records, pd.DataFrame) else records)
+    if frame.empty:
+        return _empty()
     for col, default in (("decided_at", decided_at), ("source_file", source_file),
                          ("batch_id", batch_id), ("text_hash", "")):
         if col not in frame.columns:

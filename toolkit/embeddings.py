@@ -11,7 +11,8 @@ Backends (``study.yml``: ``topics.embedding``):
     thousands of segments a second, for large corpora (:mod:`toolkit.static_model`).
 ``tfidf``
     TF-IDF + truncated SVD, always available. Used, with a notice, when nothing better is
-    installed. Its vectors depend on the whole set of texts encoded together.
+    installed. Its vectors depend on the corpus it was fitted on (the first texts encoded, or
+    ``fit``), so its identity includes a hash of that corpus.
 
 Every backend returns float32 rows of unit length, and every vector goes through an on-disk
 cache keyed by the model's identity and the SHA-256 of the text (:mod:`toolkit.embedding_cache`),
@@ -275,22 +276,33 @@ class TfidfEmbedder(Embedder):
         self._svd = None
 
     def _prepare(self, texts: list[str]) -> None:
+        # The first texts encoded define the vocabulary; later calls (e.g. topic words)
+        # are placed in the same space. Call fit() to start again on another corpus.
+        if self._vectorizer is None:
+            self.fit(texts)
+
+    def fit(self, texts: list[str]) -> TfidfEmbedder:
+        """Learn the vocabulary and the SVD from ``texts`` (the whole corpus)."""
         digest = hashlib.sha256("\x00".join(sorted(set(texts))).encode("utf-8")).hexdigest()
         if digest == self._corpus_hash:
-            return
+            return self
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(
-            ngram_range=(1, 2), min_df=1, max_features=50_000, sublinear_tf=True,
+            ngram_range=(1, 2),
+            min_df=1,
+            max_features=50_000,
+            sublinear_tf=True,
             stop_words="english",
         )
         try:
             matrix = vectorizer.fit_transform(sorted(set(texts)))
         except ValueError:
             # Only stop words or empty texts: fall back to keeping every token.
-            vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
-                                         token_pattern=r"(?u)\b\w+\b")
+            vectorizer = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+            )
             matrix = vectorizer.fit_transform(sorted(set(texts)) + ["placeholder"])
         n_components = max(1, min(self.max_dim, matrix.shape[0] - 1, matrix.shape[1] - 1))
         self._svd = TruncatedSVD(n_components=n_components, random_state=self.seed)
@@ -299,10 +311,9 @@ class TfidfEmbedder(Embedder):
         self._corpus_hash = digest
         self.dim = self.max_dim
         self.identity = f"tfidf:svd{self.max_dim}:seed{self.seed}:corpus={digest[:16]}"
+        return self
 
     def _embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        if self._vectorizer is None:
-            self._prepare(texts)
         reduced = self._svd.transform(self._vectorizer.transform(texts))
         # Pad to a fixed width so every corpus gives the same shape.
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -357,8 +368,12 @@ def get_embedder(
     enforce_offline()
     if name not in BACKENDS:
         raise UserError(
-            Problem("study.yml", f"unknown embedding model {name!r}", value=name,
-                    expected=f"one of {', '.join(BACKENDS)}")
+            Problem(
+                "study.yml",
+                f"unknown embedding model {name!r}",
+                value=name,
+                expected=f"one of {', '.join(BACKENDS)}",
+            )
         )
     if name == "static":
         from toolkit.static_model import StaticEmbedder, static_model_folder

@@ -51,9 +51,22 @@ ALLOWED_META_DIFFERENCES = frozenset(
 )
 # Redaction needs only the entity recogniser; the rest of the pipeline would triple the time.
 REDACTION_COMPONENTS = ("ner",)
-SPACY_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer",
-                    "morphologizer", "textcat", "textcat_multilabel", "entity_linker",
-                    "entity_ruler", "span_ruler", "spancat", "trainable_lemmatizer")
+SPACY_COMPONENTS = (
+    "tok2vec",
+    "tagger",
+    "parser",
+    "senter",
+    "attribute_ruler",
+    "lemmatizer",
+    "morphologizer",
+    "textcat",
+    "textcat_multilabel",
+    "entity_linker",
+    "entity_ruler",
+    "span_ruler",
+    "spancat",
+    "trainable_lemmatizer",
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,9 @@ def installed_path(name: str) -> Path | None:
         return None
     package = Path(next(iter(spec.submodule_search_locations)))
     candidates = sorted(p for p in package.iterdir() if (p / "config.cfg").is_file())
-    return candidates[0] if candidates else (package if (package / "config.cfg").is_file() else None)
+    return (
+        candidates[0] if candidates else (package if (package / "config.cfg").is_file() else None)
+    )
 
 
 def verify_pipeline(name: str = DEFAULT_PIPELINE) -> PipelineCheck:
@@ -151,7 +166,9 @@ def load_pipeline(name: str | None = None) -> Any:
             )
     try:
         # Excluding (not just disabling) the other components skips loading their weights.
-        nlp = spacy.load(chosen, exclude=[c for c in SPACY_COMPONENTS if c not in REDACTION_COMPONENTS])
+        nlp = spacy.load(
+            chosen, exclude=[c for c in SPACY_COMPONENTS if c not in REDACTION_COMPONENTS]
+        )
     except OSError:
         _warn(
             f"the spaCy pipeline {chosen!r} is not installed, so names are found only from the "
@@ -167,5 +184,7 @@ def load_pipeline(name: str | None = None) -> Any:
 
 def verify_weights(path: Path) -> dict[str, bool]:
     """Whether each pinned weights file under ``path`` has its pinned sha256."""
-    return {rel: (path / rel).is_file() and file_sha256(path / rel) == digest
-            for rel, digest in PINNED_FILES.items()}
+    return {
+        rel: (path / rel).is_file() and file_sha256(path / rel) == digest
+        for rel, digest in PINNED_FILES.items()
+    }

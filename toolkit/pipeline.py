@@ -35,6 +35,11 @@ from toolkit.tables import StudyOutputs, write_json
 # (stage name, "module:function"), in pipeline order. Later issues add their stages here.
 STAGES: list[tuple[str, str]] = [
     ("ingest", "toolkit.ingest:run_stage"),
+    ("segment", "toolkit.segment:run_stage"),
+    ("code", "toolkit.autocode:run_stage"),
+    ("topics", "toolkit.topics:run_stage"),
+    ("link", "toolkit.features:run_stage"),
+    ("analyse", "toolkit.analyse:run_stage"),
 ]
 
 # What each stage's result depends on, so that reuse is precise: a new coding decision reruns

@@ -87,8 +87,9 @@ def paired_change(
         return out
     mean = float(diff.mean())
     sd = float(diff.std(ddof=1)) if n > 1 else nan
-    out.update(mean_pre=float(pre.mean()), mean_post=float(post.mean()), mean_change=mean,
-               sd_change=sd)
+    out.update(
+        mean_pre=float(pre.mean()), mean_post=float(post.mean()), mean_change=mean, sd_change=sd
+    )
     if n > 1 and sd > 0:
         se = sd / np.sqrt(n)
         tcrit = stats.t.ppf(0.5 + confidence / 2, n - 1)
@@ -269,10 +270,29 @@ def prepost_table(
 # Columns that hold counts of people (rounded / suppressed on publication).
 PREPOST_COUNTS = ["n_pairs", "n_completers", "n_non_completers", "mlm_people"]
 PREPOST_STATS = [
-    "mean_pre", "mean_post", "mean_change", "ci_low", "ci_high", "t", "p_t", "wilcoxon_w",
-    "p_wilcoxon", "d_z", "g_z", "share_meaningful", "share_reliable_improved",
-    "share_reliable_deteriorated", "baseline_mean_completers", "baseline_mean_non_completers",
-    "baseline_difference", "p_welch", "smd", "mlm_change", "mlm_ci_low", "mlm_ci_high", "mlm_p",
+    "mean_pre",
+    "mean_post",
+    "mean_change",
+    "ci_low",
+    "ci_high",
+    "t",
+    "p_t",
+    "wilcoxon_w",
+    "p_wilcoxon",
+    "d_z",
+    "g_z",
+    "share_meaningful",
+    "share_reliable_improved",
+    "share_reliable_deteriorated",
+    "baseline_mean_completers",
+    "baseline_mean_non_completers",
+    "baseline_difference",
+    "p_welch",
+    "smd",
+    "mlm_change",
+    "mlm_ci_low",
+    "mlm_ci_high",
+    "mlm_p",
 ]
 
 

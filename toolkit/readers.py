@@ -79,18 +79,27 @@ def decode_text(raw: bytes, path: Path) -> str:
     name = str(path)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UserError(
-            Problem(name, "the file is saved as UTF-16 ('Unicode text')",
-                    expected="a CSV saved as 'CSV UTF-8' (or plain 'CSV') from Excel")
+            Problem(
+                name,
+                "the file is saved as UTF-16 ('Unicode text')",
+                expected="a CSV saved as 'CSV UTF-8' (or plain 'CSV') from Excel",
+            )
         )
     if raw.startswith(b"PK\x03\x04"):
         raise UserError(
-            Problem(name, "this is an Excel workbook or zip file with a .csv name",
-                    expected="a CSV text file (or rename it to .xlsx and update study.yml)")
+            Problem(
+                name,
+                "this is an Excel workbook or zip file with a .csv name",
+                expected="a CSV text file (or rename it to .xlsx and update study.yml)",
+            )
         )
     if b"\x00" in raw[:65536]:
         raise UserError(
-            Problem(name, "this is not a text file (it contains binary data)",
-                    expected="a CSV text file")
+            Problem(
+                name,
+                "this is not a text file (it contains binary data)",
+                expected="a CSV text file",
+            )
         )
     try:
         return raw.decode("utf-8-sig")
@@ -101,9 +110,13 @@ def decode_text(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
         raise UserError(
-            Problem(name, "the file has characters that are neither UTF-8 nor Windows-1252",
-                    row=row, value=f"byte 0x{raw[exc.start]:02X}",
-                    expected="a CSV saved as 'CSV UTF-8' from Excel")
+            Problem(
+                name,
+                "the file has characters that are neither UTF-8 nor Windows-1252",
+                row=row,
+                value=f"byte 0x{raw[exc.start]:02X}",
+                expected="a CSV saved as 'CSV UTF-8' from Excel",
+            )
         ) from None
 
 
@@ -115,9 +128,13 @@ def _check_line_lengths(text: str, path: Path) -> None:
         end = len(text) if end == -1 else end
         if end - start > MAX_LINE_CHARS:
             raise UserError(
-                Problem(str(path), f"line is {end - start:,} characters long", row=row,
-                        expected=f"lines of at most {MAX_LINE_CHARS:,} characters "
-                        "(is this the right file?)")
+                Problem(
+                    str(path),
+                    f"line is {end - start:,} characters long",
+                    row=row,
+                    expected=f"lines of at most {MAX_LINE_CHARS:,} characters "
+                    "(is this the right file?)",
+                )
             )
         start = end + 1
         row += 1
@@ -127,8 +144,12 @@ def _from_records(records: list[list[object]], path: Path, header_row: int) -> S
     """Build a Sheet from raw rows (row 1 first), taking the header from ``header_row``."""
     if len(records) < header_row:
         raise UserError(
-            Problem(str(path), "the file has no header row", row=header_row,
-                    expected="column names on the row study.yml names (header_row)")
+            Problem(
+                str(path),
+                "the file has no header row",
+                row=header_row,
+                expected="column names on the row study.yml names (header_row)",
+            )
         )
     header = [_cell_text(v) for v in records[header_row - 1]]
     while header and header[-1] == "":
@@ -137,8 +158,15 @@ def _from_records(records: list[list[object]], path: Path, header_row: int) -> S
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name in seen:
-            problems.append(Problem(str(path), "two columns have the same name", row=header_row,
-                                    column=name, expected="unique column names"))
+            problems.append(
+                Problem(
+                    str(path),
+                    "two columns have the same name",
+                    row=header_row,
+                    column=name,
+                    expected="unique column names",
+                )
+            )
         seen.setdefault(name, i)
     if problems:
         raise UserError(problems)
@@ -152,8 +180,11 @@ def _from_records(records: list[list[object]], path: Path, header_row: int) -> S
         cells = (cells + [""] * width)[:width] if len(cells) <= width else cells[:width]
         body.append(cells)
         rows.append(header_row + 1 + offset)
-    frame = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(
-        columns=names, dtype=object)
+    frame = (
+        pd.DataFrame(body, columns=names, dtype=object)
+        if body
+        else pd.DataFrame(columns=names, dtype=object)
+    )
     return Sheet(path=path, frame=frame, rows=rows, header_row=header_row)
 
 
@@ -183,21 +214,34 @@ def read_xlsx_records(path: Path, sheet: str | int | None = None) -> list[list[o
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise UserError(
-            Problem(str(path), f"the Excel file cannot be opened ({type(exc).__name__})",
-                    expected="an .xlsx workbook saved by Excel or LibreOffice")
+            Problem(
+                str(path),
+                f"the Excel file cannot be opened ({type(exc).__name__})",
+                expected="an .xlsx workbook saved by Excel or LibreOffice",
+            )
         ) from None
     try:
         if sheet is None:
             ws = book.worksheets[0]
         elif isinstance(sheet, int):
             if not 1 <= sheet <= len(book.worksheets):
-                raise UserError(Problem(str(path), f"there is no sheet number {sheet}",
-                                        expected=f"1 to {len(book.worksheets)}"))
+                raise UserError(
+                    Problem(
+                        str(path),
+                        f"there is no sheet number {sheet}",
+                        expected=f"1 to {len(book.worksheets)}",
+                    )
+                )
             ws = book.worksheets[sheet - 1]
         else:
             if sheet not in book.sheetnames:
-                raise UserError(Problem(str(path), f"there is no sheet called {sheet!r}",
-                                        expected="one of " + ", ".join(book.sheetnames)))
+                raise UserError(
+                    Problem(
+                        str(path),
+                        f"there is no sheet called {sheet!r}",
+                        expected="one of " + ", ".join(book.sheetnames),
+                    )
+                )
             ws = book[sheet]
         return [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
@@ -212,8 +256,11 @@ def read_sav_records(path: Path) -> list[list[object]]:
         frame, _meta = pyreadstat.read_sav(str(path))
     except Exception as exc:  # pyreadstat raises its own ReadstatError and OSError subtypes
         raise UserError(
-            Problem(str(path), f"the SPSS file cannot be read ({type(exc).__name__})",
-                    expected="an SPSS .sav file")
+            Problem(
+                str(path),
+                f"the SPSS file cannot be read ({type(exc).__name__})",
+                expected="an SPSS .sav file",
+            )
         ) from None
     return [list(frame.columns)] + frame.astype(object).values.tolist()
 
@@ -222,8 +269,9 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> list[list[
     """Raw rows of a survey file, whatever its format (row 1 first)."""
     path = Path(path)
     if not path.exists():
-        raise UserError(Problem(str(path), "file not found",
-                                expected="the file named in study.yml"))
+        raise UserError(
+            Problem(str(path), "file not found", expected="the file named in study.yml")
+        )
     if path.is_dir():
         raise UserError(Problem(str(path), "this is a folder", expected="a file"))
     suffix = path.suffix.lower()
@@ -235,8 +283,13 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> list[list[
         return read_xlsx_records(path, sheet)
     if suffix == ".sav":
         return read_sav_records(path)
-    raise UserError(Problem(str(path), f"unsupported file type {suffix or '(none)'!r}",
-                            expected="a .csv, .xlsx or .sav file"))
+    raise UserError(
+        Problem(
+            str(path),
+            f"unsupported file type {suffix or '(none)'!r}",
+            expected="a .csv, .xlsx or .sav file",
+        )
+    )
 
 
 def find_header_row(records: list[list[object]], column: str) -> int | None:
@@ -271,7 +324,8 @@ def read_table(
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "w.csv").write_bytes("id,score\\r\\nA1,3\\r\\n\\r\\nA2,caf\\xe9\\r\\n".encode("cp1252"))
+    >>> data = "id,score\\r\\nA1,3\\r\\n\\r\\nA2,caf\\xe9\\r\\n".encode("cp1252")
+    >>> _ = (folder / "w.csv").write_bytes(data)
     >>> sheet = read_table(folder / "w.csv")
     >>> sheet.rows, sheet.frame["score"].tolist()
     ([2, 4], ['3', 'café'])
@@ -281,20 +335,32 @@ def read_table(
     if not any(any(_cell_text(v) for v in r) for r in records):
         raise UserError(Problem(str(path), "the file is empty", expected="a header row and data"))
     if required is not None:
-        header = {_cell_text(v) for v in records[header_row - 1]} if len(records) >= header_row \
+        header = (
+            {_cell_text(v) for v in records[header_row - 1]}
+            if len(records) >= header_row
             else set()
+        )
         if required not in header:
             found = find_header_row(records, required)
             if found is not None:
                 raise UserError(
-                    Problem(str(path), f"the column names are on row {found}, not row "
-                            f"{header_row}", row=header_row, column=required,
-                            expected=f"header_row: {found} for this file in study.yml")
+                    Problem(
+                        str(path),
+                        f"the column names are on row {found}, not row {header_row}",
+                        row=header_row,
+                        column=required,
+                        expected=f"header_row: {found} for this file in study.yml",
+                    )
                 )
             raise UserError(
-                Problem(str(path), "column not found", row=header_row, column=required,
-                        expected="a column with this exact name (check study.yml); found "
-                        + _list_names(sorted(header - {""})))
+                Problem(
+                    str(path),
+                    "column not found",
+                    row=header_row,
+                    column=required,
+                    expected="a column with this exact name (check study.yml); found "
+                    + _list_names(sorted(header - {""})),
+                )
             )
     return _from_records(records, path, header_row)
 

@@ -32,7 +32,16 @@ from functools import lru_cache
 import pandas as pd
 
 SEGMENT_COLUMNS = [
-    "seg_id", "doc_id", "pid", "cohort", "wave", "source", "speaker", "start", "end", "text",
+    "seg_id",
+    "doc_id",
+    "pid",
+    "cohort",
+    "wave",
+    "source",
+    "speaker",
+    "start",
+    "end",
+    "text",
 ]
 # Fragments shorter than this many words ("Yeah.", "Mm, no.") carry no codable meaning on
 # their own; they are joined to the next sentence of the same turn instead.
@@ -174,8 +183,10 @@ def segment_documents(
     else:
         chunks = [docs.at[r, "text"][a:b] for r, a, b, _ in regions]
         local = _split_many(chunks, min_words) if chunks else []
-        spans = [[(a + s, a + e) for s, e in sp] for (_r, a, _b, _), sp in zip(regions, local,
-                                                                                strict=True)]
+        spans = [
+            [(a + s, a + e) for s, e in sp]
+            for (_r, a, _b, _), sp in zip(regions, local, strict=True)
+        ]
     records = []
     for (row, _a, _b, speaker), region_spans in zip(regions, spans, strict=True):
         text = docs.at[row, "text"]
@@ -184,18 +195,20 @@ def segment_documents(
             if e <= s:
                 continue
             piece = text[s:e]
-            records.append({
-                "seg_id": segment_id(doc_id, s, e, piece),
-                "doc_id": doc_id,
-                "pid": docs.at[row, "pid"],
-                "cohort": docs.at[row, "cohort"] if "cohort" in docs.columns else None,
-                "wave": docs.at[row, "wave"] if "wave" in docs.columns else None,
-                "source": docs.at[row, "source"] if "source" in docs.columns else None,
-                "speaker": speaker,
-                "start": s,
-                "end": e,
-                "text": piece,
-            })
+            records.append(
+                {
+                    "seg_id": segment_id(doc_id, s, e, piece),
+                    "doc_id": doc_id,
+                    "pid": docs.at[row, "pid"],
+                    "cohort": docs.at[row, "cohort"] if "cohort" in docs.columns else None,
+                    "wave": docs.at[row, "wave"] if "wave" in docs.columns else None,
+                    "source": docs.at[row, "source"] if "source" in docs.columns else None,
+                    "speaker": speaker,
+                    "start": s,
+                    "end": e,
+                    "text": piece,
+                }
+            )
     out = pd.DataFrame.from_records(records, columns=SEGMENT_COLUMNS)
     return out.astype({"start": "int64", "end": "int64"})
 
@@ -212,7 +225,10 @@ def run_stage(ctx) -> dict:
         "documents": int(documents["doc_id"].nunique()),
         "segments": len(segments),
         "transcript_segments": int(
-            segments["doc_id"].isin(documents.loc[documents.get("kind") == "transcript",
-                                                  "doc_id"]).sum()
-        ) if "kind" in documents.columns else 0,
+            segments["doc_id"]
+            .isin(documents.loc[documents.get("kind") == "transcript", "doc_id"])
+            .sum()
+        )
+        if "kind" in documents.columns
+        else 0,
     }

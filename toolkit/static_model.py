@@ -79,9 +79,7 @@ def _token_vectors(folder: Path, batch_size: int = 512, progress: bool = True) -
     with torch.inference_mode():
         for start in batches:
             chunk = ids[start : start + batch_size]
-            inputs = torch.tensor(
-                [[cls_id, int(i), sep_id] for i in chunk], dtype=torch.long
-            )
+            inputs = torch.tensor([[cls_id, int(i), sep_id] for i in chunk], dtype=torch.long)
             hidden = model(input_ids=inputs, attention_mask=torch.ones_like(inputs))
             out[start : start + len(chunk)] = hidden.last_hidden_state.mean(dim=1).numpy()
     return out
@@ -96,7 +94,8 @@ def _post_process(vectors: np.ndarray, dims: int, seed: int) -> np.ndarray:
     inv_rank = 1.0 / np.arange(2, reduced.shape[0] + 2)
     proba = inv_rank / inv_rank.sum()
     weights = SIF_COEFFICIENT / (SIF_COEFFICIENT + proba)
-    return (reduced * weights[:, None]).astype(np.float32)
+    # PCA returns a Fortran-ordered array; safetensors writes raw bytes as if row-major.
+    return np.ascontiguousarray(reduced * weights[:, None], dtype=np.float32)
 
 
 def distill_static_model(
@@ -123,7 +122,8 @@ def distill_static_model(
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".static-", dir=root))
     try:
-        save_file({"embeddings": vectors.astype(np.float16)}, str(staging / "model.safetensors"))
+        half = np.ascontiguousarray(vectors, dtype=np.float16)
+        save_file({"embeddings": half}, str(staging / "model.safetensors"))
         shutil.copy2(source / "tokenizer.json", staging / "tokenizer.json")
         manifest = {
             "distilled_from": f"{MINILM_MODEL_ID}@{MINILM_REVISION}",

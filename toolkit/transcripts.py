@@ -33,8 +33,9 @@ MAX_TRANSCRIPT_CHARS = 2_000_000  # about 300 hours of talk: anything bigger is 
 _TIMESTAMP = r"(?:[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?\s*)?"
 # A label is up to four words, each starting with a capital letter or a digit ("Speaker 2",
 # "PR", "Dr Amina Shah"), so that a sentence such as "then she said: no" is not a label.
+_WORD = r"[A-Z0-9][\w.'’-]*"
 _LABEL_LINE = re.compile(
-    rf"^\s*{_TIMESTAMP}(?P<label>[A-Z0-9][\w.'’-]*(?: [A-Z0-9][\w.'’-]*){{0,3}})\s*:\s*(?P<text>.*)$"
+    rf"^\s*{_TIMESTAMP}(?P<label>{_WORD}(?: {_WORD}){{0,3}})\s*:\s*(?P<text>.*)$"
 )
 
 
@@ -77,13 +78,17 @@ def _read_docx_lines(path: Path) -> list[str]:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise UserError(
-            Problem(str(path), f"the Word file cannot be opened ({type(exc).__name__})",
-                    expected="a .docx document")
+            Problem(
+                str(path),
+                f"the Word file cannot be opened ({type(exc).__name__})",
+                expected="a .docx document",
+            )
         ) from None
     lines = []
     for paragraph in document.paragraphs:
@@ -102,12 +107,16 @@ def _read_captions(path: Path, known: set[str]) -> list[Turn]:
     from webvtt.errors import MalformedFileError
 
     try:
-        captions = webvtt.from_srt(str(path)) if path.suffix.lower() == ".srt" else webvtt.read(
-            str(path))
+        captions = (
+            webvtt.from_srt(str(path)) if path.suffix.lower() == ".srt" else webvtt.read(str(path))
+        )
     except (MalformedFileError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(
-            Problem(str(path), f"the subtitle file cannot be read ({type(exc).__name__})",
-                    expected="a WebVTT (.vtt) or SubRip (.srt) file")
+            Problem(
+                str(path),
+                f"the subtitle file cannot be read ({type(exc).__name__})",
+                expected="a WebVTT (.vtt) or SubRip (.srt) file",
+            )
         ) from None
     turns: list[Turn] = []
     for caption in captions:
@@ -148,15 +157,28 @@ def read_transcript(path: str | Path, known_labels: set[str] | None = None) -> l
     suffix = path.suffix.lower()
     if suffix not in TRANSCRIPT_SUFFIXES:
         raise UserError(
-            Problem(str(path), f"unsupported transcript type {suffix or '(none)'!r}",
-                    expected="a .txt, .docx, .vtt or .srt file")
+            Problem(
+                str(path),
+                f"unsupported transcript type {suffix or '(none)'!r}",
+                expected="a .txt, .docx, .vtt or .srt file",
+            )
         )
     if path.stat().st_size == 0:
-        raise UserError(Problem(str(path), "the transcript is empty",
-                                expected="speaker turns such as 'Interviewer: ...'"))
+        raise UserError(
+            Problem(
+                str(path),
+                "the transcript is empty",
+                expected="speaker turns such as 'Interviewer: ...'",
+            )
+        )
     if path.stat().st_size > MAX_TRANSCRIPT_CHARS * 4:
-        raise UserError(Problem(str(path), "the transcript is far too large to be one interview",
-                                expected=f"at most {MAX_TRANSCRIPT_CHARS:,} characters"))
+        raise UserError(
+            Problem(
+                str(path),
+                "the transcript is far too large to be one interview",
+                expected=f"at most {MAX_TRANSCRIPT_CHARS:,} characters",
+            )
+        )
     known = {k.casefold() for k in known_labels or ()}
     if suffix == ".docx":
         turns = parse_lines(_read_docx_lines(path), known)
@@ -168,9 +190,12 @@ def read_transcript(path: str | Path, known_labels: set[str] | None = None) -> l
         turns = parse_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), known)
     if not turns:
         raise UserError(
-            Problem(str(path), "no speaker turns found",
-                    expected="lines starting with a speaker label, e.g. 'Interviewer: ...' "
-                    "and 'Participant: ...'")
+            Problem(
+                str(path),
+                "no speaker turns found",
+                expected="lines starting with a speaker label, e.g. 'Interviewer: ...' "
+                "and 'Participant: ...'",
+            )
         )
     return turns
 

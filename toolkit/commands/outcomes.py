@@ -1,9 +1,50 @@
-"""`lxt` commands for this area of the toolkit."""
+"""`lxt analyse`: rebuild outcomes, features and the analysis tables of a study.
+
+A thin layer over :func:`toolkit.pipeline.run_study` limited to the ``link`` and ``analyse``
+stages, for when the earlier stages have already run (e.g. after new coding decisions).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def analyse_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    cohort: list[str] | None = typer.Option(
+        None, "--cohort", "-c", help="Only this cohort (repeat for several). Default: all."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Output folder (default: outputs/<study> or $LXT_OUTPUTS/<study>)."
+    ),
+) -> None:
+    """Link codes and topics to outcomes and write the analysis tables and charts."""
+    from toolkit.pipeline import run_study
+    from toolkit.study import load_study
+    from toolkit.tables import StudyOutputs
+
+    study = load_study(study_dir)
+    outputs = StudyOutputs(study.name, out)
+    if not outputs.has("participants"):
+        from toolkit.errors import UserError
+
+        raise UserError(
+            f"{outputs.data}: the study has not been built yet; run `lxt run {study_dir}` first"
+        )
+    manifest = run_study(study_dir, cohorts=cohort or None, out=out, stages=["link", "analyse"])
+    result = manifest["stages"].get("analyse", {}).get("result", {})
+    typer.echo(f"Tables written to {outputs.tables}")
+    typer.echo(f"Charts written to {outputs.figures}")
+    typer.echo(f"Codings used: {result.get('coding_basis', 'none')}")
+    passing = result.get("associations_passing_fdr") or []
+    typer.echo(
+        f"{len(passing)} experience-outcome association(s) pass the false discovery rate "
+        "check (these are associations, not causes)."
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `lxt` app."""
+    app.command("analyse")(analyse_command)

@@ -32,13 +32,16 @@ class UKRecognizer(EntityRecognizer):
     ENTITY = ""
 
     def __init__(self) -> None:
-        super().__init__(supported_entities=[self.ENTITY], name=type(self).__name__,
-                         supported_language="en")
+        super().__init__(
+            supported_entities=[self.ENTITY], name=type(self).__name__, supported_language="en"
+        )
 
     def load(self) -> None:  # nothing to load: rules only
         pass
 
-    def find(self, text: str, nlp_artifacts: NlpArtifacts | None) -> Iterable[tuple[int, int, float]]:
+    def find(
+        self, text: str, nlp_artifacts: NlpArtifacts | None
+    ) -> Iterable[tuple[int, int, float]]:
         raise NotImplementedError
 
     def analyze(

@@ -16,7 +16,7 @@ Example
 >>> fig, ax = plt.subplots()
 >>> _ = ax.bar(["a", "b"], [1, 2])
 >>> block = Figure(fig, alt="Bar chart: b is twice a.", caption="Two bars")
->>> 'alt="Bar chart: b is twice a."' in block._repr_html_()
+>>> 'alt="Bar chart: b is twice a."' in block.to_html()
 True
 """
 
@@ -138,11 +138,23 @@ class Table:
     """A small display table with a caption and scoped header cells.
 
     The frame must already be disclosure-controlled (see ``toolkit.disclosure``): this block
-    only formats it.
+    only formats it. ``count_columns`` and ``rule`` mark the table (``data-lxt-counts``) so
+    that ``lxt check-release`` re-checks those columns for small or unrounded counts.
     """
 
     frame: pd.DataFrame
     caption: str
+    count_columns: Sequence[str] = ()
+    rule: object | None = None
+
+    def _marker(self) -> str:
+        if not self.count_columns or self.rule is None:
+            return ""
+        return (
+            f' data-lxt-counts="{esc("|".join(self.count_columns))}"'
+            f' data-lxt-threshold="{self.rule.threshold}"'
+            f' data-lxt-rounding="{self.rule.rounding}"'
+        )
 
     def _repr_html_(self) -> str:
         head = "".join(f'<th scope="col">{esc(c)}</th>' for c in self.frame.columns)
@@ -150,13 +162,15 @@ class Table:
         for record in self.frame.itertuples(index=False):
             cells = []
             for j, value in enumerate(record):
-                shown = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+                missing = value is None or (isinstance(value, float) and pd.isna(value))
+                shown = "" if missing else value
                 tag = ("th", ' scope="row"') if j == 0 else ("td", "")
                 cells.append(f"<{tag[0]}{tag[1]}>{esc(shown)}</{tag[0]}>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         return (
-            f'<div class="lxt-table-wrap"><table class="lxt-table"><caption>{esc(self.caption)}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            f'<div class="lxt-table-wrap"><table class="lxt-table"{self._marker()}>'
+            f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>"
         )
 
 
@@ -184,12 +198,22 @@ class Figure:
             raise ValueError("every figure needs alt text describing what it shows")
         self._png = figure_png(self.fig)
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
+        """The chart as a ``<figure>`` with an embedded image (outside Jupyter)."""
         data = base64.b64encode(self._png or b"").decode("ascii")
         cap = f"<figcaption>{esc(self.caption)}</figcaption>" if self.caption else ""
         return (
             f'<figure class="lxt-figure"><img src="data:image/png;base64,{data}" '
             f'alt="{esc(self.alt)}">{cap}</figure>'
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # In a notebook the chart is an image/png output with its alt text as metadata:
+        # nbconvert writes it as <img alt=...>, and text scanners never see the image bytes.
+        data = base64.b64encode(self._png or b"").decode("ascii")
+        return (
+            {"image/png": data, "text/plain": f"Chart: {self.alt}"},
+            {"image/png": {"alt": self.alt}},
         )
 
 
@@ -212,4 +236,24 @@ class Section:
         return not self.needs
 
     def _repr_html_(self) -> str:
-        return "\n".join(b._repr_html_() for b in self.blocks)
+        return "\n".join(
+            b.to_html() if isinstance(b, Figure) else b._repr_html_() for b in self.blocks
+        )
+
+    def _ipython_display_(self) -> None:
+        """In Jupyter: HTML blocks as HTML, each chart as an image output with alt text."""
+        from IPython.display import HTML, display
+
+        html: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Figure):
+                if html:
+                    display(HTML("\n".join(html)))
+                    html = []
+                display(block)
+                if block.caption:
+                    html.append(f'<p class="lxt-caption">{esc(block.caption)}</p>')
+            else:
+                html.append(block._repr_html_())
+        if html:
+            display(HTML("\n".join(html)))

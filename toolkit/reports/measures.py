@@ -15,13 +15,7 @@ Example
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
-from scipy import stats
-
-from toolkit.study import PATHWAY_STAGES
 
 PLUS_LABELS = {
     "ethnic_minority": "Ethnic minority communities",
@@ -31,29 +25,6 @@ PLUS_LABELS = {
     "coastal": "Coastal communities",
     "inclusion_health": "Inclusion health groups",
 }
-
-STAGE_LABELS = {
-    "referred": "Referred",
-    "engaged": "Took part in support",
-    "applied": "Applied for a job",
-    "interviewed": "Had an interview",
-    "offered": "Offered a job",
-    "checks_cleared": "Passed pre-employment checks",
-    "started": "Started work",
-    "retained_3m": "Still in work after 3 months",
-    "retained_6m": "Still in work after 6 months",
-}
-
-# (instrument, item, label, higher_is_better, test). Paired t-test for SWEMWBS (Warwick's
-# advice), Wilcoxon signed-rank for the short ordinal scales (REFERENCE.md, evaluation stats).
-MEASURES = (
-    ("swemwbs", "", "Wellbeing (SWEMWBS, 7 to 35)", True, "t"),
-    ("ons4", "satisfaction", "Life satisfaction (ONS, 0 to 10)", True, "wilcoxon"),
-    ("ons4", "worthwhile", "Feeling life is worthwhile (ONS, 0 to 10)", True, "wilcoxon"),
-    ("ons4", "happy", "Happiness yesterday (ONS, 0 to 10)", True, "wilcoxon"),
-    ("ons4", "anxious", "Anxiety yesterday (ONS, 0 to 10)", False, "wilcoxon"),
-    ("ucla3", "", "Loneliness (UCLA-3, 3 to 9)", False, "wilcoxon"),
-)
 
 
 def plus_label(column: str) -> str:
@@ -95,66 +66,6 @@ def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def funnel_counts(pathway: pd.DataFrame) -> pd.DataFrame:
-    """People reaching each pathway stage, in pathway order: ``stage, label, people``."""
-    stages = [s for s in PATHWAY_STAGES if s in pathway.columns]
-    rows = [(s, STAGE_LABELS[s], int(pathway[s].notna().sum())) for s in stages]
-    return pd.DataFrame(rows, columns=["stage", "label", "people"])
-
-
-def paired_scores(scores: pd.DataFrame, instrument: str, item: str, before: str, after: str):
-    """Valid scores of people measured at both waves, as two aligned series."""
-    frame = scores[(scores["instrument"] == instrument) & _flag(scores["valid"])]
-    if "item" in frame.columns:
-        frame = frame[frame["item"].fillna("").astype(str) == item]
-    wide = frame.pivot_table(index="pid", columns="wave", values="score", aggfunc="first")
-    if before not in wide.columns or after not in wide.columns:
-        return pd.Series(dtype=float), pd.Series(dtype=float)
-    wide = wide[[before, after]].dropna()
-    return wide[before].astype(float), wide[after].astype(float)
-
-
-def paired_change(before: pd.Series, after: pd.Series, test: str = "t") -> dict:
-    """Mean change with a 95% CI, Hedges-corrected d_z with its CI, and a p-value.
-
-    d_z = mean(diff) / sd(diff); Hedges' small-sample factor J = 1 - 3 / (4 (n - 1) - 1)
-    (REFERENCE.md). The CI of d_z uses the usual large-sample standard error
-    sqrt(1/n + d^2 / (2n)).
-    """
-    diff = (after - before).to_numpy(dtype=float)
-    n = len(diff)
-    out = {"n": n, "mean_before": float(before.mean()) if n else math.nan,
-           "mean_after": float(after.mean()) if n else math.nan}
-    if n < 3:
-        return {**out, "change": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-                "effect": math.nan, "effect_low": math.nan, "effect_high": math.nan,
-                "p": math.nan, "test": test}
-    mean, sd = float(diff.mean()), float(diff.std(ddof=1))
-    half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
-    d = mean / sd if sd > 0 else 0.0
-    g = d * (1 - 3 / (4 * (n - 1) - 1))
-    se = math.sqrt(1 / n + g**2 / (2 * n))
-    if test == "t":
-        p = float(stats.ttest_rel(after, before).pvalue) if sd > 0 else 1.0
-    else:
-        p = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
-    return {**out, "change": mean, "ci_low": mean - half, "ci_high": mean + half,
-            "effect": g, "effect_low": g - 1.96 * se, "effect_high": g + 1.96 * se,
-            "p": p, "test": test}
-
-
-def outcome_changes(scores: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
-    """One row per measure in :data:`MEASURES` that has scores: paired change statistics."""
-    rows = []
-    for instrument, item, label, higher_better, test in MEASURES:
-        if not (scores["instrument"] == instrument).any():
-            continue
-        b, a = paired_scores(scores, instrument, item, before, after)
-        rows.append({"instrument": instrument, "item": item, "measure": label,
-                     "higher_is_better": higher_better, **paired_change(b, a, test)})
-    return pd.DataFrame(rows)
-
-
 def followup_rate(scores: pd.DataFrame, people: pd.DataFrame, after: str) -> tuple[int, int]:
     """(people with any valid score at the follow-up wave, people in the cohort)."""
     at_after = scores[(scores["wave"] == after) & _flag(scores["valid"])]["pid"].nunique()
@@ -170,8 +81,10 @@ def missing_share(scores: pd.DataFrame) -> float:
 
 def code_people(codings: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """People (distinct pid) and segments per code: ``code, people, segments``, most first."""
-    joined = codings[["seg_id", "code"]].drop_duplicates().merge(
-        segments[["seg_id", "pid"]], on="seg_id", how="inner"
+    joined = (
+        codings[["seg_id", "code"]]
+        .drop_duplicates()
+        .merge(segments[["seg_id", "pid"]], on="seg_id", how="inner")
     )
     grouped = joined.groupby("code").agg(people=("pid", "nunique"), segments=("seg_id", "size"))
     return grouped.reset_index().sort_values(["people", "code"], ascending=[False, True])
@@ -208,3 +121,24 @@ def consenting_pids(people: pd.DataFrame) -> set[str]:
     if "consent_quotes" not in people.columns:
         return set()
     return set(people.loc[_flag(people["consent_quotes"]), "pid"])
+
+
+def outcome_changes(study, scores, participants, responses=None, cohorts=None) -> pd.DataFrame:
+    """Pre/post change of every score outcome in ``study.yml``, per cohort and ``all``.
+
+    A thin wrapper over :func:`toolkit.prepost.prepost_table` (raw numbers: publish with
+    :func:`toolkit.prepost.publish_prepost`).
+    """
+    from toolkit.outcomes import outcome_specs
+    from toolkit.prepost import prepost_table
+
+    return prepost_table(
+        study, scores, participants, outcome_specs(study), responses=responses, cohorts=cohorts
+    )
+
+
+def funnel(pathway: pd.DataFrame, cohorts=None) -> pd.DataFrame:
+    """Pathway funnel per cohort and ``all`` (see :func:`toolkit.funnel.pathway_funnel`)."""
+    from toolkit.funnel import pathway_funnel
+
+    return pathway_funnel(pathway, cohorts=cohorts)

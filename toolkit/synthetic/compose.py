@@ -54,6 +54,22 @@ class Sentence:
     themes: tuple[str, ...] = ()
     ids: list[IdSpan] = field(default_factory=list)
 
+    def curly(self) -> Sentence:
+        """The same sentence with typographic apostrophes (as Word and phones write them)."""
+        return Sentence(
+            self.text.replace("'", "\u2019"),
+            self.themes,
+            [(a, b, label, value.replace("'", "\u2019")) for a, b, label, value in self.ids],
+        )
+
+    def lower(self) -> Sentence:
+        """The same sentence all in lower case (offsets do not change)."""
+        return Sentence(
+            self.text.lower(),
+            self.themes,
+            [(a, b, label, value.lower()) for a, b, label, value in self.ids],
+        )
+
 
 @dataclass
 class Passage:

@@ -40,6 +40,7 @@ POSTCODE_DISTRICTS = {
 # Inward codes never use C I K M O V in their last two letters.
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
+# fmt: off
 STREETS = [
     "Victoria Road", "High Street", "Station Road", "Church Road", "Pier Avenue",
     "Marine Parade", "Old Road", "Rosemary Road", "Brooklands", "Golf Green Road",
@@ -55,6 +56,7 @@ MONTHS = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 ]
+# fmt: on
 
 
 def nhs_check_digit(first_nine: str) -> int | None:

@@ -1,0 +1,107 @@
+"""Shared fixtures. Others may add fixtures here: keep each one short and documented.
+
+Safety nets for every test session (autouse):
+
+- ``pseudonym_key``: a fixed pseudonym key in ``LXT_PSEUDONYM_KEY``, so no test creates a key
+  file in the user's configuration folder and pids are the same on every run;
+- ``LXT_OUTPUTS`` points to a temporary folder, so no test can write to the repo's outputs/.
+
+Study fixtures:
+
+- ``tiny_study``: a fresh copy of ``tests/data/tiny`` (six made-up people) in ``tmp_path``;
+- ``bad_study(case)``: that copy with the broken files of ``tests/data/bad/<case>`` laid over it;
+- ``example_copy`` / ``built_example``: the synthetic example study copied once per session, and
+  built once per session with ``run_study`` into a temporary outputs folder;
+- ``built_tiny``: the tiny study built once per session; returns ``(study_dir, outputs_dir)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+TINY = TESTS / "data" / "tiny"
+BAD = TESTS / "data" / "bad"
+EXAMPLE = REPO / "surveys" / "example"
+TEST_KEY = "a pseudonym key used only by the test suite"
+BAD_CASES = sorted(p.name for p in BAD.iterdir() if p.is_dir()) if BAD.is_dir() else []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key(tmp_path_factory) -> str:
+    """Fix the pseudonym key and send default outputs to a temp folder for the whole session."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LXT_PSEUDONYM_KEY", TEST_KEY)
+        mp.setenv("LXT_OUTPUTS", str(tmp_path_factory.mktemp("lxt-outputs")))
+        yield TEST_KEY
+
+
+def copy_study(source: Path, target: Path) -> Path:
+    """Copy a study folder, making paths that point outside it (``../..``) absolute."""
+    from toolkit.commands.foundation import copy_study as _copy
+
+    return _copy(source, target)
+
+
+def overlay_case(case: str, target: Path) -> Path:
+    """The tiny study with the files of bad case ``case`` laid over it, in ``target``."""
+    copy_study(TINY, target)
+    case_dir = BAD / case
+    for path in case_dir.rglob("*"):
+        if path.is_file() and path.name not in ("expect.txt", "README.md"):
+            dest = target / path.relative_to(case_dir)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+    return target
+
+
+def expected_line(case: str) -> str:
+    """The text the problem line of a bad case must contain."""
+    return (BAD / case / "expect.txt").read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture
+def tiny_study(tmp_path) -> Path:
+    return copy_study(TINY, tmp_path / "tiny")
+
+
+@pytest.fixture
+def bad_study(tmp_path):
+    def make(case: str) -> Path:
+        return overlay_case(case, tmp_path / case)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def built_tiny(tmp_path_factory) -> tuple[Path, Path]:
+    """The tiny study run through the ingest stage once (the later stages are not run)."""
+    from toolkit.pipeline import run_study
+
+    base = tmp_path_factory.mktemp("built-tiny")
+    study = copy_study(TINY, base / "tiny")
+    out = base / "outputs"
+    run_study(study, out=out, stages=["ingest"], progress=False)
+    return study, out
+
+
+@pytest.fixture(scope="session")
+def example_copy(tmp_path_factory) -> Path:
+    """A copy of the synthetic example study (tests must never touch surveys/example)."""
+    if not (EXAMPLE / "participants.csv").exists():
+        pytest.skip("the synthetic example study has not been generated yet")
+    return copy_study(EXAMPLE, tmp_path_factory.mktemp("example") / "example")
+
+
+@pytest.fixture(scope="session")
+def built_example(example_copy, tmp_path_factory) -> tuple[Path, Path]:
+    """The example study run once through ``run_study``; returns ``(study_dir, outputs_dir)``."""
+    from toolkit.pipeline import run_study
+
+    out = tmp_path_factory.mktemp("example-outputs")
+    run_study(example_copy, out=out, progress=False)
+    return example_copy, out

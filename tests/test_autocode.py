@@ -1,0 +1,233 @@
+"""Auto-coding: suggestions from the codebook, each with the evidence a person can check."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.autocode import AutoCoder, code_jsonl, run_stage
+from toolkit.codebook import load_codebook
+from toolkit.decisions import append_decisions, text_hash
+from toolkit.pipeline import StageContext
+from toolkit.segment import segment_documents
+from toolkit.study import load_study
+from toolkit.tables import StudyOutputs
+
+SHIPPED = Path(__file__).resolve().parent.parent / "codebooks" / "employment_support.yml"
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_codebook(SHIPPED)
+
+
+@pytest.fixture(scope="module")
+def patterns_only(book):
+    return AutoCoder(book, embedder=None)
+
+
+class FixedEmbedder:
+    """Vectors chosen by the test: text containing 'similar' points along the first axis,
+    every other text along an axis of its own, so similarities are known exactly."""
+
+    name = "minilm"
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), len(texts) + 1), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i, 0 if "similar" in text else i + 1] = 1.0
+        return out
+
+
+def test_bus_fare_sentence_is_coded_transport_with_matched_words(patterns_only):
+    found = patterns_only.suggest(["I couldn't afford the bus fare and there were no buses."])[0]
+    top = found[0]
+    assert top.code == "transport"
+    # Two separate pattern matches and no meaning model: 1 - 0.5**2.
+    assert top.score == 0.75
+    assert top.evidence == "matched: 'bus fare', 'buses'"
+    money = next(s for s in found if s.code == "money_benefits")
+    assert money.evidence == "matched: 'couldn't afford'"
+
+
+def test_lemma_patterns_match_other_forms_of_a_word(patterns_only):
+    found = patterns_only.suggest(["She was looking after her dad every afternoon."])[0]
+    caring = next(s for s in found if s.code == "childcare_caring")
+    assert "'looking after her dad'" in caring.evidence
+
+
+def test_sentence_about_nothing_in_the_codebook_gets_no_codes(patterns_only):
+    assert patterns_only.suggest(["The weather was lovely on Tuesday."]) == [[]]
+
+
+def test_meaning_alone_can_suggest_and_evidence_names_nearest_example(book):
+    coder = AutoCoder(book, embedder=FixedEmbedder(), semantic_weight=0.6)
+    # Make one transport example "similar" to the segment; nothing else is.
+    coder._prototypes[coder.codebook.codable_ids.index("transport")][2] += " similar"
+    found = coder.suggest(["A similar sentence with none of the words."])[0]
+    assert [s.code for s in found] == ["transport"]
+    # cosine 1.0 -> meaning 1.0 -> score 1 - (1 - 0) * (1 - 0.6 * 1.0)
+    assert found[0].score == pytest.approx(0.6)
+    example = book.code("transport").examples[1]
+    assert found[0].evidence == f'nearest example: "{example}" (1.00)'
+
+
+def test_score_combines_patterns_and_meaning_as_noisy_or(book):
+    coder = AutoCoder(book, embedder=FixedEmbedder(), semantic_weight=0.6)
+    coder._prototypes[coder.codebook.codable_ids.index("transport")][0] += " similar"
+    score, matches, (sims, _, _) = coder.score_matrix(["similar: the bus never came"])
+    j = coder.codebook.codable_ids.index("transport")
+    assert matches[0]["transport"] == ["bus"]
+    assert sims[0, j] == pytest.approx(1.0)
+    assert score[0, j] == pytest.approx(1 - (1 - 0.5) * (1 - 0.6))
+
+
+def test_lxt_code_writes_the_documented_jsonl(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "a", "text": "I waited three months for my DBS check."}\n'
+        "\n"
+        '{"id": 7, "text": "Nice weather."}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    code_jsonl(src, SHIPPED, out, embedding=None)
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [rec["id"] for rec in lines] == ["a", 7]
+    first = lines[0]["codes"][0]
+    assert set(first) == {"code", "score", "evidence"}
+    assert first["code"] == "checks_waits"
+    assert "'DBS check'" in first["evidence"] or "'DBS'" in first["evidence"]
+    assert lines[1]["codes"] == []
+
+    from toolkit import cli
+
+    monkeypatch.setattr(
+        sys, "argv", ["lxt", "code", str(src), "--codebook", str(SHIPPED), "--embedding", "none"]
+    )
+    cli.main()
+    printed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert printed == lines
+
+
+def test_lxt_code_reports_bad_lines_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"id": "a", "text": "ok"}\n{"id": "b"}\nnot json\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    from toolkit import cli
+
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "lxt",
+            "code",
+            str(src),
+            "--codebook",
+            str(SHIPPED),
+            "-o",
+            str(out),
+            "--embedding",
+            "none",
+        ],
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"error: {src}, row 2, column 'text': 'text' is missing or not text, expected a string",
+        f"error: {src}, row 3: not valid JSON (Expecting value), expected one object per line "
+        'like {"id": "1", "text": "..."}',
+    ]
+    assert not out.exists()
+
+
+# -- the pipeline stage ----------------------------------------------------------------------
+
+STUDY_YAML = """\
+name: mini
+title: Mini
+participants: {file: participants.csv}
+cohorts: [{name: clacton, label: Clacton}]
+waves: [{name: baseline, file: baseline.csv}]
+codebook: codebook.yml
+topics: {embedding: tfidf}
+"""
+
+
+@pytest.fixture()
+def mini_study(tmp_path, monkeypatch):
+    monkeypatch.setenv("LXT_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    (folder / "study.yml").write_text(STUDY_YAML, encoding="utf-8")
+    (folder / "codebook.yml").write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    study = load_study(folder)
+    outputs = StudyOutputs("mini", tmp_path / "out")
+    docs = pd.DataFrame(
+        {
+            "doc_id": ["d1", "d2"],
+            "pid": ["p1", "p2"],
+            "cohort": ["clacton"] * 2,
+            "kind": ["survey"] * 2,
+            "source": ["barriers"] * 2,
+            "wave": ["baseline"] * 2,
+            "text": [
+                "There was no bus before seven in the morning. My DBS took three months.",
+                "The weather was lovely on Tuesday.",
+            ],
+        }
+    )
+    outputs.write("segments", segment_documents(docs))
+    return study, outputs
+
+
+def test_stage_writes_rule_and_human_codings_and_reports_orphans(mini_study):
+    study, outputs = mini_study
+    segments = outputs.read("segments")
+    bus = segments.iloc[0]
+    append_decisions(
+        study,
+        [
+            {
+                "reviewer": "pr01",
+                "seg_id": bus["seg_id"],
+                "code": "transport",
+                "decision": "accept",
+                "text_hash": text_hash(bus["text"]),
+            },
+            {
+                "reviewer": "pr01",
+                "seg_id": "s_gone",
+                "code": "transport",
+                "decision": "add",
+                "text_hash": "",
+            },
+        ],
+        source_file="batch1.xlsx",
+        batch_id="b1",
+    )
+    ctx = StageContext(study=study, outputs=outputs, cohorts=["clacton"], progress=False)
+    summary = run_stage(ctx)
+    codings = outputs.read("codings")
+    assert list(codings.columns) == ["seg_id", "code", "source", "score", "evidence", "decided_at"]
+    rule = codings[codings["source"] == "rule"]
+    assert set(rule.loc[rule["seg_id"] == bus["seg_id"], "code"]) >= {"transport"}
+    dbs = segments.iloc[1]["seg_id"]
+    assert "checks_waits" in set(rule.loc[rule["seg_id"] == dbs, "code"])
+    assert segments.iloc[2]["seg_id"] not in set(rule["seg_id"])
+    human = codings[codings["source"] == "human:pr01"]
+    assert human[["seg_id", "code", "score"]].values.tolist() == [
+        [bus["seg_id"], "transport", 1.0],
+        ["s_gone", "transport", 1.0],
+    ]
+    assert summary["decisions_needing_attention"] == 1
+    assert ctx.notes["coding_orphaned_decisions"][0]["reason"] == "segment no longer exists"
+    # Nobody has decided enough yet for a classifier: no model rows.
+    assert "model" not in set(codings["source"])

@@ -1,0 +1,168 @@
+"""Learning from people's decisions: honest cross-validated quality and a smart review queue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold
+
+from toolkit.codebook import parse_codebook
+from toolkit.learn import (
+    cross_validate_code,
+    fit_codes,
+    learn_from_decisions,
+    rank_for_review,
+    training_labels,
+)
+
+BOOK = parse_codebook(
+    {
+        "codes": [
+            {
+                "id": "barriers",
+                "children": [
+                    {"id": "transport", "definition": "Getting there."},
+                    {"id": "childcare_caring", "definition": "Looking after children."},
+                ],
+            },
+        ]
+    }
+)
+
+
+def _data(n=80, seed=3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    y = (X[:, 0] + 0.8 * rng.normal(size=n) > 0.3).astype(int)
+    return X, y
+
+
+def test_cross_validation_equals_an_independent_sklearn_computation():
+    X, y = _data()
+    got = cross_validate_code(X, y, seed=11)
+    predicted = np.zeros_like(y)
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=11).split(X, y):
+        model = LogisticRegression(class_weight="balanced", max_iter=2000, random_state=11)
+        predicted[test] = model.fit(X[train], y[train]).predict(X[test])
+    assert got["folds"] == 5
+    assert got["precision"] == pytest.approx(precision_score(y, predicted))
+    assert got["recall"] == pytest.approx(recall_score(y, predicted))
+    assert got["f1"] == pytest.approx(f1_score(y, predicted))
+    assert 0.6 < got["f1"] < 1.0  # a learnable but noisy signal
+
+
+def test_latest_decision_is_the_label_and_unknown_codes_are_ignored():
+    log = pd.DataFrame(
+        {
+            "reviewer": ["a", "b", "a", "a"],
+            "seg_id": ["s1", "s1", "s2", "s3"],
+            "code": ["transport", "transport", "transport", "retired_code"],
+            "decision": ["reject", "accept", "add", "accept"],
+        }
+    )
+    labels = training_labels(log, BOOK.codable_ids)
+    assert labels.values.tolist() == [["s1", "transport", 1], ["s2", "transport", 1]]
+
+
+def _log_from_labels(seg_ids, y, code):
+    return pd.DataFrame(
+        {
+            "reviewer": "pr01",
+            "seg_id": seg_ids,
+            "code": code,
+            "decision": np.where(y == 1, "accept", "reject"),
+        }
+    )
+
+
+def test_codes_train_only_with_enough_decisions_and_say_how_many_more():
+    X, y = _data(60)
+    seg_ids = [f"s{i:02d}" for i in range(len(y))]  # sorted order = row order
+    log = pd.concat(
+        [
+            _log_from_labels(seg_ids, y, "transport"),
+            _log_from_labels(seg_ids[:12], np.array([1] * 4 + [0] * 8), "childcare_caring"),
+        ]
+    )
+    labels = training_labels(log, BOOK.codable_ids)
+    index = pd.Series(np.arange(len(seg_ids)), index=seg_ids)
+    learned = fit_codes(X, labels, index, BOOK.codable_ids, seed=42)
+    m = learned.metrics.set_index("code")
+    assert list(learned.models) == ["transport"]
+    assert m.loc["transport", "positives"] == y.sum()
+    assert m.loc["transport", "f1"] == pytest.approx(cross_validate_code(X, y, seed=42)["f1"])
+    assert not m.loc["childcare_caring", "trained"]
+    # 4 positives and 8 negatives: 6 more positives and 2 more negatives needed.
+    assert m.loc["childcare_caring", "still_needed"] == 8
+    assert np.isnan(m.loc["childcare_caring", "f1"])
+
+
+def test_ranking_puts_the_most_uncertain_first_and_skips_decided_pairs():
+    proba = pd.DataFrame(
+        {"transport": [0.97, 0.55, 0.10, 0.48], "childcare_caring": [0.50, 0.02, 0.70, 0.99]}
+    )
+    queue = rank_for_review(proba, ["s1", "s2", "s3", "s4"])
+    assert list(zip(queue["seg_id"], queue["code"], strict=True))[:4] == [
+        ("s1", "childcare_caring"),
+        ("s4", "transport"),
+        ("s2", "transport"),
+        ("s3", "childcare_caring"),
+    ]
+    assert queue["uncertainty"].iloc[0] == pytest.approx(1.0)
+    assert queue["uncertainty"].iloc[1] == pytest.approx(0.96)
+    decided = pd.DataFrame({"seg_id": ["s1"], "code": ["childcare_caring"]})
+    rest = rank_for_review(proba, ["s1", "s2", "s3", "s4"], decided=decided, limit=2)
+    assert list(zip(rest["seg_id"], rest["code"], strict=True)) == [
+        ("s4", "transport"),
+        ("s2", "transport"),
+    ]
+
+
+class WordEmbedder:
+    """Tiny bag-of-words embedder: enough meaning for a classifier to learn 'bus'."""
+
+    name = "test"
+    words = ["bus", "train", "fare", "kids", "nursery", "school", "weather", "shop"]
+
+    def encode(self, texts):
+        out = np.array(
+            [[t.lower().count(w) for w in self.words] + [1.0] for t in texts], dtype=np.float32
+        )
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_learned_codes_become_model_codings():
+    rng = np.random.default_rng(0)
+    transport = ["the bus was late", "train fare too high", "no bus on sunday", "bus fare"]
+    other = ["the kids were ill", "nursery closed", "school run", "nice weather", "the shop"]
+    texts = [transport[i % 4] if i % 2 == 0 else other[i % 5] for i in range(60)]
+    segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(60)], "text": texts})
+    y = np.array([i % 2 == 0 for i in range(60)], dtype=int)
+    reviewed = rng.permutation(60)[:40]
+    log = _log_from_labels(segments["seg_id"].to_numpy()[reviewed], y[reviewed], "transport")
+    learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42)
+    assert list(learned.models) == ["transport"]
+    assert learned.metrics.set_index("code").loc["transport", "f1"] == pytest.approx(1.0)
+    rows = learned.codings(segments, decided_at="2026-01-01T00:00:00+00:00")
+    assert set(rows["source"]) == {"model"}
+    assert set(rows["seg_id"]) == set(segments["seg_id"][y == 1])
+    assert rows["evidence"].iloc[0] == (
+        "classifier trained on people's decisions (cross-validated F1 1.00)"
+    )
+
+
+def test_too_few_decisions_trains_nothing_and_embeds_nothing():
+    segments = pd.DataFrame({"seg_id": ["s1", "s2"], "text": ["bus", "kids"]})
+    log = _log_from_labels(["s1", "s2"], np.array([1, 0]), "transport")
+
+    class NeverCalled:
+        def encode(self, texts):
+            raise AssertionError("embedding is slow: not needed when nothing can be trained")
+
+    learned = learn_from_decisions(log, segments, BOOK, NeverCalled())
+    assert learned.models == {}
+    m = learned.metrics.set_index("code")
+    assert m.loc["transport", ["positives", "negatives", "still_needed"]].tolist() == [1, 1, 18]

@@ -1,0 +1,240 @@
+"""Review in Excel: export a workbook, fill it in as a person would, import it back."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+from coding_study import make_study
+from openpyxl import Workbook, load_workbook
+
+from toolkit.decisions import current_decisions, log_path, read_decisions
+from toolkit.errors import UserError
+from toolkit.review import META_SHEET, export_review, read_meta
+from toolkit.review_import import import_review
+
+DECISION_1, DECISION_2, ADD_1 = 9, 12, 22  # columns (1-based) in the Review sheet
+
+
+@pytest.fixture()
+def mini(tmp_path):
+    study, outputs = make_study(tmp_path)
+    return study, outputs, tmp_path
+
+
+def _row_of(ws, seg_id):
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 1).value == seg_id:
+            return r
+    raise AssertionError(seg_id)
+
+
+def _fill(path, choices):
+    """choices: {seg_id: {column: value}}; saved as a reviewer would save it."""
+    wb = load_workbook(path)
+    ws = wb["Review"]
+    for seg, cells in choices.items():
+        r = _row_of(ws, seg)
+        for col, value in cells.items():
+            ws.cell(r, col).value = value
+    wb.save(path)
+
+
+def test_the_workbook_is_ready_for_a_peer_researcher(mini):
+    study, outputs, tmp = mini
+    batch = export_review(study, "pr01", tmp / "pr01.xlsx", n=5, outputs=outputs)
+    assert batch.n_rows == 5 and batch.order == "score"
+    wb = load_workbook(tmp / "pr01.xlsx")
+    assert wb.sheetnames == ["Review", "Instructions", "Codebook", META_SHEET]
+    assert wb[META_SHEET].sheet_state == "veryHidden"
+    assert wb[META_SHEET].protection.sheet
+    ws = wb["Review"]
+    assert ws.freeze_panes == "B2"
+    assert ws.column_dimensions["E"].width == 60
+    assert ws["E2"].alignment.wrap_text
+    assert ws["G1"].value == "Suggested code 1" and ws["I1"].value == "Decision 1"
+    # Highest-scoring suggestion first: "There is no bus before 7." (transport 0.92).
+    assert ws["E2"].value == "There is no bus before 7."
+    assert ws["G2"].value == "transport — Transport"
+    assert ws["H2"].value == "score 0.92: bus"
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    assert lists['"accept,reject"'].startswith("I2:I6")
+    assert lists["'Codebook'!$A$2:$A$6"] == "V2:X6"  # five codable codes to add from
+    assert wb["Codebook"]["A2"].value == "transport — Transport"
+    assert ws["I2"].protection.locked is False and ws["E2"].protection.locked is True
+    meta = read_meta(tmp / "pr01.xlsx")
+    assert meta["info"]["reviewer"] == "pr01" and meta["info"]["study"] == "mini"
+    assert [r["seg_id"] for r in meta["rows"]] == batch.seg_ids
+
+
+def test_text_that_looks_like_a_formula_stays_text(mini):
+    study, outputs, tmp = mini
+    segments = outputs.read("segments")
+    segments.loc[0, "text"] = "=HYPERLINK(\"http://x\")"
+    outputs.write("segments", segments)
+    export_review(study, "pr01", tmp / "f.xlsx", n=20, outputs=outputs)
+    ws = load_workbook(tmp / "f.xlsx")["Review"]
+    cell = ws.cell(_row_of(ws, segments.loc[0, "seg_id"]), 5)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+
+
+def test_decisions_come_back_with_reviewer_batch_and_time(mini):
+    study, outputs, tmp = mini
+    batch = export_review(study, "pr01", tmp / "pr01.xlsx", n=20, outputs=outputs)
+    s = outputs.read("segments").set_index("text")["seg_id"]
+    bus = s["There is no bus before 7."]
+    childcare = s["Childcare costs too much – it eats my wages."]
+    _fill(tmp / "pr01.xlsx", {
+        bus: {DECISION_1: "accept", ADD_1: "training — Training"},
+        childcare: {DECISION_1: "Accept", DECISION_2: "reject"},  # people type capitals
+    })
+    report = import_review(study, tmp / "pr01.xlsx")
+    assert dict(report.counts) == {"accept": 2, "reject": 1, "add": 1}
+    log = read_decisions(study)
+    assert len(log) == 4
+    assert set(log["reviewer"]) == {"pr01"} and set(log["batch_id"]) == {batch.batch_id}
+    assert set(log["source_file"]) == {"pr01.xlsx"}
+    got = set(zip(log["seg_id"], log["code"], log["decision"], strict=True))
+    assert got == {(bus, "transport", "accept"), (bus, "training", "add"),
+                   (childcare, "childcare", "accept"), (childcare, "confidence", "reject")}
+    assert log["decided_at"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00").all()
+
+    # The same workbook again: nothing new, the log is byte-for-byte unchanged.
+    before = log_path(study).read_bytes()
+    again = import_review(study, tmp / "pr01.xlsx")
+    assert again.result.already_imported and "already imported" in again.message
+    assert log_path(study).read_bytes() == before
+
+    # A changed mind: one new row; the earlier decision stays in the log.
+    _fill(tmp / "pr01.xlsx", {childcare: {DECISION_2: "accept"}})
+    changed = import_review(study, tmp / "pr01.xlsx")
+    assert changed.result.appended == 1
+    assert log_path(study).read_bytes().startswith(before)
+    current = current_decisions(study).set_index(["seg_id", "code"])["decision"]
+    assert current[(childcare, "confidence")] == "accept"
+    assert len(read_decisions(study)) == 5
+
+
+def test_two_reviewers_get_the_same_segments_and_both_are_kept(mini):
+    study, outputs, tmp = mini
+    first = export_review(study, "pr01", tmp / "pr01.xlsx", n=4, outputs=outputs)
+    second = export_review(study, "pr02", tmp / "pr02.xlsx", outputs=outputs,
+                           segments_from=tmp / "pr01.xlsx")
+    assert second.seg_ids == first.seg_ids and second.order == "workbook"
+    seg = first.seg_ids[0]
+    _fill(tmp / "pr01.xlsx", {seg: {DECISION_1: "accept"}})
+    _fill(tmp / "pr02.xlsx", {seg: {DECISION_1: "reject"}})
+    import_review(study, tmp / "pr01.xlsx")
+    import_review(study, tmp / "pr02.xlsx")
+    current = current_decisions(study)
+    assert sorted(zip(current["reviewer"], current["decision"], strict=True)) == [
+        ("pr01", "accept"), ("pr02", "reject")]
+    # pr01's next workbook skips what they decided; a new reviewer is still offered it.
+    nxt = export_review(study, "pr01", tmp / "pr01b.xlsx", n=20, outputs=outputs)
+    assert seg not in nxt.seg_ids and len(nxt.seg_ids) == len(outputs.read("segments")) - 1
+    other = export_review(study, "pr03", tmp / "pr03.xlsx", n=20, outputs=outputs)
+    assert seg in other.seg_ids
+
+
+def test_cohort_filter(mini):
+    study, outputs, tmp = mini
+    batch = export_review(study, "pr01", tmp / "s.xlsx", n=50, outputs=outputs,
+                          cohorts=["southend"])
+    segments = outputs.read("segments").set_index("seg_id")
+    assert set(segments.loc[batch.seg_ids, "cohort"]) == {"southend"}
+    with pytest.raises(UserError, match="unknown cohort"):
+        export_review(study, "pr01", tmp / "x.xlsx", outputs=outputs, cohorts=["jaywick"])
+
+
+def _problems(study, path):
+    with pytest.raises(UserError) as err:
+        import_review(study, path)
+    assert not log_path(study).exists()  # nothing appended on any problem
+    return err.value.lines
+
+
+def test_edited_text_removed_rows_and_unknown_codes_are_named_precisely(mini):
+    study, outputs, tmp = mini
+    batch = export_review(study, "pr01", tmp / "b.xlsx", n=6, outputs=outputs)
+    wb = load_workbook(tmp / "b.xlsx")
+    ws = wb["Review"]
+    ws["E3"] = ws["E3"].value + " (edited)"
+    ws["I2"] = "maybe"
+    ws["V4"] = "housing — Housing"
+    removed = ws["A7"].value
+    ws.delete_rows(7)
+    wb.save(tmp / "b.xlsx")
+    lines = _problems(study, tmp / "b.xlsx")
+    file = str(tmp / "b.xlsx")
+    assert any(line.startswith(f"{file} [sheet Review], row 3, column 'What they said': the "
+                               "text was edited") for line in lines)
+    assert any(line.startswith(f"{file} [sheet Review], row 2, column 'Decision 1': unknown "
+                               "decision: found 'maybe', expected accept, reject or blank")
+               for line in lines)
+    assert any("row 4, column 'Add code 1': unknown code: found 'housing — Housing'" in line
+               for line in lines)
+    assert any(f"row 7, column 'Segment': a row was removed: found '{removed}'" in line
+               for line in lines)
+    assert batch.n_rows == 6
+
+
+def test_a_workbook_from_elsewhere_is_refused(mini):
+    study, outputs, tmp = mini
+    plain = Workbook()
+    plain.active["A1"] = "not ours"
+    plain.save(tmp / "plain.xlsx")
+    (lines,) = [_problems(study, tmp / "plain.xlsx")]
+    assert "not a review workbook from `lxt review export`" in lines[0]
+    (tmp / "notes.xlsx").write_text("hello", encoding="utf-8")
+    assert "not an Excel workbook" in _problems(study, tmp / "notes.xlsx")[0]
+
+    export_review(study, "pr01", tmp / "b.xlsx", n=3, outputs=outputs)
+    other_root = tmp / "other"
+    other, _ = make_study(other_root)
+    text = (other.folder / "study.yml").read_text(encoding="utf-8").replace("name: mini",
+                                                                           "name: other")
+    (other.folder / "study.yml").write_text(text, encoding="utf-8")
+    from toolkit.study import load_study
+
+    lines = _problems(load_study(other.folder), tmp / "b.xlsx")
+    assert "this workbook belongs to another study: found 'mini'" in lines[0]
+
+
+def test_a_changed_header_is_refused(mini):
+    study, outputs, tmp = mini
+    export_review(study, "pr01", tmp / "b.xlsx", n=3, outputs=outputs)
+    wb = load_workbook(tmp / "b.xlsx")
+    wb["Review"].insert_cols(5)
+    wb.save(tmp / "b.xlsx")
+    lines = _problems(study, tmp / "b.xlsx")
+    assert "row 1, column 'What they said': the header row was changed" in lines[0]
+
+
+def test_the_command_line_round_trip(mini, monkeypatch, capsys):
+    from toolkit.cli import main
+
+    study, outputs, tmp = mini
+
+    def lxt(*args):
+        monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
+        try:
+            main()
+            code = 0
+        except SystemExit as done:
+            code = done.code
+        return code, capsys.readouterr()
+
+    code, out = lxt("review", "export", study.folder, "--reviewer", "pr01", "-o",
+                    tmp / "b.xlsx", "--n", "3", "--out", outputs.root)
+    assert code == 0 and "Wrote 3 segments for pr01" in out.out
+    seg = read_meta(tmp / "b.xlsx")["rows"][0]["seg_id"]
+    _fill(tmp / "b.xlsx", {seg: {DECISION_1: "accept"}})
+    shutil.copy(tmp / "b.xlsx", tmp / "b2.xlsx")
+    code, out = lxt("review", "import", study.folder, tmp / "b.xlsx")
+    assert code == 0 and "Added 1 decision(s)" in out.out
+    _fill(tmp / "b2.xlsx", {seg: {DECISION_1: "perhaps"}})
+    code, out = lxt("review", "import", study.folder, tmp / "b2.xlsx")
+    assert code == 1 and "Traceback" not in out.err
+    assert out.err.startswith(f"error: {tmp / 'b2.xlsx'} [sheet Review], row 2, column "
+                              "'Decision 1': unknown decision")

@@ -1,0 +1,40 @@
+"""Reports: parameterised notebooks per cohort, rendered to accessible HTML and PDF.
+
+``notebooks/evaluation_report.ipynb`` and ``notebooks/coproduction_report.ipynb`` run once per
+cohort and ``notebooks/overview.ipynb`` once per study (:mod:`toolkit.reports.runner`). The
+notebooks are thin: each section is a tested function in :mod:`toolkit.reports.sections`
+(evaluation), :mod:`toolkit.reports.coproduction` or :mod:`toolkit.reports.overview`, shown
+through the accessible blocks of :mod:`toolkit.reports.display`. Rendering is in
+:mod:`toolkit.reports.render`; the release gate in :mod:`toolkit.reports.gate`.
+
+Example
+-------
+>>> run = run_reports("surveys/example", jobs=2)     # doctest: +SKIP
+>>> run.counts()                                     # doctest: +SKIP
+{'ready': 7}
+"""
+
+from __future__ import annotations
+
+from toolkit.errors import UserError
+from toolkit.reports.runner import ReportResult, ReportRun, run_reports
+
+__all__ = ["ReportResult", "ReportRun", "run_reports", "run_stage"]
+
+
+def run_stage(ctx) -> dict:
+    """Pipeline stage ``report``: run every report for the context's cohorts.
+
+    Raises :class:`UserError` naming each report that failed or was held, after every other
+    report has been made.
+    """
+    run = run_reports(
+        ctx.study.folder,
+        cohorts=ctx.cohorts,
+        jobs=ctx.jobs,
+        out=ctx.outputs.root,
+        progress=ctx.progress,
+    )
+    if run.failed:
+        raise UserError(run.summary_lines())
+    return run.counts()

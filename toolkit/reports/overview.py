@@ -1,0 +1,217 @@
+"""Sections of the overview report: every cohort side by side.
+
+Every count goes through the study's disclosure rule. The rows are overlapping groups or
+pathway stages, not parts of a total, so no suppressed cell can be worked out from a total.
+
+Example
+-------
+>>> ctx = ReportContext.load("surveys/example")     # doctest: +SKIP
+>>> funnel_by_cohort(ctx)                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from toolkit.prepost import publish_prepost  # noqa: E402
+from toolkit.reports import measures  # noqa: E402
+from toolkit.reports.context import ReportContext  # noqa: E402
+from toolkit.reports.display import Figure, Markdown, Note, Section, Table, palette, style_axes  # noqa: E402
+from toolkit.reports.sections import _code_names, cohort_changes, cohort_funnel, rounded  # noqa: E402
+
+
+def reach_by_cohort(ctx: ReportContext) -> Section:
+    people = ctx.table("participants")
+    if people is None:
+        return Section(needs=["participants"]).add(Note(ctx.needs_note(["participants"])))
+    columns = {}
+    for cohort in ctx.study.cohort_names:
+        reach = measures.reach_counts(people[people["cohort"] == cohort])
+        columns[ctx.label_of(cohort)] = reach.set_index("group")["people"]
+    frame = pd.DataFrame(columns).fillna(0).astype(int).reset_index(names="Group")
+    shown = frame.copy()
+    for col in frame.columns[1:]:
+        shown[col] = [ctx.rule.count(int(v)) for v in frame[col]]
+    return Section().add(
+        Markdown(
+            ctx.say(
+                "Groups overlap: one person can be in Core20 and in several PLUS groups, so the "
+                "rows do not add up to everyone."
+            )
+        ),
+        Table(
+            shown,
+            caption="People in each Core20PLUS5 group, by cohort",
+            count_columns=list(shown.columns[1:]),
+            rule=ctx.rule,
+        ),
+    )
+
+
+def funnel_by_cohort(ctx: ReportContext) -> Section:
+    funnel = cohort_funnel(ctx)
+    if funnel is None:
+        return Section(needs=["pathway"]).add(Note(ctx.needs_note(["pathway"])))
+    funnel = funnel[funnel["cohort"] != "all"]
+    wide = funnel.pivot_table(
+        index=["stage_order", "stage_label"], columns="cohort", values="n_reached", aggfunc="first"
+    ).reset_index()
+    cohorts = [c for c in ctx.study.cohort_names if c in wide.columns]
+    labels = list(wide["stage_label"])
+    fig, ax = plt.subplots(figsize=(9, 0.75 * len(labels) + 1.5))
+    width = 0.8 / max(len(cohorts), 1)
+    ys = np.arange(len(labels))[::-1]
+    alt_parts = []
+    for i, cohort in enumerate(cohorts):
+        colour, _, hatch = palette(i)
+        values = [rounded(ctx, v) for v in wide[cohort]]
+        ax.barh(
+            ys + (i - (len(cohorts) - 1) / 2) * width,
+            [v or 0 for v in values],
+            height=width,
+            color=colour,
+            hatch=hatch,
+            edgecolor="black",
+            label=ctx.label_of(cohort),
+        )
+        alt_parts.append(
+            ctx.label_of(cohort)
+            + ": "
+            + ", ".join(
+                f"{lab} {ctx.rule.count(int(v))}"
+                for lab, v in zip(labels, wide[cohort], strict=True)
+            )
+        )
+    ax.set_yticks(ys, labels)
+    ax.set_xlabel("People (rounded to the nearest 5; small numbers not drawn)", fontsize=11)
+    ax.legend(frameon=False, fontsize=10)
+    style_axes(ax)
+    shown = wide[["stage_label", *cohorts]].rename(
+        columns={"stage_label": "Stage", **{c: ctx.label_of(c) for c in cohorts}}
+    )
+    for c in cohorts:
+        shown[ctx.label_of(c)] = [ctx.rule.count(int(v)) for v in wide[c]]
+    return Section().add(
+        Table(
+            shown,
+            caption="People reaching each stage of the pathway, by cohort",
+            count_columns=list(shown.columns[1:]),
+            rule=ctx.rule,
+        ),
+        Figure(
+            fig,
+            alt="Grouped bar chart of the employment pathway by cohort. "
+            + "; ".join(alt_parts)
+            + ".",
+            caption="Employment pathway by cohort",
+        ),
+    )
+
+
+def change_by_cohort(ctx: ReportContext) -> Section:
+    changes = cohort_changes(ctx)
+    if changes is None:
+        gaps = sorted(ctx.missing & {"participants", "scores"}) or ["scores"]
+        return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
+    published = publish_prepost(changes, ctx.rule)
+    rows = []
+    for raw, pub in zip(changes.itertuples(), published.itertuples(), strict=True):
+        name = "All cohorts" if raw.cohort == "all" else ctx.label_of(raw.cohort)
+        ok = pd.notna(pub.ci_low)
+        rows.append(
+            [
+                raw.label,
+                name,
+                pub.n_pairs,
+                f"{raw.mean_change:+.2f} ({raw.ci_low:+.2f} to {raw.ci_high:+.2f})" if ok else "",
+                f"{raw.g_z:+.2f}" if ok and pd.notna(raw.g_z) else "",
+            ]
+        )
+    display = pd.DataFrame(
+        rows,
+        columns=["Measure", "Cohort", "People (both times)", "Change (95% CI)", "Effect size g"],
+    )
+    section = Section().add(
+        Table(
+            display,
+            caption="Change between the surveys, by cohort",
+            count_columns=["People (both times)"],
+            rule=ctx.rule,
+        )
+    )
+    first = changes[changes["outcome"] == changes["outcome"].iloc[0]]
+    ok = publish_prepost(first, ctx.rule)["ci_low"].notna().to_numpy()
+    first = first[ok]
+    if not first.empty:
+        fig, ax = plt.subplots(figsize=(8, 0.7 * len(first) + 1.4))
+        ys = np.arange(len(first))[::-1]
+        names = []
+        for i, (y, row) in enumerate(zip(ys, first.itertuples(), strict=True)):
+            colour, marker, _ = palette(i)
+            ax.errorbar(
+                row.mean_change,
+                y,
+                xerr=[[row.mean_change - row.ci_low], [row.ci_high - row.mean_change]],
+                fmt=marker,
+                color=colour,
+                ecolor="black",
+                capsize=5,
+                markersize=9,
+            )
+            names.append("All cohorts" if row.cohort == "all" else ctx.label_of(row.cohort))
+        ax.axvline(0, color="black", linestyle="--", linewidth=1)
+        ax.set_yticks(ys, names)
+        ax.set_xlabel(f"{first['label'].iloc[0]}: average change (95% CI)", fontsize=11)
+        style_axes(ax)
+        alt = (
+            f"Chart of {first['label'].iloc[0]} by cohort with 95% confidence intervals: "
+            + "; ".join(
+                f"{n} {r.mean_change:+.2f} ({r.ci_low:+.2f} to {r.ci_high:+.2f})"
+                for n, r in zip(names, first.itertuples(), strict=True)
+            )
+            + "."
+        )
+        section.add(Figure(fig, alt=alt, caption=f"{first['label'].iloc[0]}, by cohort"))
+    return section
+
+
+def themes_by_cohort(ctx: ReportContext, top: int = 8) -> Section:
+    people, segments, codings = (ctx.table(n) for n in ("participants", "segments", "codings"))
+    gaps = [
+        n
+        for n, t in (("participants", people), ("segments", segments), ("codings", codings))
+        if t is None
+    ]
+    if gaps:
+        return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
+    names = _code_names(ctx)
+    overall = measures.code_people(codings, segments).head(top)["code"].tolist()
+    cohort_of = people.set_index("pid")["cohort"]
+    joined = (
+        codings[["seg_id", "code"]]
+        .drop_duplicates()
+        .merge(segments[["seg_id", "pid"]], on="seg_id")
+    )
+    joined = joined[joined["code"].isin(overall)]
+    joined["cohort"] = joined["pid"].map(cohort_of)
+    wide = joined.groupby(["code", "cohort"])["pid"].nunique().unstack(fill_value=0)
+    wide = wide.reindex(index=overall, columns=ctx.study.cohort_names, fill_value=0)
+    frame = wide.reset_index(names="Theme")
+    frame["Theme"] = [names.get(c, c) for c in frame["Theme"]]
+    shown = frame.copy()
+    for c in ctx.study.cohort_names:
+        shown[c] = [ctx.rule.count(int(v)) for v in frame[c]]
+    shown = shown.rename(columns={c: ctx.label_of(c) for c in ctx.study.cohort_names})
+    return Section().add(
+        Table(
+            shown,
+            caption="People mentioning each of the most common themes",
+            count_columns=list(shown.columns[1:]),
+            rule=ctx.rule,
+        )
+    )
