@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Elsewhere set TORCH_INDEX=--index-url=https://download.pytorch.org/whl/cpu (see README).
 TORCH_INDEX ?=
 
-.PHONY: setup demo test lab lint benchmark clean-outputs
+.PHONY: setup report-deps demo test lab lint benchmark clean-outputs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,18 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-demo: setup
+# Reports: Debian's headless Chromium prints the PDFs (the tests also open the HTML in it) and
+# pdftotext (poppler-utils) reads them back in the tests. Installed only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+report-deps:
+	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    chromium poppler-utils fonts-dejavu-core; }
+
+demo: setup report-deps
 	$(VENV)/bin/lxt demo
 
-test: setup
+test: setup report-deps
 	$(PY) -m pytest -q
 
 lab: setup

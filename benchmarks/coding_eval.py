@@ -262,6 +262,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(fmt(table.merge(cv, on="code", how="left")))
             all_rows.append(table.assign(setting=f"learned_{n}"))
+            # Same, with the codebook's scores for every code as extra features.
+            stacked = np.hstack([vectors, auto_distinct]).astype(np.float32)
+            table, _ = learned_scores(
+                stacked, auto_distinct, distinct["themes"].tolist(), codes, n, args.seed
+            )
+            print(
+                f"   with codebook scores as extra features: macro F1 "
+                f"{table['f1'].iloc[-1]:.2f} (precision {table['precision'].iloc[-1]:.2f}, "
+                f"recall {table['recall'].iloc[-1]:.2f})"
+            )
+            all_rows.append(table.assign(setting=f"learned_plus_codebook_{n}"))
 
     if args.segments:
         report_segmentation(pd.read_parquet(args.segments), truth)

@@ -67,23 +67,60 @@ STUDY_YAML = textwrap.dedent(
       - {name: baseline, file: baseline.csv}
     codebook: codebook.yml
     decisions: decisions
+    topics: {embedding: tfidf}
     """
 )
 
 # (doc_id, pid, cohort, kind, source, text); segments are the sentences split on ". "
 DOCUMENTS = [
-    ("d1", "p01", "clacton", "survey", "barriers",
-     "There is no bus before 7. Childcare costs too much – it eats my wages."),
-    ("d2", "p02", "clacton", "survey", "support",
-     "My peer mentor helped me 🙂 a lot. The course gave me confidence."),
-    ("d3", "p03", "southend", "survey", "barriers",
-     "I get nervous in interviews.\r\nThe nursery closes at 5."),
-    ("d4", "p04", "southend", "transcript", "interview",
-     "The training was good. I missed the bus twice. Nobody listened to me."),
-    ("d5", "p01", "clacton", "survey", "support",
-     "Talking to a peer who had been there – that helped 🙂🙂. The bus pass too."),
-    ("d6", "p03", "southend", "transcript", "interview",
-     "Honestly I was scared\r\nbut the peer group helped. Now I have a job 🙂 – in care."),
+    (
+        "d1",
+        "p01",
+        "clacton",
+        "survey",
+        "barriers",
+        "There is no bus before 7. Childcare costs too much – it eats my wages.",
+    ),
+    (
+        "d2",
+        "p02",
+        "clacton",
+        "survey",
+        "support",
+        "My peer mentor helped me 🙂 a lot. The course gave me confidence.",
+    ),
+    (
+        "d3",
+        "p03",
+        "southend",
+        "survey",
+        "barriers",
+        "I get nervous in interviews.\r\nThe nursery closes at 5.",
+    ),
+    (
+        "d4",
+        "p04",
+        "southend",
+        "transcript",
+        "interview",
+        "The training was good. I missed the bus twice. Nobody listened to me.",
+    ),
+    (
+        "d5",
+        "p01",
+        "clacton",
+        "survey",
+        "support",
+        "Talking to a peer who had been there – that helped 🙂🙂. The bus pass too.",
+    ),
+    (
+        "d6",
+        "p03",
+        "southend",
+        "transcript",
+        "interview",
+        "Honestly I was scared\r\nbut the peer group helped. Now I have a job 🙂 – in care.",
+    ),
 ]
 
 # (doc_id, sentence index, code, score, evidence) machine suggestions
@@ -132,31 +169,54 @@ def tables() -> dict[str, pd.DataFrame]:
     for d in docs.itertuples():
         for start, end in split_sentences(d.text):
             piece = d.text[start:end]
-            seg_rows.append({"seg_id": seg_id(d.doc_id, start, end, piece), "doc_id": d.doc_id,
-                             "pid": d.pid, "cohort": d.cohort, "wave": "baseline",
-                             "source": d.source, "speaker": "participant", "start": start,
-                             "end": end, "text": piece})
+            seg_rows.append(
+                {
+                    "seg_id": seg_id(d.doc_id, start, end, piece),
+                    "doc_id": d.doc_id,
+                    "pid": d.pid,
+                    "cohort": d.cohort,
+                    "wave": "baseline",
+                    "source": d.source,
+                    "speaker": "participant",
+                    "start": start,
+                    "end": end,
+                    "text": piece,
+                }
+            )
     segments = pd.DataFrame(seg_rows)
     coding_rows = []
     for doc_id, index, code, score, evidence in SUGGESTIONS:
         seg = segments.loc[segments["doc_id"] == doc_id].iloc[index]
-        coding_rows.append({"seg_id": seg["seg_id"], "code": code,
-                            "source": "rule" if evidence != "(model)" else "model",
-                            "score": score, "evidence": evidence, "decided_at": ""})
+        coding_rows.append(
+            {
+                "seg_id": seg["seg_id"],
+                "code": code,
+                "source": "rule" if evidence != "(model)" else "model",
+                "score": score,
+                "evidence": evidence,
+                "decided_at": "",
+            }
+        )
     codings = pd.DataFrame(coding_rows)
-    participants = pd.DataFrame({
-        "pid": ["p01", "p02", "p03", "p04"],
-        "cohort": ["clacton", "clacton", "southend", "southend"],
-        "age_band": ["25-34", "35-44", "18-24", "45-54"],
-        "gender": ["Woman", "Man", "Woman", "Non-binary"],
-        "ethnicity": ["White British", "Black British", "Asian British", "White other"],
-        "imd_decile": [1, 2, 1, 3],
-        "imd_quintile": [1, 1, 1, 2],
-        "plus_carer": [True, False, True, False],
-        "consent_quotes": [True, True, False, True],
-    })
-    return {"documents": docs[["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]],
-            "segments": segments, "codings": codings, "participants": participants}
+    participants = pd.DataFrame(
+        {
+            "pid": ["p01", "p02", "p03", "p04"],
+            "cohort": ["clacton", "clacton", "southend", "southend"],
+            "age_band": ["25-34", "35-44", "18-24", "45-54"],
+            "gender": ["Woman", "Man", "Woman", "Non-binary"],
+            "ethnicity": ["White British", "Black British", "Asian British", "White other"],
+            "imd_decile": [1, 2, 1, 3],
+            "imd_quintile": [1, 1, 1, 2],
+            "plus_carer": [True, False, True, False],
+            "consent_quotes": [True, True, False, True],
+        }
+    )
+    return {
+        "documents": docs[["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]],
+        "segments": segments,
+        "codings": codings,
+        "participants": participants,
+    }
 
 
 def make_study(root: Path):

@@ -50,22 +50,41 @@ def test_percent_agreement_counts_only_units_with_two_ratings():
 def _log(rows):
     frame = pd.DataFrame(rows, columns=["reviewer", "seg_id", "code", "decision"])
     return frame.assign(decided_at="t", source_file="f", batch_id="b", text_hash="h")[
-        ["decided_at", "reviewer", "seg_id", "code", "decision", "source_file", "batch_id",
-         "text_hash"]]
+        [
+            "decided_at",
+            "reviewer",
+            "seg_id",
+            "code",
+            "decision",
+            "source_file",
+            "batch_id",
+            "text_hash",
+        ]
+    ]
 
 
 def test_agreement_table_per_code_and_overall():
-    log = _log([
-        ("a", "s1", "x", "accept"), ("b", "s1", "x", "accept"),
-        ("a", "s2", "x", "reject"), ("b", "s2", "x", "accept"),
-        ("a", "s3", "y", "add"), ("b", "s3", "y", "add"),
-        ("a", "s4", "x", "reject"), ("b", "s4", "y", "reject"),
-        ("a", "s5", "y", "accept"),  # only a saw s5
-    ])
-    codings = pd.DataFrame({"seg_id": ["s1", "s2", "s3", "s5", "s4"],
-                            "code": ["x", "x", "y", "y", "x"],
-                            "source": ["rule", "rule", "model", "rule", "human:a"],
-                            "score": [0.9, 0.6, 0.8, 0.3, 1.0]})
+    log = _log(
+        [
+            ("a", "s1", "x", "accept"),
+            ("b", "s1", "x", "accept"),
+            ("a", "s2", "x", "reject"),
+            ("b", "s2", "x", "accept"),
+            ("a", "s3", "y", "add"),
+            ("b", "s3", "y", "add"),
+            ("a", "s4", "x", "reject"),
+            ("b", "s4", "y", "reject"),
+            ("a", "s5", "y", "accept"),  # only a saw s5
+        ]
+    )
+    codings = pd.DataFrame(
+        {
+            "seg_id": ["s1", "s2", "s3", "s5", "s4"],
+            "code": ["x", "x", "y", "y", "x"],
+            "source": ["rule", "rule", "model", "rule", "human:a"],
+            "score": [0.9, 0.6, 0.8, 0.3, 1.0],
+        }
+    )
     table = agreement_table(log, codings, ["x", "y"]).set_index("code")
     # Units seen by both: s1..s4 for each code. x: a = 1 0 0 0, b = 1 1 0 0.
     a_x, b_x = [1, 0, 0, 0], [1, 1, 0, 0]
@@ -76,17 +95,18 @@ def test_agreement_table_per_code_and_overall():
     assert table.loc["y", "percent_agreement"] == 1.0
     assert table.loc["overall", "n_units"] == 8
     assert table.loc["overall", "cohens_kappa"] == pytest.approx(
-        cohen_kappa_score(a_x + a_y, b_x + b_y))
+        cohen_kappa_score(a_x + a_y, b_x + b_y)
+    )
     assert table.loc["overall", "krippendorff_alpha"] == pytest.approx(
-        krippendorff_alpha(np.array([a_x + a_y + [1], b_x + b_y + [np.nan]], dtype=float)))
+        krippendorff_alpha(np.array([a_x + a_y + [1], b_x + b_y + [np.nan]], dtype=float))
+    )
     # Machine (score >= 0.5, rule/model only): x on s1, s2; y on s3. Human rows for code y:
     # a: s1..s5 -> 0 0 1 0 1, b: s1..s4 -> 0 0 1 0; machine y: 0 0 1 0 0 (s5 scored 0.3).
     human_y = [0, 0, 1, 0, 1, 0, 0, 1, 0]
     machine_y = [0, 0, 1, 0, 0, 0, 0, 1, 0]
     assert table.loc["y", "n_machine_pairs"] == 9
     assert table.loc["y", "machine_agreement"] == pytest.approx(8 / 9)
-    assert table.loc["y", "machine_kappa"] == pytest.approx(
-        cohen_kappa_score(human_y, machine_y))
+    assert table.loc["y", "machine_kappa"] == pytest.approx(cohen_kappa_score(human_y, machine_y))
 
 
 def test_three_reviewers_use_lights_kappa_and_alpha():
@@ -101,7 +121,8 @@ def test_three_reviewers_use_lights_kappa_and_alpha():
     assert table.loc["x", "n_reviewers"] == 3
     assert table.loc["x", "cohens_kappa"] == pytest.approx(light)
     assert table.loc["x", "krippendorff_alpha"] == pytest.approx(
-        krippendorff_alpha(np.array(list(labels.values()), dtype=float)))
+        krippendorff_alpha(np.array(list(labels.values()), dtype=float))
+    )
     assert table.loc["x", "percent_agreement"] == pytest.approx(4 / 6)
 
 
@@ -112,8 +133,14 @@ def test_study_agreement_is_saved_through_the_disclosure_rule(tmp_path):
     for who, flip in (("pr01", set()), ("pr02", {2})):
         for i in range(10):
             accept = (i % 2 == 0) != (i in flip)
-            recs.append({"reviewer": who, "seg_id": segments.iloc[i]["seg_id"],
-                         "code": "transport", "decision": "accept" if accept else "reject"})
+            recs.append(
+                {
+                    "reviewer": who,
+                    "seg_id": segments.iloc[i]["seg_id"],
+                    "code": "transport",
+                    "decision": "accept" if accept else "reject",
+                }
+            )
     append_decisions(study, recs, source_file="x.xlsx", batch_id="b")
     table, shown, path = study_agreement(study, outputs)
     assert path == outputs.tables / "agreement.csv" and path.exists()

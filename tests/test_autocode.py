@@ -231,3 +231,47 @@ def test_stage_writes_rule_and_human_codings_and_reports_orphans(mini_study):
     assert ctx.notes["coding_orphaned_decisions"][0]["reason"] == "segment no longer exists"
     # Nobody has decided enough yet for a classifier: no model rows.
     assert "model" not in set(codings["source"])
+
+
+def test_rerun_and_codebook_change_keep_every_decision(mini_study):
+    study, outputs = mini_study
+    segments = outputs.read("segments")
+    bus = segments.iloc[0]
+    append_decisions(
+        study,
+        [
+            {
+                "reviewer": "pr02",
+                "seg_id": bus["seg_id"],
+                "code": "transport",
+                "decision": "accept",
+                "text_hash": text_hash(bus["text"]),
+            }
+        ],
+        source_file="b.xlsx",
+        batch_id="b2",
+    )
+    log = study.path(study.decisions) / "decision_log.csv"
+    before = log.read_bytes()
+    ctx = StageContext(study=study, outputs=outputs, cohorts=["clacton"], progress=False)
+    run_stage(ctx)
+    first = outputs.read("codings")
+    run_stage(ctx)
+    again = outputs.read("codings")
+    cols = ["seg_id", "code", "source", "score", "evidence"]
+    assert again[cols].equals(first[cols])
+
+    # Take 'transport' out of the codebook: the person's decision is kept and flagged.
+    book = study.path(study.codebook)
+    text = book.read_text(encoding="utf-8")
+    start = text.index("      - id: transport")
+    end = text.index("      - id: childcare_caring")
+    book.write_text(text[:start] + text[end:], encoding="utf-8")
+    summary = run_stage(ctx)
+    codings = outputs.read("codings")
+    assert log.read_bytes() == before
+    assert "transport" not in set(codings.loc[codings["source"] == "rule", "code"])
+    kept = codings[codings["source"] == "human:pr02"]
+    assert kept[["seg_id", "code"]].values.tolist() == [[bus["seg_id"], "transport"]]
+    assert summary["decisions_needing_attention"] == 1
+    assert ctx.notes["coding_orphaned_decisions"][0]["reason"] == "code is not in the codebook"

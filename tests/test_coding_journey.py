@@ -37,7 +37,9 @@ def lxt(monkeypatch, capsys, *args) -> str:
         main()
     except SystemExit as done:
         out = capsys.readouterr()
-        raise AssertionError(f"lxt {' '.join(map(str, args))} exited {done.code}: {out.err}")
+        raise AssertionError(
+            f"lxt {' '.join(map(str, args))} exited {done.code}: {out.err}"
+        ) from None
     return capsys.readouterr().out
 
 
@@ -74,8 +76,16 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     book = load_codebook(study.path(study.codebook))
 
     # Codebook -> .qdc for the academic partner.
-    lxt(monkeypatch, capsys, "export", "qdc", "--codebook", study.path(study.codebook),
-        "-o", tmp_path / "codes.qdc")
+    lxt(
+        monkeypatch,
+        capsys,
+        "export",
+        "qdc",
+        "--codebook",
+        study.path(study.codebook),
+        "-o",
+        tmp_path / "codes.qdc",
+    )
     assert (tmp_path / "codes.qdc").read_bytes().startswith(b'<?xml version="1.0"')
 
     # Suggestions with evidence exist for the example study.
@@ -84,11 +94,37 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     assert len(machine) > 50 and machine["evidence"].astype(str).str.len().gt(0).all()
 
     # Two reviewers, same segments.
-    first = lxt(monkeypatch, capsys, "review", "export", study_dir, "--reviewer", "pr01",
-                "-o", tmp_path / "pr01.xlsx", "--n", "30", "--out", out)
+    first = lxt(
+        monkeypatch,
+        capsys,
+        "review",
+        "export",
+        study_dir,
+        "--reviewer",
+        "pr01",
+        "-o",
+        tmp_path / "pr01.xlsx",
+        "--n",
+        "30",
+        "--out",
+        out,
+    )
     assert "Wrote 30 segments for pr01" in first
-    lxt(monkeypatch, capsys, "review", "export", study_dir, "--reviewer", "pr02",
-        "-o", tmp_path / "pr02.xlsx", "--same-as", tmp_path / "pr01.xlsx", "--out", out)
+    lxt(
+        monkeypatch,
+        capsys,
+        "review",
+        "export",
+        study_dir,
+        "--reviewer",
+        "pr02",
+        "-o",
+        tmp_path / "pr02.xlsx",
+        "--same-as",
+        tmp_path / "pr01.xlsx",
+        "--out",
+        out,
+    )
     review_like_a_person(tmp_path / "pr01.xlsx", flip_every=None, add_on_row=3)
     review_like_a_person(tmp_path / "pr02.xlsx", flip_every=4, add_on_row=None)
     lxt(monkeypatch, capsys, "review", "import", study_dir, tmp_path / "pr01.xlsx")
@@ -108,21 +144,37 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     units = {}
     for who in ("pr01", "pr02"):
         mine = log.loc[log["reviewer"] == who]
-        applied = set(zip(mine.loc[mine["decision"] != "reject", "seg_id"],
-                          mine.loc[mine["decision"] != "reject", "code"], strict=True))
-        units[who] = {(s, c): int((s, c) in applied)
-                      for s in set(mine["seg_id"]) for c in book.codable_ids}
+        applied = set(
+            zip(
+                mine.loc[mine["decision"] != "reject", "seg_id"],
+                mine.loc[mine["decision"] != "reject", "code"],
+                strict=True,
+            )
+        )
+        units[who] = {
+            (s, c): int((s, c) in applied) for s in set(mine["seg_id"]) for c in book.codable_ids
+        }
     shared = sorted(set(units["pr01"]) & set(units["pr02"]))
     a = [units["pr01"][u] for u in shared]
     b = [units["pr02"][u] for u in shared]
     assert table.loc["overall", "cohens_kappa"] == pytest.approx(cohen_kappa_score(a, b))
     assert table.loc["overall", "percent_agreement"] == pytest.approx(
-        np.mean(np.array(a) == np.array(b)))
+        np.mean(np.array(a) == np.array(b))
+    )
     assert 0 < table.loc["overall", "cohens_kappa"] < 1
 
     # The project for NVivo validates and carries every human coding.
-    lxt(monkeypatch, capsys, "export", "qdpx", study_dir, "-o", tmp_path / "example.qdpx",
-        "--out", out)
+    lxt(
+        monkeypatch,
+        capsys,
+        "export",
+        "qdpx",
+        study_dir,
+        "-o",
+        tmp_path / "example.qdpx",
+        "--out",
+        out,
+    )
     with zipfile.ZipFile(tmp_path / "example.qdpx") as zf:
         qde = zf.read("project.qde").decode("utf-8")
         assert all(n == "project.qde" or n.startswith("sources/") for n in zf.namelist())
@@ -130,10 +182,10 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
         xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd")).validate(qde)
     assert qde.count("<CodeRef ") == len(applied_codes(study))
 
-    # Re-running the pipeline keeps every decision, and the codings now include them.
+    # Re-running the coding stage keeps every decision, and the codings now include them.
     from toolkit.pipeline import run_study
 
-    run_study(study_dir, out=out, progress=False)
+    run_study(study_dir, out=out, progress=False, stages=["code"])
     assert log_path(study).read_bytes() == before
     human = outputs.read("codings").query("source.str.startswith('human:')", engine="python")
     assert len(human) == len(applied_codes(study))

@@ -18,6 +18,7 @@ from toolkit.core20 import (
 )
 from toolkit.disclosure import DisclosureRule
 from toolkit.errors import UserError
+from toolkit.study import Study
 
 DECILE = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
 
@@ -130,3 +131,23 @@ def test_published_summary_suppresses_small_groups(people):
         )
     ]
     assert (part["n_people"] == "*").sum() >= 2
+
+
+def test_register_deciles_fall_back_to_lsoa_lookup(tmp_path):
+    from toolkit.core20 import register_imd_deciles
+
+    _file7(tmp_path / "file7.csv", "2021")
+    study = Study.model_validate(
+        {
+            "name": "t",
+            "title": "t",
+            "participants": {"file": "p.csv", "imd_decile_column": "imd", "lsoa_column": "lsoa"},
+            "cohorts": [{"name": "a", "label": "A"}],
+            "waves": [{"name": "baseline", "file": "b.csv"}],
+            "imd_lookup": "file7.csv",
+        }
+    )
+    study.folder = tmp_path
+    register = pd.DataFrame({"imd": [4, None, None], "lsoa": ["E01021970", "E01033000", "X"]})
+    assert register_imd_deciles(register, study).tolist()[:2] == [4, 10]
+    assert pd.isna(register_imd_deciles(register, study).iloc[2])

@@ -27,16 +27,24 @@ def study(tmp_path):
 
 def _records(segments, decisions):
     """[(row index in segments, code, decision)] -> records for reviewer pr01."""
-    return [{"reviewer": "pr01", "seg_id": segments.iloc[i]["seg_id"], "code": code,
-             "decision": decision, "text_hash": text_hash(segments.iloc[i]["text"])}
-            for i, code, decision in decisions]
+    return [
+        {
+            "reviewer": "pr01",
+            "seg_id": segments.iloc[i]["seg_id"],
+            "code": code,
+            "decision": decision,
+            "text_hash": text_hash(segments.iloc[i]["text"]),
+        }
+        for i, code, decision in decisions
+    ]
 
 
 def test_the_log_lives_beside_the_study_and_keeps_who_and_when(study):
     study, segments = study
     recs = _records(segments, [(0, "transport", "accept"), (1, "childcare", "reject")])
-    result = append_decisions(study, recs, source_file="pr01.xlsx", batch_id="b1",
-                              decided_at="2026-01-02T10:00:00+00:00")
+    result = append_decisions(
+        study, recs, source_file="pr01.xlsx", batch_id="b1", decided_at="2026-01-02T10:00:00+00:00"
+    )
     assert result.appended == 2 and not result.already_imported
     path = log_path(study)
     assert path == study.folder / "decisions" / "decision_log.csv"
@@ -61,9 +69,12 @@ def test_reimporting_the_same_batch_appends_nothing(study):
 
 def test_a_changed_mind_is_appended_and_the_old_decision_kept(study):
     study, segments = study
-    append_decisions(study, _records(segments, [(0, "transport", "accept"),
-                                                (1, "childcare", "reject")]),
-                     source_file="pr01.xlsx", batch_id="b1")
+    append_decisions(
+        study,
+        _records(segments, [(0, "transport", "accept"), (1, "childcare", "reject")]),
+        source_file="pr01.xlsx",
+        batch_id="b1",
+    )
     before = log_path(study).read_bytes()
     changed = _records(segments, [(0, "transport", "reject"), (1, "childcare", "reject")])
     result = append_decisions(study, changed, source_file="pr01.xlsx", batch_id="b1")
@@ -84,11 +95,20 @@ def test_a_changed_mind_is_appended_and_the_old_decision_kept(study):
 
 def test_orphans_are_reported_with_a_reason_and_never_dropped(study):
     study, segments = study
-    append_decisions(study, _records(segments, [(0, "transport", "accept"),
-                                                (1, "childcare", "accept"),
-                                                (2, "peer_support", "add"),
-                                                (3, "training", "accept")]),
-                     source_file="pr01.xlsx", batch_id="b1")
+    append_decisions(
+        study,
+        _records(
+            segments,
+            [
+                (0, "transport", "accept"),
+                (1, "childcare", "accept"),
+                (2, "peer_support", "add"),
+                (3, "training", "accept"),
+            ],
+        ),
+        source_file="pr01.xlsx",
+        batch_id="b1",
+    )
     before = log_path(study).read_bytes()
     # The pipeline is re-run: segment 0 disappears, segment 1's text changes, and the
     # codebook loses "training".
@@ -108,10 +128,15 @@ def test_orphans_are_reported_with_a_reason_and_never_dropped(study):
 
 def test_human_codings_follow_the_codings_contract(study):
     study, segments = study
-    append_decisions(study, _records(segments, [(0, "transport", "accept"),
-                                                (1, "childcare", "reject"),
-                                                (2, "peer_support", "add")]),
-                     source_file="pr01.xlsx", batch_id="b1")
+    append_decisions(
+        study,
+        _records(
+            segments,
+            [(0, "transport", "accept"), (1, "childcare", "reject"), (2, "peer_support", "add")],
+        ),
+        source_file="pr01.xlsx",
+        batch_id="b1",
+    )
     human = human_codings(study)
     assert list(human.columns) == ["seg_id", "code", "source", "score", "evidence", "decided_at"]
     assert sorted(human["code"]) == ["peer_support", "transport"]
@@ -120,22 +145,28 @@ def test_human_codings_follow_the_codings_contract(study):
 
 def test_a_hand_edited_log_is_a_clear_error(study):
     study, segments = study
-    append_decisions(study, _records(segments, [(0, "transport", "accept")]),
-                     source_file="x.xlsx", batch_id="b1")
+    append_decisions(
+        study, _records(segments, [(0, "transport", "accept")]), source_file="x.xlsx", batch_id="b1"
+    )
     path = log_path(study)
-    path.write_text(path.read_text(encoding="utf-8") + "t,pr01,s1,transport,maybe,x,b2,h\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "t,pr01,s1,transport,maybe,x,b2,h\n", encoding="utf-8"
+    )
     with pytest.raises(UserError) as err:
         read_decisions(study)
     assert "decision_log.csv, row 3, column 'decision': unknown decision: found 'maybe'" in str(
-        err.value)
+        err.value
+    )
 
 
 def test_bad_records_are_refused_before_anything_is_written(study):
     study, _ = study
     with pytest.raises(ValueError, match="unknown decision"):
-        append_decisions(study, [{"reviewer": "a", "seg_id": "s", "code": "c",
-                                  "decision": "maybe"}], batch_id="b")
+        append_decisions(
+            study,
+            [{"reviewer": "a", "seg_id": "s", "code": "c", "decision": "maybe"}],
+            batch_id="b",
+        )
     assert not log_path(study).exists()
     assert read_decisions(study).empty
     assert isinstance(current_decisions(study), pd.DataFrame)

@@ -67,7 +67,9 @@ def test_xlsx_sheet_by_name_and_a_missing_sheet(tmp_path):
     ]
     with pytest.raises(UserError) as error:
         read_table(tmp_path / "w.xlsx", sheet="Wave 3")
-    assert "there is no sheet called 'Wave 3', expected one of Sheet, Wave 2" in error.value.lines[0]
+    assert (
+        "there is no sheet called 'Wave 3', expected one of Sheet, Wave 2" in error.value.lines[0]
+    )
 
 
 def test_spss_sav_values_and_strings(tmp_path):
@@ -98,8 +100,13 @@ def test_unsupported_file_type(tmp_path):
 
 
 def test_flags_and_dates():
-    assert [parse_flag(v) for v in ("Yes", " n ", "TRUE", "0", "")] == [True, False, True, False,
-                                                                         None]
+    assert [parse_flag(v) for v in ("Yes", " n ", "TRUE", "0", "")] == [
+        True,
+        False,
+        True,
+        False,
+        None,
+    ]
     with pytest.raises(ValueError, match="yes or no"):
         parse_flag("maybe")
     assert parse_date("2026-01-12") == date(2026, 1, 12)
@@ -108,3 +115,19 @@ def test_flags_and_dates():
     for bad in ("31/02/2026", "next week", "2026-13-01"):
         with pytest.raises(ValueError):
             parse_date(bad)
+
+
+def test_an_unreadable_file_is_a_clear_problem(tmp_path, monkeypatch):
+    path = tmp_path / "w.csv"
+    path.write_text("id\nA1\n", encoding="utf-8")
+
+    def locked(self):  # as when Excel holds the file open on Windows
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(type(path), "read_bytes", locked)
+    with pytest.raises(UserError) as error:
+        read_table(path)
+    assert error.value.lines == [
+        f"{path}: the file cannot be opened (no permission to read it), expected a file you can "
+        "read; close it in Excel and check its permissions"
+    ]

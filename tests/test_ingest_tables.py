@@ -29,7 +29,9 @@ def all_text(frame: pd.DataFrame) -> str:
 
 def test_outputs_hold_exactly_the_six_tables(built_tiny):
     _, out = built_tiny
-    assert sorted(p.name for p in (out / "data").iterdir()) == sorted(f"{t}.parquet" for t in TABLES)
+    assert sorted(p.name for p in (out / "data").iterdir()) == sorted(
+        f"{t}.parquet" for t in TABLES
+    )
 
 
 @pytest.mark.parametrize("table", TABLES)

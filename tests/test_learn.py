@@ -166,3 +166,88 @@ def test_too_few_decisions_trains_nothing_and_embeds_nothing():
     assert learned.models == {}
     m = learned.metrics.set_index("code")
     assert m.loc["transport", ["positives", "negatives", "still_needed"]].tolist() == [1, 1, 18]
+
+
+def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from toolkit import cli
+    from toolkit.decisions import append_decisions
+    from toolkit.study import load_study
+    from toolkit.tables import StudyOutputs
+
+    monkeypatch.setenv("LXT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LXT_OUTPUTS", str(tmp_path / "outputs"))
+    folder = tmp_path / "mini"
+    folder.mkdir()
+    (folder / "study.yml").write_text(
+        "name: mini\ntitle: Mini\nparticipants: {file: participants.csv}\n"
+        "cohorts: [{name: clacton, label: Clacton}]\nwaves: [{name: baseline, file: b.csv}]\n"
+        "codebook: codebook.yml\ntopics: {embedding: tfidf}\n",
+        encoding="utf-8",
+    )
+    import yaml
+
+    (folder / "codebook.yml").write_text(
+        yaml.safe_dump(
+            {
+                "codes": [
+                    {
+                        "id": "barriers",
+                        "children": [
+                            {"id": "transport", "definition": "Getting there."},
+                            {"id": "childcare_caring", "definition": "Looking after children."},
+                        ],
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    study = load_study(folder)
+    bus = [
+        "the bus was late again",
+        "the train fare is too dear",
+        "no bus on a sunday",
+        "two buses to get to the hospital",
+        "I can't drive and there is no bus",
+    ]
+    kids = [
+        "nursery fees are too high",
+        "the kids finish school at three",
+        "my mum looks after the kids",
+        "I have to do the school run",
+        "childcare is hard",
+    ]
+    texts = [bus[i % 5] + f" ({i})" if i % 2 == 0 else kids[i % 5] + f" ({i})" for i in range(50)]
+    segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(50)], "text": texts})
+    StudyOutputs("mini").write("segments", segments)
+    append_decisions(
+        study,
+        [
+            {
+                "reviewer": "pr01",
+                "seg_id": f"s{i:02d}",
+                "code": "transport",
+                "decision": "accept" if i % 2 == 0 else "reject",
+                "text_hash": "",
+            }
+            for i in range(30)
+        ],
+        source_file="b.xlsx",
+        batch_id="b1",
+    )
+    monkeypatch.setattr(sys, "argv", ["lxt", "learn", str(folder), "--top", "5"])
+    cli.main()
+    printed = capsys.readouterr().out
+    assert "transport" in printed and "5 segments to review next" in printed
+    models = tmp_path / "outputs" / "mini" / "models"
+    metrics = pd.read_csv(models / "coding_cv_metrics.csv").set_index("code")
+    assert metrics.loc["transport", ["positives", "negatives"]].tolist() == [15, 15]
+    assert bool(metrics.loc["transport", "trained"])
+    assert metrics.loc["childcare_caring", "still_needed"] == 20
+    queue = pd.read_csv(models / "review_next.csv")
+    assert len(queue) == 5
+    # Segments people already decided for transport are not asked again.
+    assert not queue["seg_id"].isin([f"s{i:02d}" for i in range(30)]).any()
+    assert queue["uncertainty"].is_monotonic_decreasing

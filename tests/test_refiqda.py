@@ -53,8 +53,10 @@ def coded(tmp_path):
         ("pr02", "There is no bus before 7.", "transport", "accept"),
         ("pr02", "Now I have a job 🙂 – in care.", "training", "add"),
     ]
-    recs = [{"reviewer": r, "seg_id": seg[t], "code": c, "decision": d,
-             "text_hash": text_hash(t)} for r, t, c, d in decisions]
+    recs = [
+        {"reviewer": r, "seg_id": seg[t], "code": c, "decision": d, "text_hash": text_hash(t)}
+        for r, t, c, d in decisions
+    ]
     append_decisions(study, recs, source_file="review.xlsx", batch_id="b1")
     return study, outputs, tmp_path
 
@@ -78,7 +80,8 @@ def test_codebook_export_validates_and_comes_back(tmp_path):
     back, notes = import_qdc(tmp_path / "mini.qdc", tmp_path / "back.yml", reference=book)
     assert notes == []
     assert [(c.id, c.name, c.parent, c.codable) for c in back.codes] == [
-        (c.id, c.name, c.parent, c.codable) for c in book.codes]
+        (c.id, c.name, c.parent, c.codable) for c in book.codes
+    ]
     transport = back.code("transport")
     assert transport.include == "Fares, timetables, distance."
     assert transport.exclude == "Moving house."
@@ -87,8 +90,7 @@ def test_codebook_export_validates_and_comes_back(tmp_path):
 
     # Without a reference, ids come from the names.
     plain, _ = import_qdc(tmp_path / "mini.qdc", tmp_path / "plain.yml")
-    assert plain.codable_ids == ["transport", "childcare", "confidence", "peer_support",
-                                 "training"]
+    assert plain.codable_ids == ["transport", "childcare", "confidence", "peer_support", "training"]
     assert plain.code("transport").keywords == []
 
 
@@ -96,20 +98,24 @@ def test_a_qdc_from_another_program_becomes_a_usable_codebook(tmp_path):
     (tmp_path / "nvivo.qdc").write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="NVivo">\n'
-        ' <Codes>\n'
+        " <Codes>\n"
         '  <Code guid="{4F1B3C55-6B1E-4C8A-9C8F-0A1B2C3D4E5F}" name="Money worries" '
         'isCodable="true">\n'
         '   <Code guid="{5F1B3C55-6B1E-4C8A-9C8F-0A1B2C3D4E5F}" name="Debt" isCodable="true">'
-        '<Description>Owing money.</Description></Code>\n'
-        '  </Code>\n'
+        "<Description>Owing money.</Description></Code>\n"
+        "  </Code>\n"
         '  <Code guid="{6F1B3C55-6B1E-4C8A-9C8F-0A1B2C3D4E5F}" name="Hope &amp; plans" '
         'isCodable="true" color="#009E73"/>\n'
-        ' </Codes>\n'
-        '</CodeBook>\n', encoding="utf-8")
+        " </Codes>\n"
+        "</CodeBook>\n",
+        encoding="utf-8",
+    )
     book, notes = import_qdc(tmp_path / "nvivo.qdc", tmp_path / "nvivo.yml")
     assert [(c.id, c.parent, c.codable) for c in book.codes] == [
-        ("money_worries", None, False), ("debt", "money_worries", True),
-        ("hope_plans", None, True)]
+        ("money_worries", None, False),
+        ("debt", "money_worries", True),
+        ("hope_plans", None, True),
+    ]
     assert book.code("hope_plans").definition.startswith("Imported without a description")
     assert any("becomes a category" in n for n in notes)
     raw = yaml.safe_load((tmp_path / "nvivo.yml").read_text(encoding="utf-8"))
@@ -155,12 +161,18 @@ def test_offsets_are_code_points_over_lf_text(coded):
     export_qdpx(study, tmp / "mini.qdpx", outputs=outputs)
     project = read_qdpx(tmp / "mini.qdpx")
     texts = project.sources.set_index("guid")["text"]
-    got = {normalise_newlines(texts[s.source_guid])[s.start:s.end]
-           for s in project.selections.itertuples()}
-    assert got == {"There is no bus before 7.", "Childcare costs too much – it eats my wages.",
-                   "My peer mentor helped me 🙂 a lot.", "The nursery closes at 5.",
-                   "Honestly I was scared\nbut the peer group helped.",
-                   "Now I have a job 🙂 – in care."}
+    got = {
+        normalise_newlines(texts[s.source_guid])[s.start : s.end]
+        for s in project.selections.itertuples()
+    }
+    assert got == {
+        "There is no bus before 7.",
+        "Childcare costs too much – it eats my wages.",
+        "My peer mentor helped me 🙂 a lot.",
+        "The nursery closes at 5.",
+        "Honestly I was scared\nbut the peer group helped.",
+        "Now I have a job 🙂 – in care.",
+    }
     # The nursery sentence follows a CRLF in the study's text: one character earlier in LF.
     doc = outputs.read("documents").set_index("doc_id").loc["d3", "text"]
     raw_start = doc.index("The nursery")
@@ -168,8 +180,11 @@ def test_offsets_are_code_points_over_lf_text(coded):
     assert len(sel) == 1
     # An emoji is one code point (UTF-16 tools would count two).
     emoji = "My peer mentor helped me 🙂 a lot."
-    spans = {(s.end - s.start) for s in project.selections.itertuples()
-             if normalise_newlines(texts[s.source_guid])[s.start:s.end] == emoji}
+    spans = {
+        (s.end - s.start)
+        for s in project.selections.itertuples()
+        if normalise_newlines(texts[s.source_guid])[s.start : s.end] == emoji
+    }
     assert spans == {33} and len(emoji.encode("utf-16-le")) // 2 == 34
 
 
@@ -244,16 +259,19 @@ def _nvivo_qdpx(path: Path, text: str, code_guid: str) -> None:
     counting CRLF as two characters, a selection of a phrase inside a sentence."""
     nervous = text.index("nervous")
     nursery = text.index("nursery closes")
-    xml = (NVIVO_PROJECT
-           .replace("{nervous_start}", str(nervous))
-           .replace("{nervous_end}", str(nervous + len("nervous")))
-           .replace("{nursery_start}", str(nursery))
-           .replace("{nursery_end}", str(nursery + len("nursery closes at 5")))
-           .replace("{CODE}", code_guid))
+    xml = (
+        NVIVO_PROJECT.replace("{nervous_start}", str(nervous))
+        .replace("{nervous_end}", str(nervous + len("nervous")))
+        .replace("{nursery_start}", str(nursery))
+        .replace("{nursery_end}", str(nursery + len("nursery closes at 5")))
+        .replace("{CODE}", code_guid)
+    )
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", xml.encode("utf-8"))
-        zf.writestr("sources/{50000000-0000-4000-8000-00000000000D}.txt",
-                    b"\xef\xbb\xbf" + text.encode("utf-8"))
+        zf.writestr(
+            "sources/{50000000-0000-4000-8000-00000000000D}.txt",
+            b"\xef\xbb\xbf" + text.encode("utf-8"),
+        )
         zf.writestr("sources/{50000000-0000-4000-8000-00000000000E}.txt", b"A memo.")
 
 
@@ -273,8 +291,12 @@ def test_codings_made_in_nvivo_come_back_as_human_decisions(tmp_path, project_sc
     log = read_decisions(study)
     got = sorted(zip(log["reviewer"], log["seg_id"], log["code"], log["decision"], strict=True))
     # Both were suggested by the machine in the mini study, so both are acceptances.
-    assert got == sorted([("uni01", seg["I get nervous in interviews."], "confidence", "accept"),
-                          ("uni01", seg["The nursery closes at 5."], "childcare", "accept")])
+    assert got == sorted(
+        [
+            ("uni01", seg["I get nervous in interviews."], "confidence", "accept"),
+            ("uni01", seg["The nursery closes at 5."], "childcare", "accept"),
+        ]
+    )
     assert set(log["source_file"]) == {"nvivo.qdpx"}
     assert log["batch_id"].str.startswith("qdpx-").all()
 
@@ -294,8 +316,9 @@ def test_uncoding_in_nvivo_becomes_a_reject(coded):
     seg = outputs.read("segments").set_index("text")["seg_id"]
     bus = seg["There is no bus before 7."]
     blocks = re.findall(r"<PlainTextSelection .*?</PlainTextSelection>\s*", qde, flags=re.S)
-    mine = [b for b in blocks
-            if f'name="{bus}"' in b and f'creatingUser="{guid("user", "pr01")}"' in b]
+    mine = [
+        b for b in blocks if f'name="{bus}"' in b and f'creatingUser="{guid("user", "pr01")}"' in b
+    ]
     assert len(mine) == 1
     parts["project.qde"] = qde.replace(mine[0], "").encode("utf-8")
     with zipfile.ZipFile(tmp / "edited.qdpx", "w") as zf:
@@ -314,17 +337,25 @@ def test_unknown_codes_stop_the_import_unless_asked_and_are_then_reported(tmp_pa
     _nvivo_qdpx(tmp_path / "nvivo.qdpx", text, "{C0DE0000-0000-4000-8000-000000000005}")
     with pytest.raises(UserError) as err:
         import_qdpx(study, tmp_path / "nvivo.qdpx", reviewer="uni01", outputs=outputs)
-    assert ("code is not in the study's codebook: found 'Family pressures'"
-            in err.value.lines[0])
+    assert "code is not in the study's codebook: found 'Family pressures'" in err.value.lines[0]
     assert not log_path(study).exists()
 
-    report = import_qdpx(study, tmp_path / "nvivo.qdpx", reviewer="uni01", outputs=outputs,
-                         new_codes=True)
+    report = import_qdpx(
+        study, tmp_path / "nvivo.qdpx", reviewer="uni01", outputs=outputs, new_codes=True
+    )
     assert report.decisions == {"accept": 1, "add": 1}
-    orphans = orphaned_decisions(study, outputs.read("segments"),
-                                 load_codebook(study.path("codebook.yml")).codable_ids)
+    orphans = orphaned_decisions(
+        study, outputs.read("segments"), load_codebook(study.path("codebook.yml")).codable_ids
+    )
     assert orphans[["code", "reason"]].values.tolist() == [
-        ["family_pressures", "code is not in the codebook"]]
+        ["family_pressures", "code is not in the codebook"]
+    ]
+    # The kept code still travels to NVivo with its coding: nothing is lost on export either.
+    export_qdpx(study, tmp_path / "out.qdpx", outputs=outputs)
+    with zipfile.ZipFile(tmp_path / "out.qdpx") as zf:
+        qde = zf.read("project.qde").decode("utf-8")
+    assert 'name="family_pressures" isCodable="true"' in qde
+    assert qde.count("<CodeRef ") == 2
 
 
 def test_files_that_are_not_projects_are_refused(tmp_path):
@@ -337,3 +368,44 @@ def test_files_that_are_not_projects_are_refused(tmp_path):
     with pytest.raises(UserError, match="found 0 project.qde files"):
         import_qdpx(study, tmp_path / "y.qdpx", reviewer="a", outputs=outputs)
     assert not log_path(study).exists()
+
+
+def test_an_academic_partners_new_codings_are_theirs_and_ours_stay_as_they_are(coded):
+    from toolkit.refiqda.qdc import code_guid
+
+    study, outputs, tmp = coded
+    export_qdpx(study, tmp / "mini.qdpx", outputs=outputs)
+    with zipfile.ZipFile(tmp / "mini.qdpx") as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    qde = parts["project.qde"].decode("utf-8")
+    # In NVivo, a new user codes "I missed the bus twice." (d4, offsets 23-46) as Transport.
+    doc = outputs.read("documents").set_index("doc_id").loc["d4", "text"]
+    start = doc.index("I missed the bus twice.")
+    user = "{0F0F0F0F-0000-4000-8000-000000000001}"
+    selection = (
+        f'<PlainTextSelection guid="{{5E100000-0000-4000-8000-0000000000AA}}" '
+        f'startPosition="{start}" endPosition="{start + 23}" creatingUser="{user}">'
+        f'<Coding guid="{{C0D10000-0000-4000-8000-0000000000AA}}">'
+        f'<CodeRef targetGUID="{code_guid("mini", "transport")}"/></Coding>'
+        "</PlainTextSelection>"
+    )
+    source = qde.index(f"internal://{guid('source', 'mini', 'd4')}.txt")
+    end = qde.index("</TextSource>", source)
+    qde = qde[:end] + selection + qde[end:]
+    qde = qde.replace("</Users>", f'<User guid="{user}" name="Dr Example"/></Users>')
+    parts["project.qde"] = qde.encode("utf-8")
+    with zipfile.ZipFile(tmp / "nvivo.qdpx", "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    before = current_decisions(study)
+    report = import_qdpx(study, tmp / "nvivo.qdpx", reviewer="uni01", outputs=outputs)
+    assert report.decisions == {"accept": 1}
+    assert any("came from an earlier `lxt export qdpx`" in n for n in report.notes)
+    after = current_decisions(study)
+    new = after.loc[after["reviewer"] == "uni01"]
+    seg = outputs.read("segments").set_index("text")["seg_id"]
+    assert new[["seg_id", "code"]].values.tolist() == [
+        [seg["I missed the bus twice."], "transport"]
+    ]
+    mine = after.loc[after["reviewer"] != "uni01"].reset_index(drop=True)
+    assert mine.equals(before.reset_index(drop=True))

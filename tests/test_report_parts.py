@@ -72,11 +72,17 @@ def test_quotes_come_only_from_people_who_agreed(tables):
 
 
 def test_interviewer_words_are_never_quoted():
-    segments = pd.DataFrame({
-        "seg_id": ["a", "b"], "pid": ["p1", "p1"], "speaker": ["interviewer", "participant"],
-        "text": ["So tell me what made it harder for you to get to work?",
-                 "The bus fare was more than I could afford most weeks."],
-    })
+    segments = pd.DataFrame(
+        {
+            "seg_id": ["a", "b"],
+            "pid": ["p1", "p1"],
+            "speaker": ["interviewer", "participant"],
+            "text": [
+                "So tell me what made it harder for you to get to work?",
+                "The bus fare was more than I could afford most weeks.",
+            ],
+        }
+    )
     quote = measures.pick_quote(["a", "b"], segments, {"p1"})
     assert quote == "The bus fare was more than I could afford most weeks."
 
@@ -88,7 +94,9 @@ def test_flesch_follows_the_formula():
     syl = sum(syllables(w) for w in words)
     expected = 206.835 - 1.015 * (len(words) / 2) - 84.6 * (syl / len(words))
     assert flesch(text) == pytest.approx(expected, abs=0.05)
-    assert flesch("Comprehensive methodological consideration necessitates multidimensionality.") < 0
+    assert (
+        flesch("Comprehensive methodological consideration necessitates multidimensionality.") < 0
+    )
 
 
 def test_prose_excludes_quotes_tables_and_notes():
@@ -160,8 +168,13 @@ def test_templates_are_committed_clean_with_a_parameters_cell(name):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
-    headings = [ln for c in nb.cells if c.cell_type == "markdown" for ln in c.source.splitlines()
-                if ln.startswith("#")]
+    headings = [
+        ln
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for ln in c.source.splitlines()
+        if ln.startswith("#")
+    ]
     # Screen readers navigate by heading: sections are level 2 (the title is level 1).
     assert headings and all(h.startswith(("# ", "## ")) for h in headings)
 
@@ -181,7 +194,9 @@ def test_manifest_record_is_json_with_results(tmp_path):
 
     outputs = StudyOutputs("s", tmp_path)
     outputs.manifest.write_text(json.dumps({"stages": {"ingest": {"reused": True}}}))
-    run = ReportRun("s", "t0", "t1", [ReportResult("overview", None, "reused", files=["/a/b.html"])])
+    run = ReportRun(
+        "s", "t0", "t1", [ReportResult("overview", None, "reused", files=["/a/b.html"])]
+    )
     record_in_manifest(outputs, run)
     manifest = json.loads(outputs.manifest.read_text())
     assert manifest["stages"] == {"ingest": {"reused": True}}  # pipeline's record kept

@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 import sys
 
+import pandas as pd
 import pytest
 from coding_study import make_study
 from openpyxl import Workbook, load_workbook
 
 from toolkit.decisions import current_decisions, log_path, read_decisions
 from toolkit.errors import UserError
-from toolkit.review import META_SHEET, export_review, read_meta
+from toolkit.review import META_SHEET, export_review, read_meta, study_codebook
 from toolkit.review_import import import_review
 
 DECISION_1, DECISION_2, ADD_1 = 9, 12, 22  # columns (1-based) in the Review sheet
@@ -71,7 +72,7 @@ def test_the_workbook_is_ready_for_a_peer_researcher(mini):
 def test_text_that_looks_like_a_formula_stays_text(mini):
     study, outputs, tmp = mini
     segments = outputs.read("segments")
-    segments.loc[0, "text"] = "=HYPERLINK(\"http://x\")"
+    segments.loc[0, "text"] = '=HYPERLINK("http://x")'
     outputs.write("segments", segments)
     export_review(study, "pr01", tmp / "f.xlsx", n=20, outputs=outputs)
     ws = load_workbook(tmp / "f.xlsx")["Review"]
@@ -85,10 +86,13 @@ def test_decisions_come_back_with_reviewer_batch_and_time(mini):
     s = outputs.read("segments").set_index("text")["seg_id"]
     bus = s["There is no bus before 7."]
     childcare = s["Childcare costs too much – it eats my wages."]
-    _fill(tmp / "pr01.xlsx", {
-        bus: {DECISION_1: "accept", ADD_1: "training — Training"},
-        childcare: {DECISION_1: "Accept", DECISION_2: "reject"},  # people type capitals
-    })
+    _fill(
+        tmp / "pr01.xlsx",
+        {
+            bus: {DECISION_1: "accept", ADD_1: "training — Training"},
+            childcare: {DECISION_1: "Accept", DECISION_2: "reject"},  # people type capitals
+        },
+    )
     report = import_review(study, tmp / "pr01.xlsx")
     assert dict(report.counts) == {"accept": 2, "reject": 1, "add": 1}
     log = read_decisions(study)
@@ -96,8 +100,12 @@ def test_decisions_come_back_with_reviewer_batch_and_time(mini):
     assert set(log["reviewer"]) == {"pr01"} and set(log["batch_id"]) == {batch.batch_id}
     assert set(log["source_file"]) == {"pr01.xlsx"}
     got = set(zip(log["seg_id"], log["code"], log["decision"], strict=True))
-    assert got == {(bus, "transport", "accept"), (bus, "training", "add"),
-                   (childcare, "childcare", "accept"), (childcare, "confidence", "reject")}
+    assert got == {
+        (bus, "transport", "accept"),
+        (bus, "training", "add"),
+        (childcare, "childcare", "accept"),
+        (childcare, "confidence", "reject"),
+    }
     assert log["decided_at"].str.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00").all()
 
     # The same workbook again: nothing new, the log is byte-for-byte unchanged.
@@ -119,8 +127,9 @@ def test_decisions_come_back_with_reviewer_batch_and_time(mini):
 def test_two_reviewers_get_the_same_segments_and_both_are_kept(mini):
     study, outputs, tmp = mini
     first = export_review(study, "pr01", tmp / "pr01.xlsx", n=4, outputs=outputs)
-    second = export_review(study, "pr02", tmp / "pr02.xlsx", outputs=outputs,
-                           segments_from=tmp / "pr01.xlsx")
+    second = export_review(
+        study, "pr02", tmp / "pr02.xlsx", outputs=outputs, segments_from=tmp / "pr01.xlsx"
+    )
     assert second.seg_ids == first.seg_ids and second.order == "workbook"
     seg = first.seg_ids[0]
     _fill(tmp / "pr01.xlsx", {seg: {DECISION_1: "accept"}})
@@ -129,7 +138,9 @@ def test_two_reviewers_get_the_same_segments_and_both_are_kept(mini):
     import_review(study, tmp / "pr02.xlsx")
     current = current_decisions(study)
     assert sorted(zip(current["reviewer"], current["decision"], strict=True)) == [
-        ("pr01", "accept"), ("pr02", "reject")]
+        ("pr01", "accept"),
+        ("pr02", "reject"),
+    ]
     # pr01's next workbook skips what they decided; a new reviewer is still offered it.
     nxt = export_review(study, "pr01", tmp / "pr01b.xlsx", n=20, outputs=outputs)
     assert seg not in nxt.seg_ids and len(nxt.seg_ids) == len(outputs.read("segments")) - 1
@@ -139,8 +150,9 @@ def test_two_reviewers_get_the_same_segments_and_both_are_kept(mini):
 
 def test_cohort_filter(mini):
     study, outputs, tmp = mini
-    batch = export_review(study, "pr01", tmp / "s.xlsx", n=50, outputs=outputs,
-                          cohorts=["southend"])
+    batch = export_review(
+        study, "pr01", tmp / "s.xlsx", n=50, outputs=outputs, cohorts=["southend"]
+    )
     segments = outputs.read("segments").set_index("seg_id")
     assert set(segments.loc[batch.seg_ids, "cohort"]) == {"southend"}
     with pytest.raises(UserError, match="unknown cohort"):
@@ -167,15 +179,26 @@ def test_edited_text_removed_rows_and_unknown_codes_are_named_precisely(mini):
     wb.save(tmp / "b.xlsx")
     lines = _problems(study, tmp / "b.xlsx")
     file = str(tmp / "b.xlsx")
-    assert any(line.startswith(f"{file} [sheet Review], row 3, column 'What they said': the "
-                               "text was edited") for line in lines)
-    assert any(line.startswith(f"{file} [sheet Review], row 2, column 'Decision 1': unknown "
-                               "decision: found 'maybe', expected accept, reject or blank")
-               for line in lines)
-    assert any("row 4, column 'Add code 1': unknown code: found 'housing — Housing'" in line
-               for line in lines)
-    assert any(f"row 7, column 'Segment': a row was removed: found '{removed}'" in line
-               for line in lines)
+    assert any(
+        line.startswith(
+            f"{file} [sheet Review], row 3, column 'What they said': the text was edited"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith(
+            f"{file} [sheet Review], row 2, column 'Decision 1': unknown "
+            "decision: found 'maybe', expected accept, reject or blank"
+        )
+        for line in lines
+    )
+    assert any(
+        "row 4, column 'Add code 1': unknown code: found 'housing — Housing'" in line
+        for line in lines
+    )
+    assert any(
+        f"row 7, column 'Segment': a row was removed: found '{removed}'" in line for line in lines
+    )
     assert batch.n_rows == 6
 
 
@@ -192,8 +215,11 @@ def test_a_workbook_from_elsewhere_is_refused(mini):
     export_review(study, "pr01", tmp / "b.xlsx", n=3, outputs=outputs)
     other_root = tmp / "other"
     other, _ = make_study(other_root)
-    text = (other.folder / "study.yml").read_text(encoding="utf-8").replace("name: mini",
-                                                                           "name: other")
+    text = (
+        (other.folder / "study.yml")
+        .read_text(encoding="utf-8")
+        .replace("name: mini", "name: other")
+    )
     (other.folder / "study.yml").write_text(text, encoding="utf-8")
     from toolkit.study import load_study
 
@@ -225,8 +251,19 @@ def test_the_command_line_round_trip(mini, monkeypatch, capsys):
             code = done.code
         return code, capsys.readouterr()
 
-    code, out = lxt("review", "export", study.folder, "--reviewer", "pr01", "-o",
-                    tmp / "b.xlsx", "--n", "3", "--out", outputs.root)
+    code, out = lxt(
+        "review",
+        "export",
+        study.folder,
+        "--reviewer",
+        "pr01",
+        "-o",
+        tmp / "b.xlsx",
+        "--n",
+        "3",
+        "--out",
+        outputs.root,
+    )
     assert code == 0 and "Wrote 3 segments for pr01" in out.out
     seg = read_meta(tmp / "b.xlsx")["rows"][0]["seg_id"]
     _fill(tmp / "b.xlsx", {seg: {DECISION_1: "accept"}})
@@ -236,5 +273,81 @@ def test_the_command_line_round_trip(mini, monkeypatch, capsys):
     _fill(tmp / "b2.xlsx", {seg: {DECISION_1: "perhaps"}})
     code, out = lxt("review", "import", study.folder, tmp / "b2.xlsx")
     assert code == 1 and "Traceback" not in out.err
-    assert out.err.startswith(f"error: {tmp / 'b2.xlsx'} [sheet Review], row 2, column "
-                              "'Decision 1': unknown decision")
+    assert out.err.startswith(
+        f"error: {tmp / 'b2.xlsx'} [sheet Review], row 2, column 'Decision 1': unknown decision"
+    )
+
+
+def test_once_people_have_decided_enough_the_least_certain_come_first(mini):
+    from toolkit.decisions import append_decisions
+    from toolkit.embeddings import get_embedder
+    from toolkit.learn import learn_from_decisions, rank_for_review
+
+    study, outputs, tmp = mini
+    # 24 decided segments about buses (transport) or courses (not transport), 6 undecided.
+    texts = [f"I could not get the bus number {i} to work." for i in range(12)]
+    texts += [f"The course in week {i} taught me a lot." for i in range(12)]
+    texts += [
+        "The bus and the course were both fine.",
+        "Nothing helped me at all.",
+        "A bus driver on the course.",
+        "My course was far away by bus.",
+        "I liked the trainer.",
+        "The timetable changed.",
+    ]
+    segments = pd.DataFrame(
+        {
+            "seg_id": [f"s{i:02d}" for i in range(30)],
+            "doc_id": "d",
+            "pid": "p01",
+            "cohort": "clacton",
+            "wave": "baseline",
+            "source": "support",
+            "speaker": "participant",
+            "start": range(30),
+            "end": range(1, 31),
+            "text": texts,
+        }
+    )
+    outputs.write("segments", segments)
+    outputs.write(
+        "codings",
+        pd.DataFrame(
+            {
+                "seg_id": ["s24"],
+                "code": ["transport"],
+                "source": ["rule"],
+                "score": [0.9],
+                "evidence": ["bus"],
+                "decided_at": [""],
+            }
+        ),
+    )
+    append_decisions(
+        study,
+        [
+            {
+                "reviewer": "pr01",
+                "seg_id": f"s{i:02d}",
+                "code": "transport",
+                "decision": "accept" if i < 12 else "reject",
+            }
+            for i in range(24)
+        ],
+        source_file="earlier.xlsx",
+        batch_id="b0",
+    )
+    batch = export_review(study, "pr01", tmp / "next.xlsx", n=6, outputs=outputs)
+    assert batch.order == "uncertain"
+    assert sorted(batch.seg_ids) == [f"s{i}" for i in range(24, 30)]
+    learned = learn_from_decisions(
+        read_decisions(study), segments, study_codebook(study), get_embedder("tfidf")
+    )
+    ranked = rank_for_review(
+        learned.predict_proba(learned.vectors),
+        segments["seg_id"],
+        decided=read_decisions(study)[["seg_id", "code"]],
+    )
+    assert batch.seg_ids == ranked.drop_duplicates("seg_id")["seg_id"].tolist()[:6]
+    by_score = export_review(study, "pr01", tmp / "s.xlsx", n=6, outputs=outputs, order="score")
+    assert by_score.order == "score" and by_score.seg_ids[0] == "s24"

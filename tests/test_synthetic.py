@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.synthetic import generate_study
+from toolkit.synthetic import GENERATED, generate_study
 from toolkit.synthetic.identifiers import is_valid_nhs_number, nhs_check_digit
+from toolkit.synthetic.people import FIRST_NAMES, LAST_NAMES
 from toolkit.synthetic.phrases import THEME_IDS
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "surveys" / "example"
@@ -91,7 +92,12 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(fresh, tmp_pa
 
 
 def test_committed_example_is_what_the_default_seed_generates(fresh):
-    assert checksums(EXAMPLE) == checksums(fresh)
+    # Only the generator's own files: study.yml and anything the lead adds are hand-written.
+    def generated(sums: dict[str, str]) -> dict[str, str]:
+        return {k: v for k, v in sums.items() if Path(k).parts[0] in GENERATED}
+
+    assert generated(checksums(EXAMPLE)) == generated(checksums(fresh))
+    assert set(generated(checksums(fresh))) >= {"participants.csv", "truth/themes.csv"}
 
 
 def test_register_has_450_people_in_three_cohorts_and_12_staff(fresh):
@@ -196,6 +202,9 @@ def test_every_name_in_the_text_is_a_planted_person(fresh, documents):
     staff = read_csv(fresh / "staff.csv")
     names = {p["first_name"] for p in people} | {p["last_name"] for p in people}
     names |= {part for s in staff for part in s["name"].split()}
+    # Relatives are named from the same pools: no pool name may appear unplanted either.
+    names |= {n for group in FIRST_NAMES.values() for pool in group.values() for n in pool}
+    names |= {n for pool in LAST_NAMES.values() for n in pool}
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len)[::-1]) + r")\b")
     spans = defaultdict(list)
     for r in read_csv(fresh / "truth" / "identifiers.csv"):
@@ -208,13 +217,47 @@ def test_every_name_in_the_text_is_a_planted_person(fresh, documents):
             assert inside, (key, match.group(), text)
 
 
+def test_each_theme_is_said_in_many_different_ways(fresh):
+    distinct = defaultdict(set)
+    for row in read_csv(fresh / "truth" / "themes.csv"):
+        for theme in filter(None, row["themes"].split(";")):
+            distinct[theme].add(row["sentence"].lower())
+    assert set(distinct) == set(THEME_IDS)
+    assert min(len(v) for v in distinct.values()) >= 30  # templates x fillers x slots
+    # Not a keyword lookup: many transport sentences never say bus, train, car or drive.
+    keywords = re.compile(r"bus|train|car\b|driv|taxi|lift|journey|cycl")
+    silent = [s for s in distinct["transport"] if not keywords.search(s)]
+    assert len(silent) >= 5
+
+
+def test_decoy_words_that_look_like_names_are_there_and_not_identifiers(fresh, documents):
+    text = "\n".join(documents.values())
+    for decoy in ("Mark my words", "Grace period", "Will it help", "the Sandy path", "hope"):
+        assert text.count(decoy) >= 5, decoy
+    values = {r["value"] for r in read_csv(fresh / "truth" / "identifiers.csv")}
+    assert not values & {"Mark", "Grace", "Will", "Sandy", "Hope", "Clacton", "Jaywick"}
+
+
 def test_participant_themes_are_exactly_what_the_documents_say(fresh):
     said = defaultdict(set)
     for row in read_csv(fresh / "truth" / "themes.csv"):
         said[row["participant_ref"]] |= set(filter(None, row["themes"].split(";")))
-    for row in read_csv(fresh / "truth" / "participant_themes.csv"):
-        latent = {t for t in THEME_IDS if row[t] == "1"}
-        assert latent == said[row["participant_ref"]], row["participant_ref"]
+    in_interview = defaultdict(set)
+    for row in read_csv(fresh / "truth" / "themes.csv"):
+        if row["turn"]:
+            in_interview[(row["file"], row["participant_ref"])] |= set(
+                filter(None, row["themes"].split(";"))
+            )
+    latent = {
+        row["participant_ref"]: {t for t in THEME_IDS if row[t] == "1"}
+        for row in read_csv(fresh / "truth" / "participant_themes.csv")
+    }
+    for ref, themes in latent.items():
+        assert themes == said[ref], ref
+    # An interview covers every theme of the person, and nothing else.
+    assert len(in_interview) == 45
+    for (file, ref), themes in in_interview.items():
+        assert themes == latent[ref], file
 
 
 def test_planted_effects_show_in_the_raw_data(fresh):
@@ -257,4 +300,27 @@ def test_bad_sizes_are_refused(tmp_path):
     with pytest.raises(ValueError, match="at least 30"):
         generate_study(tmp_path, participants=5)
     with pytest.raises(ValueError, match="transcripts"):
-        generate_study(tmp_path, participants=40, transcripts=41)
+        generate_study(tmp_path, participants=40, transcripts=21)
+
+
+def test_a_folder_with_other_data_is_never_overwritten(tmp_path):
+    (tmp_path / "baseline.csv").write_text("participant_ref\nREAL-1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not empty"):
+        generate_study(tmp_path, participants=30, transcripts=0)
+    assert (tmp_path / "baseline.csv").read_text(encoding="utf-8") == "participant_ref\nREAL-1\n"
+
+
+def test_a_failed_generation_leaves_the_previous_study_untouched(tmp_path, monkeypatch):
+    from toolkit.synthetic import writers
+
+    study = generate_study(tmp_path / "study", participants=30, transcripts=1)
+    before = checksums(study)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writers, "write_pathway", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate_study(study, seed=99, participants=30, transcripts=1)
+    assert checksums(study) == before
+    assert sorted(p.name for p in study.iterdir() if p.name.startswith(".")) == []

@@ -148,3 +148,12 @@ def test_validation_reads_but_never_changes_the_inputs(tiny_study):
     before = {p: sha256_file(p) for p in tiny_study.rglob("*") if p.is_file()}
     validate_study(tiny_study)
     assert {p: sha256_file(p) for p in tiny_study.rglob("*") if p.is_file()} == before
+
+
+def test_a_missing_codebook_is_reported_before_a_long_run(tiny_study):
+    yml = tiny_study / "study.yml"
+    yml.write_text(yml.read_text() + "codebook: codebooks/missing.yml\n")
+    assert lines(tiny_study) == [
+        "codebooks/missing.yml: codebook file not found, expected the codebook named in "
+        "study.yml (codebook:)"
+    ]

@@ -78,8 +78,9 @@ def krippendorff_alpha(matrix: np.ndarray) -> float:
         return float("nan")  # alpha is 0/0 when there is only one value
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return float(krippendorff.alpha(reliability_data=matrix[:, paired],
-                                        level_of_measurement="nominal"))
+        return float(
+            krippendorff.alpha(reliability_data=matrix[:, paired], level_of_measurement="nominal")
+        )
 
 
 def percent_agreement(matrix: np.ndarray) -> tuple[float, int]:
@@ -140,8 +141,10 @@ def _measures(long: pd.DataFrame, machine: set[tuple[str, str]] | None) -> dict[
         "krippendorff_alpha": krippendorff_alpha(matrix) if wide.shape[0] >= 2 else float("nan"),
     }
     if machine is not None:
-        suggested = np.array([(s, c) in machine for s, c in
-                              zip(long["seg_id"], long["code"], strict=True)], dtype=float)
+        suggested = np.array(
+            [(s, c) in machine for s, c in zip(long["seg_id"], long["code"], strict=True)],
+            dtype=float,
+        )
         human = long["value"].to_numpy(dtype=float)
         out["n_machine_pairs"] = len(human)
         out["machine_agreement"] = float(np.mean(human == suggested)) if len(human) else np.nan
@@ -221,8 +224,10 @@ def study_agreement(
     outputs = outputs or StudyOutputs(study.name)
     log = read_decisions(study)
     if log.empty:
-        raise UserError(f"{study.path(study.decisions)}: no coding decisions yet; review some "
-                        "suggestions first (lxt review export / import)")
+        raise UserError(
+            f"{study.path(study.decisions)}: no coding decisions yet; review some "
+            "suggestions first (lxt review export / import)"
+        )
     codes = study_codebook(study).codable_ids if study.codebook else None
     codings = outputs.read("codings") if outputs.has("codings") else None
     table = agreement_table(log, codings, codes, threshold=threshold)

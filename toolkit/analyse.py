@@ -30,7 +30,7 @@ import pandas as pd
 from toolkit import associations as assoc
 from toolkit import core20, figures, funnel, prepost, social_value
 from toolkit.features import feature_columns
-from toolkit.outcomes import outcome_specs
+from toolkit.outcomes import outcome_specs, score_pairs
 from toolkit.tables import StudyOutputs, write_json
 
 COVARIATE_BASELINE = "baseline_score"
@@ -88,8 +88,15 @@ def person_frame(
     participants: pd.DataFrame,
     outcomes: pd.DataFrame,
     features: pd.DataFrame | None,
+    scores: pd.DataFrame | None = None,
+    specs: list | None = None,
 ) -> pd.DataFrame:
-    """One row per person (index pid): demographics, outcomes (wide), features."""
+    """One row per person (index pid): demographics, outcomes (wide), features.
+
+    ``baseline__<outcome>`` holds each score outcome's from-wave score for *everyone* with
+    one (from ``scores``), not only people with a follow-up, so that models of pathway
+    outcomes keep people who missed the follow-up survey.
+    """
     frame = participants.set_index("pid").copy()
     if "imd_quintile" not in frame.columns and "imd_decile" in frame.columns:
         frame["imd_quintile"] = core20.quintile_from_decile(frame["imd_decile"])
@@ -100,6 +107,18 @@ def person_frame(
     base = outcomes.dropna(subset=["baseline"]).pivot_table(
         index="pid", columns="outcome", values="baseline", aggfunc="first"
     )
+    if scores is not None and specs:
+        for spec in specs:
+            if spec.instrument and spec.kind in (
+                "score_change",
+                "meaningful_change",
+                "reliable_change",
+            ):
+                pre = score_pairs(
+                    scores, spec.instrument, spec.item, spec.from_wave, spec.from_wave
+                )["pre"]
+                base = base.reindex(base.index.union(pre.index))
+                base[spec.name] = pre.reindex(base.index)
     frame = frame.join(base.add_prefix("baseline__"))
     if features is not None:
         feats = features.set_index("pid")
@@ -174,7 +193,7 @@ def run_stage(ctx) -> dict:
     topic_info = _maybe(out, "topic_info")
     basis = coding_basis_note(features)
     wording = prepost.change_wording(study)
-    frame = person_frame(participants, outcomes, features)
+    frame = person_frame(participants, outcomes, features, scores, specs)
     labels = feature_labels(study, topic_info)
     alt: dict[str, str] = {}
     summary: dict = {"coding_basis": basis, "wording": wording}
@@ -222,12 +241,9 @@ def run_stage(ctx) -> dict:
                 )
                 alt[path.name] = text
         summary["associations_tested"] = int(table["p"].notna().sum())
-        summary["associations_passing_fdr"] = (
-            table.loc[table["passes_fdr"], ["outcome", "feature"]]
-            .astype(str)
-            .agg(" ~ ".join, axis=1)
-            .tolist()
-        )
+        summary["associations_passing_fdr"] = [
+            f"{o} ~ {f}" for o, f in table.loc[table["passes_fdr"], ["outcome", "feature"]].values
+        ]
 
     # Topic prevalence ~ covariates -----------------------------------------------------
     segments, topics = _maybe(out, "segments"), _maybe(out, "topics")

@@ -124,6 +124,7 @@ class AutoCoder:
     embedder : an :class:`toolkit.embeddings.Embedder`, or None for patterns only.
     threshold : suggestions scoring below this are not returned.
     semantic_weight : the most a segment can score on meaning alone.
+    progress : show progress bars (worth it from a few thousand segments).
     """
 
     def __init__(
@@ -132,12 +133,14 @@ class AutoCoder:
         embedder=None,
         threshold: float = 0.5,
         semantic_weight: float = 0.6,
+        progress: bool = False,
     ):
         self.codebook = codebook
         self.codes = codebook.codable
         self.embedder = embedder
         self.threshold = threshold
         self.semantic_weight = semantic_weight
+        self.progress = progress
         self.nlp = lemma_pipeline()
         self._build_matchers()
         self._prototypes = [[c.definition, *c.examples] for c in self.codes]
@@ -161,7 +164,16 @@ class AutoCoder:
         """For each text, the code ids whose patterns matched and the words that matched."""
         out: list[dict[str, list[str]]] = []
         vocab = self.nlp.vocab
-        for text, doc in zip(texts, self.nlp.pipe(texts, batch_size=batch_size), strict=True):
+        from tqdm.auto import tqdm
+
+        docs = tqdm(
+            self.nlp.pipe(texts, batch_size=batch_size),
+            total=len(texts),
+            desc="Matching codebook patterns",
+            unit="segment",
+            disable=not self.progress,
+        )
+        for text, doc in zip(texts, docs, strict=True):
             spans: dict[str, list[tuple[int, int]]] = {}
             for matcher in (self.phrase_matcher, self.matcher):
                 for match_id, start, end in matcher(doc):
@@ -194,7 +206,12 @@ class AutoCoder:
             return np.zeros((n, k)), np.full((n, k), -1), np.zeros((n, k))
         flat = [p for protos in self._prototypes for p in protos]
         # One call, so that corpus-dependent backends (TF-IDF) put both in the same space.
-        vectors = self.embedder.encode(list(texts) + flat)
+        both = list(texts) + flat
+        vectors = (
+            self.embedder.encode(both, progress=True)
+            if self.progress
+            else self.embedder.encode(both)
+        )
         seg, proto = vectors[:n], vectors[n:]
         sims = seg @ proto.T
         best = np.zeros((n, k))
@@ -297,8 +314,6 @@ def run_stage(ctx) -> dict:
     Decisions that no longer fit (segment gone, text changed, code removed) are counted and
     listed in the manifest notes, never dropped from the log.
     """
-    from datetime import UTC, datetime
-
     from toolkit.codebook import load_codebook
     from toolkit.decisions import human_codings, orphaned_decisions, read_decisions
     from toolkit.errors import UserError
@@ -314,15 +329,15 @@ def run_stage(ctx) -> dict:
     book = load_codebook(study.path(study.codebook))
     segments = ctx.outputs.read("segments")
     embedder = make_embedder(study.topics.embedding, seed=ctx.seed)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    coder = AutoCoder(book, embedder)
-    frames = [coder.code_segments(segments, decided_at=now)]
+    # Machine rows carry no decision time (decided_at ""), so a re-run rebuilds the same table.
+    coder = AutoCoder(book, embedder, progress=ctx.progress)
+    frames = [coder.code_segments(segments)]
     summary: dict = {"segments": len(segments), "rule_codings": len(frames[0])}
 
     log = read_decisions(study)
     learned = learn_from_decisions(log, segments, book, embedder, seed=ctx.seed)
     if learned.models:
-        model_rows = learned.codings(segments, decided_at=now)
+        model_rows = learned.codings(segments)
         frames.append(model_rows)
         summary["model_codings"] = len(model_rows)
         summary["model_codes"] = sorted(learned.models)

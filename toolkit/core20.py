@@ -116,6 +116,23 @@ def imd_from_lsoa(lsoa: pd.Series, lookup: pd.DataFrame) -> pd.Series:
     return lsoa.astype("string").str.strip().str.upper().map(table).astype("Float64")
 
 
+def register_imd_deciles(register: pd.DataFrame, study) -> pd.Series:
+    """IMD decile per register row: the register's decile column, else LSOA -> lookup.
+
+    For ingest (the only stage that sees the LSOA): where the register's
+    ``imd_decile_column`` is blank and the study names ``lsoa_column`` and ``imd_lookup``,
+    the decile comes from the user's IoD File 7. Unknown LSOAs stay blank.
+    """
+    p = study.participants
+    decile = pd.Series(np.nan, index=register.index, dtype="Float64")
+    if p.imd_decile_column and p.imd_decile_column in register.columns:
+        decile = pd.to_numeric(register[p.imd_decile_column], errors="coerce").astype("Float64")
+    if study.imd_lookup and p.lsoa_column and p.lsoa_column in register.columns:
+        lookup = read_imd_lookup(study.path(study.imd_lookup))
+        decile = decile.fillna(imd_from_lsoa(register[p.lsoa_column], lookup))
+    return decile
+
+
 def participant_groups(participants: pd.DataFrame) -> dict[str, pd.Series]:
     """Boolean membership of every Core20PLUS5 reporting group, keyed by group label."""
     p = participants
@@ -230,11 +247,14 @@ def publish_core20(summary: pd.DataFrame, rule) -> pd.DataFrame:
             k = summary[f"{name}__count"]
             small = small | (k < rule.threshold) | ((n - k) < rule.threshold)
             out[f"{name}__count"] = [rule.count(int(v)) for v in k]
+        binary = f"{name}__count" in summary.columns
         for stat in ("value", "ci_low", "ci_high"):
-            out[f"{name}__{stat}"] = summary[f"{name}__{stat}"].mask(small).round(3)
+            # Shares to whole percentages (with a rounded n, finer ones reveal exact counts).
+            digits = 2 if binary and stat == "value" else 3
+            out[f"{name}__{stat}"] = summary[f"{name}__{stat}"].mask(small).round(digits)
         out[col] = [rule.count(int(v)) for v in n]
     out["share_of_cohort"] = (
-        summary["share_of_cohort"].mask(summary["n_people"] < rule.threshold).round(3)
+        summary["share_of_cohort"].mask(summary["n_people"] < rule.threshold).round(2)
     )
     out["n_cohort"] = [rule.count(int(v)) for v in summary["n_cohort"]]
     out["n_people"] = _secondary_people(summary, rule)

@@ -132,13 +132,24 @@ def _read_log_file(path: Path) -> pd.DataFrame:
     for number, row in enumerate(body, start=2):
         if len(row) != len(COLUMNS):
             problems.append(
-                Problem(str(path), "row has the wrong number of cells", row=number,
-                        value=len(row), expected=f"{len(COLUMNS)} cells")
+                Problem(
+                    str(path),
+                    "row has the wrong number of cells",
+                    row=number,
+                    value=len(row),
+                    expected=f"{len(COLUMNS)} cells",
+                )
             )
         elif row[4] not in DECISIONS:
             problems.append(
-                Problem(str(path), "unknown decision", row=number, column="decision",
-                        value=row[4], expected=" or ".join(DECISIONS))
+                Problem(
+                    str(path),
+                    "unknown decision",
+                    row=number,
+                    column="decision",
+                    value=row[4],
+                    expected=" or ".join(DECISIONS),
+                )
             )
     if problems:
         raise UserError(problems)
@@ -177,8 +188,12 @@ def _normalise_records(
     frame = pd.DataFrame(list(records) if not isinstance(records, pd.DataFrame) else records)
     if frame.empty:
         return _empty()
-    for col, default in (("decided_at", decided_at), ("source_file", source_file),
-                         ("batch_id", batch_id), ("text_hash", "")):
+    for col, default in (
+        ("decided_at", decided_at),
+        ("source_file", source_file),
+        ("batch_id", batch_id),
+        ("text_hash", ""),
+    ):
         if col not in frame.columns:
             frame[col] = default
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -237,8 +252,11 @@ class _LogLock:
                     continue
                 if time.monotonic() > deadline:
                     raise UserError(
-                        Problem(str(self.path), "another import is writing the decision log",
-                                expected="wait for it to finish, then try again")
+                        Problem(
+                            str(self.path),
+                            "another import is writing the decision log",
+                            expected="wait for it to finish, then try again",
+                        )
                     ) from None
                 time.sleep(0.1)
 
@@ -319,8 +337,9 @@ def human_codings(decisions: Study | pd.DataFrame) -> pd.DataFrame:
     current = current_decisions(decisions)
     cols = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
     if current.empty:
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "score" else "str")
-                             for c in cols})
+        return pd.DataFrame(
+            {c: pd.Series(dtype="float64" if c == "score" else "str") for c in cols}
+        )
     applied = current.loc[current["decision"].isin(APPLIED)]
     return pd.DataFrame(
         {
@@ -328,8 +347,9 @@ def human_codings(decisions: Study | pd.DataFrame) -> pd.DataFrame:
             "code": applied["code"].to_numpy(),
             "source": ("human:" + applied["reviewer"]).to_numpy(),
             "score": 1.0,
-            "evidence": ("decided by " + applied["reviewer"] + " in " + applied["source_file"]
-                         ).to_numpy(),
+            "evidence": (
+                "decided by " + applied["reviewer"] + " in " + applied["source_file"]
+            ).to_numpy(),
             "decided_at": applied["decided_at"].to_numpy(),
         }
     )

@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from toolkit.tables import atomic_path  # noqa: E402
 
@@ -30,7 +31,7 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 def _save(fig, path: Path) -> Path:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+        fig.savefig(tmp, dpi=100, bbox_inches="tight", format="png")
     plt.close(fig)
     return path
 
@@ -60,6 +61,9 @@ def forest_plot(
     ax.axvline(1.0 if odds else 0.0, color="grey", ls="--", lw=1)
     if odds:
         ax.set_xscale("log")
+        # Plain numbers (0.5, 1, 2) rather than powers of ten: easier for lay readers.
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     names = [
         labels.get(f, f) + (" *" if p else "")
         for f, p in zip(sub["feature"], sub["passes_fdr"], strict=True)

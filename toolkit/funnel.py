@@ -123,9 +123,9 @@ def publish_funnel(funnel: pd.DataFrame, rule) -> pd.DataFrame:
     small_prev = funnel["n_previous"].fillna(0) < rule.threshold
     small_now = funnel["n_reached"] < rule.threshold
     out["conversion_from_previous"] = (
-        funnel["conversion_from_previous"].mask(small_prev | small_now).round(3)
+        funnel["conversion_from_previous"].mask(small_prev | small_now).round(2)
     )
-    out["conversion_from_first"] = funnel["conversion_from_first"].mask(small_now).round(3)
+    out["conversion_from_first"] = funnel["conversion_from_first"].mask(small_now).round(2)
     out["median_days_from_previous"] = funnel["median_days_from_previous"].mask(
         funnel["n_with_days"] < rule.threshold
     )
@@ -140,7 +140,7 @@ def publish_post_offer_loss(table: pd.DataFrame, rule) -> pd.DataFrame:
     out["post_offer_loss_share"] = (
         table["post_offer_loss_share"]
         .mask((table["n_offered"] < rule.threshold) | (table["n_post_offer_loss"] < rule.threshold))
-        .round(3)
+        .round(2)
     )
     # Cost / exact starts would let a reader recover the unrounded count, so the published
     # figure divides by the published (rounded) count, and is blank when starts are few.

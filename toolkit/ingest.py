@@ -44,6 +44,11 @@ from toolkit.validate import StudyInputs, read_study_inputs
 TABLES = ("participants", "responses", "scores", "documents", "turns", "pathway")
 ROLE_LABELS = {"interviewer": "Interviewer", "participant": "Participant", "other": "Other"}
 TURN_SEPARATOR = "\n\n"
+RESPONSE_COLUMNS = ["pid", "wave", "instrument", "item", "value"]
+SCORE_COLUMNS = [*RESPONSE_COLUMNS[:4], "score", "band", "valid", "n_missing", "raw_score",
+                 "prorated", "flag"]  # fmt: skip
+DOCUMENT_COLUMNS = ["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]
+TURN_COLUMNS = ["doc_id", "pid", "turn", "speaker_role", "speaker", "start", "end"]
 ANSWER_CHUNK = 200  # answers redacted per batch: big enough for spaCy, small for the bar
 
 
@@ -120,23 +125,12 @@ def responses_and_scores(
             scored.insert(1, "wave", wave.name)
             scored.insert(2, "instrument", inst.name)
             scores.append(scored)
-    responses_df = pd.DataFrame(responses, columns=["pid", "wave", "instrument", "item", "value"])
-    columns = [
-        "pid",
-        "wave",
-        "instrument",
-        "item",
-        "score",
-        "band",
-        "valid",
-        "n_missing",
-        "raw_score",
-        "prorated",
-        "flag",
-    ]
-    scores_df = pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=columns)
+    responses_df = pd.DataFrame(responses, columns=RESPONSE_COLUMNS)
+    scores_df = (
+        pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=SCORE_COLUMNS)
+    )
     scores_df["item"] = scores_df["item"].fillna("").astype(str)
-    return responses_df, scores_df[[c for c in columns if c in scores_df.columns]]
+    return responses_df, scores_df[[c for c in SCORE_COLUMNS if c in scores_df.columns]]
 
 
 def pathway_table(inputs: StudyInputs, pids: dict[str, str], keep: set[str]) -> pd.DataFrame:
@@ -171,39 +165,42 @@ def _document_rows(inputs: StudyInputs, pids: dict[str, str], keep: set[str]):
                     yield f"{pid}/{wave.name}/{q.id}", pid, cohorts[ref], q.id, wave.name, text
 
 
-def documents_and_turns(
+def _document(doc_id: str, pid: str, cohort: str, kind: str, source: str, wave: str,
+              text: str) -> dict[str, str]:  # fmt: skip
+    return dict(doc_id=doc_id, pid=pid, cohort=cohort, kind=kind, source=source, wave=wave,
+                text=text)  # fmt: skip
+
+
+def survey_documents(
     inputs: StudyInputs, pids: dict[str, str], keep: set[str], redactor, progress: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Redacted survey answers and transcripts, and the speaker turns of each transcript."""
-    docs: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
+) -> list[dict[str, str]]:
+    """One redacted document per non-blank free-text answer."""
     answers = list(_document_rows(inputs, pids, keep))
     texts = [row[-1] for row in answers]
-    redacted_answers: list[str] = []
+    redacted: list[str] = []
     chunks = range(0, len(texts), ANSWER_CHUNK)
-    for first in _progress(
-        chunks, progress, desc="Redacting survey answers", unit=f"{ANSWER_CHUNK} answers"
-    ):
-        redacted_answers += [
-            r.text for r in redact_many(redactor, texts[first : first + ANSWER_CHUNK])
-        ]
-    for (doc_id, pid, cohort, source, wave, _), text in zip(answers, redacted_answers, strict=True):
-        docs.append(
-            dict(
-                doc_id=doc_id,
-                pid=pid,
-                cohort=cohort,
-                kind="survey",
-                source=source,
-                wave=wave,
-                text=text,
-            )
-        )
+    bar = dict(desc="Redacting survey answers", unit=f"{ANSWER_CHUNK} answers")
+    for first in _progress(chunks, progress, **bar):
+        redacted += [r.text for r in redact_many(redactor, texts[first : first + ANSWER_CHUNK])]
+    return [
+        _document(doc_id, pid, cohort, "survey", source, wave, text)
+        for (doc_id, pid, cohort, source, wave, _), text in zip(answers, redacted, strict=True)
+    ]
+
+
+def transcript_documents(
+    inputs: StudyInputs, pids: dict[str, str], keep: set[str], redactor, progress: bool = False
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """One redacted document per transcript, written as "Role: words" turns, and its turns.
+
+    Each turn's ``start``/``end`` are the offsets of what was said (after "Role: ") in the
+    redacted document text.
+    """
+    docs, turns = [], []
     cohorts = inputs.references
     transcripts = [t for t in inputs.transcripts if t.reference in keep]
-    for transcript in _progress(
-        transcripts, progress, desc="Redacting transcripts", unit="transcript"
-    ):
+    bar = dict(desc="Redacting transcripts", unit="transcript")
+    for transcript in _progress(transcripts, progress, **bar):
         pid = pids[transcript.reference]
         doc_id = f"{pid}/{transcript.wave}/interview"
         # One call for the whole interview, so [PERSON_1] is the same person in every turn.
@@ -218,37 +215,26 @@ def documents_and_turns(
             prefix = f"{ROLE_LABELS[role]}: "
             start = position + len(prefix)
             pieces.append(prefix + part.text)
-            position += len(prefix) + len(part.text)
-            turns.append(
-                dict(
-                    doc_id=doc_id,
-                    pid=pid,
-                    turn=number,
-                    speaker_role=role,
-                    speaker=ROLE_LABELS[role],
-                    start=start,
-                    end=position,
-                )
-            )
+            position = start + len(part.text)
+            turns.append(dict(doc_id=doc_id, pid=pid, turn=number, speaker_role=role,
+                              speaker=ROLE_LABELS[role], start=start, end=position))  # fmt: skip
+        cohort = cohorts[transcript.reference]
+        text = "".join(pieces)
         docs.append(
-            dict(
-                doc_id=doc_id,
-                pid=pid,
-                cohort=cohorts[transcript.reference],
-                kind="transcript",
-                source="interview",
-                wave=transcript.wave,
-                text="".join(pieces),
-            )
+            _document(doc_id, pid, cohort, "transcript", "interview", transcript.wave, text)
         )
-    doc_columns = ["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]
-    turn_columns = ["doc_id", "pid", "turn", "speaker_role", "speaker", "start", "end"]
-    return (
-        pd.DataFrame(docs, columns=doc_columns),
-        pd.DataFrame(turns, columns=turn_columns).astype(
-            {"turn": "int64", "start": "int64", "end": "int64"}
-        ),
-    )
+    return docs, turns
+
+
+def documents_and_turns(
+    inputs: StudyInputs, pids: dict[str, str], keep: set[str], redactor, progress: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``documents`` and ``turns`` tables: survey answers first, then transcripts."""
+    docs = survey_documents(inputs, pids, keep, redactor, progress)
+    transcript_docs, turns = transcript_documents(inputs, pids, keep, redactor, progress)
+    documents = pd.DataFrame(docs + transcript_docs, columns=DOCUMENT_COLUMNS)
+    turn_table = pd.DataFrame(turns, columns=TURN_COLUMNS)
+    return documents, turn_table.astype({"turn": "int64", "start": "int64", "end": "int64"})
 
 
 def make_redactor(inputs: StudyInputs):

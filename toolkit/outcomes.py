@@ -68,6 +68,8 @@ class OutcomeSpec:
 
 def outcome_specs(study: Study) -> list[OutcomeSpec]:
     """The study's outcomes plus derived ones (``post_offer_loss``), in study order."""
+    first = study.baseline.name
+    last = max(study.waves, key=lambda w: w.month).name
     specs = [
         OutcomeSpec(
             name=o.name,
@@ -77,8 +79,9 @@ def outcome_specs(study: Study) -> list[OutcomeSpec]:
             higher_is_better=o.higher_is_better,
             instrument=o.instrument,
             item=o.item,
-            from_wave=o.from_wave,
-            to_wave=o.to_wave,
+            # Score outcomes default to baseline -> last wave.
+            from_wave=o.from_wave or (first if o.instrument else None),
+            to_wave=o.to_wave or (last if o.instrument else None),
             threshold=o.threshold,
         )
         for o in study.outcomes

@@ -273,6 +273,7 @@ PREPOST_STATS = [
     "mean_pre",
     "mean_post",
     "mean_change",
+    "sd_change",
     "ci_low",
     "ci_high",
     "t",
@@ -293,6 +294,7 @@ PREPOST_STATS = [
     "mlm_ci_low",
     "mlm_ci_high",
     "mlm_p",
+    "reliability",
 ]
 
 
@@ -304,7 +306,8 @@ def publish_prepost(table: pd.DataFrame, rule) -> pd.DataFrame:
     small_pairs = table["n_pairs"] < rule.threshold
     small_lost = table["n_non_completers"] < rule.threshold
     for col in [c for c in PREPOST_STATS if c in out.columns]:
-        values = out[col].astype(float).round(3)
+        # Shares to whole percentages: finer ones, with a rounded n, could give back exact counts.
+        values = out[col].astype(float).round(2 if col.startswith("share_") else 3)
         if col.startswith(("baseline_mean_non", "baseline_diff", "p_welch", "smd")):
             values = values.mask(small_lost | small_pairs)
         elif not col.startswith("mlm_"):

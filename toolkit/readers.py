@@ -274,6 +274,16 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> list[list[
         )
     if path.is_dir():
         raise UserError(Problem(str(path), "this is a folder", expected="a file"))
+    try:
+        return _read_records(path, sheet)
+    except PermissionError:
+        raise UserError(
+            Problem(str(path), "the file cannot be opened (no permission to read it)",
+                    expected="a file you can read; close it in Excel and check its permissions")
+        ) from None  # fmt: skip
+
+
+def _read_records(path: Path, sheet: str | int | None) -> list[list[object]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_csv_records(path)

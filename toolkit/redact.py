@@ -129,6 +129,12 @@ class Placeholders:
         return f"[{label}_{len(known)}]"
 
 
+def _inside(f: Finding, other: Finding) -> bool:
+    """Whether ``f`` lies within the longer finding ``other`` of another label."""
+    longer = other.end - other.start > f.end - f.start
+    return other.label != f.label and other.start <= f.start and f.end <= other.end and longer
+
+
 def _resolve(text: str, findings: Iterable[Finding]) -> list[Finding]:
     """Merge overlapping findings of one label, then keep the best of overlapping labels.
 
@@ -144,6 +150,9 @@ def _resolve(text: str, findings: Iterable[Finding]) -> list[Finding]:
             )
         else:
             merged.append(f)
+    # A finding inside a longer one of another label is part of it: "Victoria" in the address
+    # "14 Victoria Road", "jo.smith" in the email "jo.smith@example.org".
+    merged = [f for f in merged if not any(_inside(f, o) for o in merged)]
     chosen: list[Finding] = []
     ranked = sorted(merged, key=lambda f: (-f.score, _LABEL_PRIORITY[f.label], f.start - f.end))
     for f in ranked:
@@ -319,11 +328,16 @@ def _NoContextEnhancer() -> Any:  # noqa: N802
 
     class NoContextEnhancer(ContextAwareEnhancer):
         def __init__(self) -> None:
-            super().__init__(context_similarity_factor=0, min_score_with_context_similarity=0,
-                             context_prefix_count=0, context_suffix_count=0)
+            super().__init__(
+                context_similarity_factor=0,
+                min_score_with_context_similarity=0,
+                context_prefix_count=0,
+                context_suffix_count=0,
+            )
 
-        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers,
-                                  context=None):
+        def enhance_using_context(
+            self, text, raw_results, nlp_artifacts, recognizers, context=None
+        ):
             return raw_results
 
     return NoContextEnhancer()

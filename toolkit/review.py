@@ -120,8 +120,9 @@ def learned_ranking(
     # Loading an embedding model takes seconds: only do it if some code can be trained.
     labels = training_labels(decisions, codebook.codable_ids)
     counts = labels.groupby("code")["label"].agg(["sum", "count"])
-    if not ((counts["sum"] >= MIN_POSITIVES)
-            & (counts["count"] - counts["sum"] >= MIN_NEGATIVES)).any():
+    if not (
+        (counts["sum"] >= MIN_POSITIVES) & (counts["count"] - counts["sum"] >= MIN_NEGATIVES)
+    ).any():
         return None
     embedder = make_embedder(study.topics.embedding, seed=study.seed)
     learned = learn_from_decisions(decisions, segments, codebook, embedder, seed=study.seed)
@@ -247,8 +248,12 @@ def _write_instructions(ws, study: Study, reviewer: str, batch_id: str, n_rows: 
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, size=14)
     row = len(INSTRUCTIONS) + 2
-    for label, value in (("Study", study.title), ("Reviewer", reviewer), ("Batch", batch_id),
-                         ("Rows to review", str(n_rows))):
+    for label, value in (
+        ("Study", study.title),
+        ("Reviewer", reviewer),
+        ("Batch", batch_id),
+        ("Rows to review", str(n_rows)),
+    ):
         put_text(ws.cell(row=row, column=1), f"{label}: {value}")
         row += 1
 
@@ -262,8 +267,14 @@ def _write_codebook(ws, codebook: Codebook) -> int:
         cell.font = Font(bold=True)
         ws.column_dimensions[get_column_letter(c)].width = width
     for r, code in enumerate(codebook.codable, start=2):
-        values = [f"{code.id}{CODE_SEPARATOR}{code.name}", code.id, code.name, code.definition,
-                  code.include, code.exclude]
+        values = [
+            f"{code.id}{CODE_SEPARATOR}{code.name}",
+            code.id,
+            code.name,
+            code.definition,
+            code.include,
+            code.exclude,
+        ]
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             put_text(cell, value)
@@ -329,8 +340,23 @@ def export_review(
     """
     reviewer = reviewer.strip()
     if not reviewer or any(ch in reviewer for ch in ",\n\r"):
-        raise UserError(Problem("--reviewer", "reviewer id is not usable", value=reviewer,
-                                expected="a short id such as 'pr01' (no commas)"))
+        raise UserError(
+            Problem(
+                "--reviewer",
+                "reviewer id is not usable",
+                value=reviewer,
+                expected="a short id such as 'pr01' (no commas)",
+            )
+        )
+    out_path = Path(out_path)
+    if out_path.suffix.lower() != ".xlsx":
+        raise UserError(
+            Problem(
+                str(out_path),
+                "review workbooks are Excel files",
+                expected="a file name ending in .xlsx",
+            )
+        )
     outputs = outputs or StudyOutputs(study.name)
     codebook = codebook or study_codebook(study)
     segments = outputs.read("segments")
@@ -340,25 +366,47 @@ def export_review(
         wanted = seg_ids_from_workbook(segments_from)
         missing = sorted(set(wanted) - set(segments["seg_id"]))
         if missing:
-            raise UserError(Problem(str(segments_from), f"{len(missing)} segment(s) of this "
-                                    "workbook no longer exist in the study", value=missing[0],
-                                    expected="a workbook exported from the current study"))
+            raise UserError(
+                Problem(
+                    str(segments_from),
+                    f"{len(missing)} segment(s) of this workbook no longer exist in the study",
+                    value=missing[0],
+                    expected="a workbook exported from the current study",
+                )
+            )
         seg_ids = wanted
     else:
         unknown = sorted(set(cohorts or []) - set(study.cohort_names))
         if unknown:
-            raise UserError(Problem("--cohort", "unknown cohort", value=unknown[0],
-                                    expected=f"one of {study.cohort_names}"))
+            raise UserError(
+                Problem(
+                    "--cohort",
+                    "unknown cohort",
+                    value=unknown[0],
+                    expected=f"one of {study.cohort_names}",
+                )
+            )
         if order not in ("uncertain", "score"):
-            raise UserError(Problem("--order", "unknown order", value=order,
-                                    expected="uncertain or score"))
+            raise UserError(
+                Problem("--order", "unknown order", value=order, expected="uncertain or score")
+            )
         log = read_decisions(study)
         learned = learned_ranking(study, segments, log, codebook) if order == "uncertain" else None
-        seg_ids = select_segments(segments, codings, codebook, n=n, reviewer=reviewer,
-                                  decisions=log, cohorts=cohorts, learned_order=learned)
+        seg_ids = select_segments(
+            segments,
+            codings,
+            codebook,
+            n=n,
+            reviewer=reviewer,
+            decisions=log,
+            cohorts=cohorts,
+            learned_order=learned,
+        )
     if not seg_ids:
-        raise UserError(f"{study.folder}: no segments left for {reviewer} to review "
-                        "(all have decisions already, or none match the cohort)")
+        raise UserError(
+            f"{study.folder}: no segments left for {reviewer} to review "
+            "(all have decisions already, or none match the cohort)"
+        )
     created = now_utc()
     batch_id = _batch_id(study.name, reviewer, created, seg_ids)
     by_id = segments.drop_duplicates("seg_id").set_index("seg_id")
@@ -400,28 +448,43 @@ def export_review(
             col = len(BASE_HEADERS) + 3 * i + 1
             if i < len(codes):
                 s = sugg.iloc[i]
-                put_text(ws.cell(row=r, column=col), f"{s['code']}{CODE_SEPARATOR}"
-                         f"{names.get(s['code'], s['code'])}")
-                put_text(ws.cell(row=r, column=col + 1),
-                         f"score {float(s['score']):.2f}: {s.get('evidence', '') or ''}")
+                put_text(
+                    ws.cell(row=r, column=col),
+                    f"{s['code']}{CODE_SEPARATOR}{names.get(s['code'], s['code'])}",
+                )
+                put_text(
+                    ws.cell(row=r, column=col + 1),
+                    f"score {float(s['score']):.2f}: {s.get('evidence', '') or ''}",
+                )
                 decision = ws.cell(row=r, column=col + 2)
                 decision.protection = editable
                 decision.fill = decision_fill
             for k in range(2):
-                ws.cell(row=r, column=col + k).alignment = Alignment(wrap_text=True,
-                                                                     vertical="top")
+                ws.cell(row=r, column=col + k).alignment = Alignment(wrap_text=True, vertical="top")
         for k in range(add_slots):
             cell = ws.cell(row=r, column=len(BASE_HEADERS) + 3 * suggestion_slots + k + 1)
             cell.protection = editable
         lines = max(len(text) // 70 + text.count("\n") + 1, 2)
         ws.row_dimensions[r].height = min(15 * lines, 300)
-        meta_rows.append({"sheet_row": str(r), "seg_id": seg, "text_hash": text_hash(rec["text"]),
-                          "shown_hash": text_hash(text), "suggestions": " ".join(codes)})
+        meta_rows.append(
+            {
+                "sheet_row": str(r),
+                "seg_id": seg,
+                "text_hash": text_hash(rec["text"]),
+                "shown_hash": text_hash(text),
+                "suggestions": " ".join(codes),
+            }
+        )
     last = len(seg_ids) + 1
 
-    decisions_dv = DataValidation(type="list", formula1='"accept,reject"', allow_blank=True,
-                                  showErrorMessage=True, errorTitle="accept or reject",
-                                  error="Choose accept or reject, or leave it blank.")
+    decisions_dv = DataValidation(
+        type="list",
+        formula1='"accept,reject"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="accept or reject",
+        error="Choose accept or reject, or leave it blank.",
+    )
     for i in range(suggestion_slots):
         letter = get_column_letter(len(BASE_HEADERS) + 3 * i + 3)
         decisions_dv.add(f"{letter}2:{letter}{last}")
@@ -439,24 +502,34 @@ def export_review(
     _write_instructions(instructions, study, reviewer, batch_id, len(seg_ids))
     book_ws = wb.create_sheet(CODEBOOK_SHEET)
     n_codes = _write_codebook(book_ws, codebook)
-    add_dv = DataValidation(type="list", formula1=f"'{CODEBOOK_SHEET}'!$A$2:$A${n_codes + 1}",
-                            allow_blank=True, showErrorMessage=True, errorTitle="Unknown code",
-                            error="Choose a code from the list (see the Codebook sheet).")
+    add_dv = DataValidation(
+        type="list",
+        formula1=f"'{CODEBOOK_SHEET}'!$A$2:$A${n_codes + 1}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Unknown code",
+        error="Choose a code from the list (see the Codebook sheet).",
+    )
     first_add = len(BASE_HEADERS) + 3 * suggestion_slots + 1
-    add_dv.add(f"{get_column_letter(first_add)}2:"
-               f"{get_column_letter(first_add + add_slots - 1)}{last}")
+    add_dv.add(
+        f"{get_column_letter(first_add)}2:{get_column_letter(first_add + add_slots - 1)}{last}"
+    )
     ws.add_data_validation(add_dv)
 
-    info = {"format": FORMAT, "study": study.name, "reviewer": reviewer, "batch_id": batch_id,
-            "created_at": created, "codebook": codebook.name,
-            "suggestion_slots": str(suggestion_slots), "add_slots": str(add_slots),
-            "n_rows": str(len(seg_ids)), "headers": "\t".join(head)}
+    info = {
+        "format": FORMAT,
+        "study": study.name,
+        "reviewer": reviewer,
+        "batch_id": batch_id,
+        "created_at": created,
+        "codebook": codebook.name,
+        "suggestion_slots": str(suggestion_slots),
+        "add_slots": str(add_slots),
+        "n_rows": str(len(seg_ids)),
+        "headers": "\t".join(head),
+    }
     _write_meta(wb.create_sheet(META_SHEET), info, meta_rows)
     wb.active = 0
-    out_path = Path(out_path)
-    if out_path.suffix.lower() != ".xlsx":
-        raise UserError(Problem(str(out_path), "review workbooks are Excel files",
-                                expected="a file name ending in .xlsx"))
     with atomic_path(out_path) as tmp:
         wb.save(tmp)
     used = "workbook" if segments_from else ("uncertain" if learned else "score")
@@ -466,8 +539,14 @@ def export_review(
 def study_codebook(study: Study) -> Codebook:
     """The codebook named in study.yml (a clear error if there is none)."""
     if not study.codebook:
-        raise UserError(Problem(str(study.folder / "study.yml"), "the study names no codebook",
-                                column="codebook", expected="codebook: path/to/codebook.yml"))
+        raise UserError(
+            Problem(
+                str(study.folder / "study.yml"),
+                "the study names no codebook",
+                column="codebook",
+                expected="codebook: path/to/codebook.yml",
+            )
+        )
     return load_codebook(study.path(study.codebook))
 
 
@@ -482,23 +561,42 @@ def read_meta(path: str | Path) -> dict:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a file that is not a workbook
-        raise UserError(Problem(str(path), "not an Excel workbook this toolkit can read",
-                                expected="the .xlsx file made by `lxt review export`")) from None
+        raise UserError(
+            Problem(
+                str(path),
+                "not an Excel workbook this toolkit can read",
+                expected="the .xlsx file made by `lxt review export`",
+            )
+        ) from None
     try:
         if META_SHEET not in wb.sheetnames:
-            raise UserError(Problem(str(path), "this is not a review workbook from "
-                                    "`lxt review export` (its hidden lxt_meta sheet is missing)",
-                                    expected="the .xlsx file made by `lxt review export`"))
+            raise UserError(
+                Problem(
+                    str(path),
+                    "this is not a review workbook from "
+                    "`lxt review export` (its hidden lxt_meta sheet is missing)",
+                    expected="the .xlsx file made by `lxt review export`",
+                )
+            )
         ws = wb[META_SHEET]
-        values = [tuple("" if v is None else str(v) for v in row)
-                  for row in ws.iter_rows(values_only=True)]
+        values = [
+            tuple("" if v is None else str(v) for v in row)
+            for row in ws.iter_rows(values_only=True)
+        ]
     finally:
         wb.close()
     info = {row[0]: row[1] for row in values[: META_TABLE_ROW - 1] if row and row[0]}
     if info.get("format") != FORMAT:
-        raise UserError(Problem(str(path), "unknown review workbook format", column="lxt_meta",
-                                value=info.get("format"), expected=FORMAT))
-    table = values[META_TABLE_ROW - 1:]
+        raise UserError(
+            Problem(
+                str(path),
+                "unknown review workbook format",
+                column="lxt_meta",
+                value=info.get("format"),
+                expected=FORMAT,
+            )
+        )
+    table = values[META_TABLE_ROW - 1 :]
     names = list(table[0][:5])
     rows = [dict(zip(names, row[:5], strict=True)) for row in table[1:] if row and row[1]]
     return {"info": info, "rows": rows}

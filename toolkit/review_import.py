@@ -97,16 +97,28 @@ def import_review(
     meta = read_meta(path)
     info, meta_rows = meta["info"], meta["rows"]
     if info.get("study") != study.name:
-        raise UserError(Problem(file, "this workbook belongs to another study", column="study",
-                                value=info.get("study"), expected=f"a workbook for {study.name!r}"))
+        raise UserError(
+            Problem(
+                file,
+                "this workbook belongs to another study",
+                column="study",
+                value=info.get("study"),
+                expected=f"a workbook for {study.name!r}",
+            )
+        )
     codebook = codebook or study_codebook(study)
     slots, adds = int(info["suggestion_slots"]), int(info["add_slots"])
     expected_head = info["headers"].split("\t")
 
     wb = load_workbook(path, data_only=True)
     if REVIEW_SHEET not in wb.sheetnames:
-        raise UserError(Problem(file, f"sheet {REVIEW_SHEET!r} is missing (was it renamed?)",
-                                expected=f"a sheet called {REVIEW_SHEET!r}"))
+        raise UserError(
+            Problem(
+                file,
+                f"sheet {REVIEW_SHEET!r} is missing (was it renamed?)",
+                expected=f"a sheet called {REVIEW_SHEET!r}",
+            )
+        )
     ws = wb[REVIEW_SHEET]
     problems = ProblemCollector()
     where = f"{file} [sheet {REVIEW_SHEET}]"
@@ -114,8 +126,14 @@ def import_review(
     head += [""] * (len(expected_head) - len(head))
     for c, (found, want) in enumerate(zip(head, expected_head, strict=True), start=1):
         if found != want:
-            problems.add(where, "the header row was changed", row=1, column=want, value=found,
-                         expected=f"column {c} to be {want!r} (do not insert or delete columns)")
+            problems.add(
+                where,
+                "the header row was changed",
+                row=1,
+                column=want,
+                value=found,
+                expected=f"column {c} to be {want!r} (do not insert or delete columns)",
+            )
     problems.raise_if_any()
 
     by_seg = {r["seg_id"]: r for r in meta_rows}
@@ -129,18 +147,35 @@ def import_review(
             continue
         seg = cells[0].strip()
         if seg not in by_seg:
-            problems.add(where, "row is not part of this review batch", row=r, column="Segment",
-                         value=seg, expected="only the rows that were exported")
+            problems.add(
+                where,
+                "row is not part of this review batch",
+                row=r,
+                column="Segment",
+                value=seg,
+                expected="only the rows that were exported",
+            )
             continue
         if seg in seen:
-            problems.add(where, f"segment appears twice (also row {seen[seg]})", row=r,
-                         column="Segment", value=seg, expected="each exported row once")
+            problems.add(
+                where,
+                f"segment appears twice (also row {seen[seg]})",
+                row=r,
+                column="Segment",
+                value=seg,
+                expected="each exported row once",
+            )
             continue
         seen[seg] = r
         m = by_seg[seg]
         if text_hash(cells[4]) != m["shown_hash"]:
-            problems.add(where, "the text was edited", row=r, column=BASE_HEADERS[4],
-                         expected="the text exactly as exported (put comments elsewhere)")
+            problems.add(
+                where,
+                "the text was edited",
+                row=r,
+                column=BASE_HEADERS[4],
+                expected="the text exactly as exported (put comments elsewhere)",
+            )
         suggested = m["suggestions"].split()
         decided: dict[str, str] = {}
         for i in range(slots):
@@ -150,24 +185,43 @@ def import_review(
             header = expected_head[col + 2]
             if code is None:
                 if raw:
-                    problems.add(where, "decision given where no code was suggested", row=r,
-                                 column=header, value=raw, expected="a blank cell")
+                    problems.add(
+                        where,
+                        "decision given where no code was suggested",
+                        row=r,
+                        column=header,
+                        value=raw,
+                        expected="a blank cell",
+                    )
                 continue
             if shown.split(CODE_SEPARATOR, 1)[0].strip() != code:
-                problems.add(where, "the suggested code was changed", row=r,
-                             column=expected_head[col], value=shown,
-                             expected=f"{code!r} as exported (use 'Add code' for other codes)")
+                problems.add(
+                    where,
+                    "the suggested code was changed",
+                    row=r,
+                    column=expected_head[col],
+                    value=shown,
+                    expected=f"{code!r} as exported (use 'Add code' for other codes)",
+                )
                 continue
             if not raw:
                 continue
             if raw not in ACCEPTED_WORDS:
-                problems.add(where, "unknown decision", row=r, column=header, value=raw,
-                             expected="accept, reject or blank")
+                problems.add(
+                    where,
+                    "unknown decision",
+                    row=r,
+                    column=header,
+                    value=raw,
+                    expected="accept, reject or blank",
+                )
                 continue
             decided[code] = ACCEPTED_WORDS[raw]
             if code not in codable:
-                warnings.append(f"row {r}: code {code!r} has left the codebook since export; "
-                                "the decision is kept and will be reported")
+                warnings.append(
+                    f"row {r}: code {code!r} has left the codebook since export; "
+                    "the decision is kept and will be reported"
+                )
         first_add = len(BASE_HEADERS) + 3 * slots
         for k in range(adds):
             raw = cells[first_add + k].strip()
@@ -176,22 +230,47 @@ def import_review(
             code = _resolve_code(raw, codebook)
             header = expected_head[first_add + k]
             if code is None:
-                problems.add(where, "unknown code", row=r, column=header, value=raw,
-                             expected="a code from the list on the Codebook sheet")
+                problems.add(
+                    where,
+                    "unknown code",
+                    row=r,
+                    column=header,
+                    value=raw,
+                    expected="a code from the list on the Codebook sheet",
+                )
             elif decided.get(code) == "reject":
-                problems.add(where, f"code {code!r} is both rejected and added", row=r,
-                             column=header, value=raw, expected="one or the other")
+                problems.add(
+                    where,
+                    f"code {code!r} is both rejected and added",
+                    row=r,
+                    column=header,
+                    value=raw,
+                    expected="one or the other",
+                )
             elif code in suggested:
                 decided[code] = "accept"  # adding a suggested code is accepting it
             else:
                 decided[code] = "add"
         for code, decision in decided.items():
-            records.append({"reviewer": info["reviewer"], "seg_id": seg, "code": code,
-                            "decision": decision, "text_hash": m["text_hash"]})
+            records.append(
+                {
+                    "reviewer": info["reviewer"],
+                    "seg_id": seg,
+                    "code": code,
+                    "decision": decision,
+                    "text_hash": m["text_hash"],
+                }
+            )
     for seg, m in by_seg.items():
         if seg not in seen:
-            problems.add(where, "a row was removed", row=int(m["sheet_row"]), column="Segment",
-                         value=seg, expected="every exported row (leave rows you skip blank)")
+            problems.add(
+                where,
+                "a row was removed",
+                row=int(m["sheet_row"]),
+                column="Segment",
+                value=seg,
+                expected="every exported row (leave rows you skip blank)",
+            )
     problems.raise_if_any()
     counts = Counter(rec["decision"] for rec in records)
     result = append_decisions(study, records, source_file=path.name, batch_id=info["batch_id"])

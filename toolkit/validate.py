@@ -460,6 +460,9 @@ def _read_transcripts(inputs: StudyInputs, problems: _Problems) -> None:
         seen[ref, wave] = path
         try:
             turns = read_transcript(path, set(spec.speakers))
+        except PermissionError:
+            problems.add(where, "the file cannot be opened (no permission to read it)")
+            continue
         except UserError as exc:
             for p in exc.problems:
                 problems.items.append(
@@ -519,6 +522,28 @@ def _read_pathway(inputs: StudyInputs, problems: _Problems) -> None:
         inputs.pathway = sheet
 
 
+def _check_other_files(study: Study, problems: _Problems) -> None:
+    """The codebook (checked by its own loader) and the optional lookup files must exist."""
+    if study.codebook:
+        path = study.path(study.codebook)
+        if not path.is_file():
+            problems.add(problems.name(path), "codebook file not found",
+                         expected="the codebook named in study.yml (codebook:)")  # fmt: skip
+        else:
+            from toolkit.codebook import load_codebook
+
+            try:
+                load_codebook(path)
+            except UserError as exc:
+                for p in exc.problems:
+                    problems.items.append(p if isinstance(p, Problem) else Problem(str(path), p))
+    for key in ("imd_lookup", "social_values"):
+        value = getattr(study, key)
+        if value and not study.path(value).is_file():
+            problems.add(problems.name(study.path(value)), "file not found",
+                         expected=f"the file named in study.yml ({key}:)")  # fmt: skip
+
+
 def read_study_inputs(study: Study) -> tuple[StudyInputs, list[Problem]]:
     """Read and check every input file of a study; return what was read and every problem.
 
@@ -532,6 +557,7 @@ def read_study_inputs(study: Study) -> tuple[StudyInputs, list[Problem]]:
     _read_waves(inputs, problems, instruments)
     _read_transcripts(inputs, problems)
     _read_pathway(inputs, problems)
+    _check_other_files(study, problems)
     return inputs, problems.finish()
 
 

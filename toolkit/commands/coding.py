@@ -62,12 +62,15 @@ def review_export_command(
     n: int = typer.Option(50, "--n", min=1, help="Most segments to put in the workbook."),
     cohort: list[str] | None = typer.Option(None, "--cohort", "-c", help="Only this cohort."),
     same_as: Path | None = typer.Option(
-        None, "--same-as", help="Use exactly the segments of this earlier workbook (so two "
-        "reviewers code the same segments, for agreement)."
+        None,
+        "--same-as",
+        help="Use exactly the segments of this earlier workbook (so two "
+        "reviewers code the same segments, for agreement).",
     ),
     order: str = typer.Option(
-        "uncertain", help="uncertain: what the learned models are least sure of first (when "
-        "there are enough decisions), else highest-scoring suggestions; score: the latter."
+        "uncertain",
+        help="uncertain: what the learned models are least sure of first (when "
+        "there are enough decisions), else highest-scoring suggestions; score: the latter.",
     ),
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
@@ -75,12 +78,24 @@ def review_export_command(
     from toolkit.review import export_review
 
     study, outputs = _study_and_outputs(study_dir, out)
-    batch = export_review(study, reviewer, output, n=n, cohorts=cohort or None,
-                          outputs=outputs, segments_from=same_as, order=order)
-    how = {"uncertain": "least certain first", "score": "highest-scoring suggestions first",
-           "workbook": f"same segments as {same_as}"}[batch.order]
-    typer.echo(f"Wrote {batch.n_rows} segments for {reviewer} ({how}), batch {batch.batch_id}: "
-               f"{output}")
+    batch = export_review(
+        study,
+        reviewer,
+        output,
+        n=n,
+        cohorts=cohort or None,
+        outputs=outputs,
+        segments_from=same_as,
+        order=order,
+    )
+    how = {
+        "uncertain": "least certain first",
+        "score": "highest-scoring suggestions first",
+        "workbook": f"same segments as {same_as}",
+    }[batch.order]
+    typer.echo(
+        f"Wrote {batch.n_rows} segments for {reviewer} ({how}), batch {batch.batch_id}: {output}"
+    )
 
 
 def review_import_command(
@@ -135,16 +150,20 @@ def export_qdpx_command(
 
     study, outputs = _study_and_outputs(study_dir, out)
     s = export_qdpx(study, output, outputs=outputs, cohorts=cohort or None)
-    typer.echo(f"Wrote {s.sources} documents, {s.cases} participants and {s.codings} codings "
-               f"by {s.reviewers} reviewer(s): {output}")
+    typer.echo(
+        f"Wrote {s.sources} documents, {s.cases} participants and {s.codings} codings "
+        f"by {s.reviewers} reviewer(s): {output}"
+    )
 
 
 def import_qdc_command(
     qdc: Path = typer.Argument(..., help="A REFI-QDA .qdc codebook."),
     output: Path = typer.Option(..., "-o", "--output", help="The codebook YAML to write."),
     like: Path | None = typer.Option(
-        None, "--like", help="The codebook this file came from: matching codes keep their ids, "
-        "keywords and patterns."
+        None,
+        "--like",
+        help="The codebook this file came from: matching codes keep their ids, "
+        "keywords and patterns.",
     ),
 ) -> None:
     """Convert a REFI-QDA .qdc codebook into the toolkit's codebook YAML."""
@@ -175,25 +194,27 @@ def import_qdpx_command(
     from toolkit.refiqda import import_qdpx
 
     study, outputs = _study_and_outputs(study_dir, out)
-    report = import_qdpx(study, project, reviewer=reviewer, outputs=outputs,
-                         new_codes=new_codes)
+    report = import_qdpx(study, project, reviewer=reviewer, outputs=outputs, new_codes=new_codes)
     typer.echo(report.message)
 
 
 def _register_review_and_exchange(app: typer.Typer) -> None:
-    review = typer.Typer(help="Review suggested codes in Excel: export a workbook, import it.",
-                         no_args_is_help=True)
+    review = typer.Typer(
+        help="Review suggested codes in Excel: export a workbook, import it.", no_args_is_help=True
+    )
     review.command("export")(review_export_command)
     review.command("import")(review_import_command)
     app.add_typer(review, name="review")
     app.command("agreement")(agreement_command)
-    export = typer.Typer(help="Export to REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).",
-                         no_args_is_help=True)
+    export = typer.Typer(
+        help="Export to REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).", no_args_is_help=True
+    )
     export.command("qdc")(export_qdc_command)
     export.command("qdpx")(export_qdpx_command)
     app.add_typer(export, name="export")
-    imports = typer.Typer(help="Import from REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).",
-                          no_args_is_help=True)
+    imports = typer.Typer(
+        help="Import from REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).", no_args_is_help=True
+    )
     imports.command("qdc")(import_qdc_command)
     imports.command("qdpx")(import_qdpx_command)
     app.add_typer(imports, name="import")

@@ -62,14 +62,19 @@ _TITLE = (
     r"Auntie|Aunty|Uncle|Nan|Nanny|Grandad|Councillor|Cllr|Sir|Dame)"
 )
 _TITLE_AT_START = re.compile(rf"^{_TITLE}\.?\s+")
-_CAP = r"[A-Z][a-z]+(?:['’-][A-Za-z][a-z]+)*|[A-Z]'[A-Z][a-z]+|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+"
+_UP, _LOW = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"  # letters of names such as "Zoë" and "Łucja" too
+_CAP = (
+    rf"[{_UP}][{_LOW}]+(?:['’-][{_UP}{_LOW}][{_LOW}]+)*|[{_UP}]'[{_UP}][{_LOW}]+"
+    rf"|Mc[{_UP}][{_LOW}]+|Mac[{_UP}][{_LOW}]+"
+)
 _NAME = rf"(?:{_CAP})(?:\s+(?:{_CAP}))?"
 _RELATION = (
     r"son|daughter|husband|wife|partner|boyfriend|girlfriend|fiance|fiancée|mum|mam|mom|dad|"
     r"brother|sister|friend|mate|best mate|nan|gran|grandson|granddaughter|niece|nephew|"
     r"cousin|neighbour|key ?worker|worker|support worker|coach|job coach|mentor|advisor|"
     r"adviser|work coach|manager|boss|supervisor|carer|social worker|counsellor|therapist|"
-    r"ex|kids?|little one|eldest|youngest|stepson|stepdaughter|auntie|uncle|colleague"
+    r"ex|kids?|little one|eldest|youngest|stepson|stepdaughter|auntie|uncle|colleague|buddy|"
+    r"pal|bestie|best friend|other half|hubby|missus|fella|flatmate|housemate|sponsor"
 )
 _NAME_PATTERNS = [
     # "my name is Sarah", "my name's jo": the name may be in lower case here.
@@ -95,7 +100,8 @@ _NAME_PATTERNS = [
 _AGENT_VERBS = re.compile(
     r"^(?:said|says|told|tells|helped|helps|came|comes|went|goes|got|gets|gave|gives|rang|"
     r"called|phoned|asked|asks|showed|made|makes|sorted|took|takes|found|sent|and|&|"
-    r"from (?:the|my)|interviewed|supported|listened|never|always|was (?:my|so|really))\b"
+    r"from (?:the|my)|interviewed|supported|listened|never|always|was (?:my|so|really)|"
+    r"['’]s (?:been|got|my|helped|always|never|so|really|amazing|brilliant|lovely))\b"
 )
 
 
@@ -222,7 +228,8 @@ class RegisterNameRecognizer(UKRecognizer):
             re.compile(
                 # Not inside a web or email address ("facebook.com/jo.smith"): those have
                 # their own recognisers.
-                r"(?<![\w'./@-])(?:" + "|".join(re.escape(a) for a in alternatives)
+                r"(?<![\w'./@-])(?:"
+                + "|".join(re.escape(a) for a in alternatives)
                 + r")(?![\w@-]|[./]\w)",
                 re.IGNORECASE,
             )
@@ -248,13 +255,43 @@ class RegisterNameRecognizer(UKRecognizer):
 _PERSON_CONTEXT = re.compile(
     r"(?i:\b(?:with|and|by|told|tell|asked|ask|rang|ring|saw|see|seeing|met|meet|thanks|"
     r"thank you|cheers|honestly|called|named|phoned|texted|messaged|miss|love|me and|me n|"
-    r"to see|spoke to|speak to|talked to|talk to|ask for|asked for)),?\s+$"
+    r"to see|spoke to|speak to|talked to|talk to|ask for|asked for|hiya|hi|hello|hey|morning|"
+    r"afternoon|evening|i'm|i’m|i am|im|this is|it's|it’s|meeting me|meet you|, thanks)),?\s+$"
 )
 # Zero-width, so that "Thanks Aisha Sharma" is tried at "Thanks" and again at "Aisha".
-_CAPITALISED = re.compile(r"(?<![\w'’-])(?=(" + _NAME + r")(?![\w'’-]))")
+_CAPITALISED = re.compile(r"(?<![\w'’-])(?=(" + _NAME + r")(?![\w-]|['’](?![sS]\b)))")
+_ADVERBS = frozenset(
+    """
+    honestly basically obviously actually really luckily hopefully unfortunately finally
+    eventually recently usually literally seriously apparently definitely certainly probably
+    personally originally initially generally normally sadly thankfully thankfully suddenly
+    slowly quickly mostly only nearly clearly simply especially
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+# "Thanks for meeting me, Efua." - a name addressed to someone, between a comma and the end.
+_VOCATIVE = re.compile(r"^, \|[.?!]$")
+# Single-word calls of the model that are reliable enough to overrule the context.
+_SURE_LABELS = {"LANGUAGE", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL"}
 # Entity types the model gives to things that are not people.
-_NOT_PEOPLE = {"GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
-               "LANGUAGE", "DATE", "TIME", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL", "PERCENT"}
+_NOT_PEOPLE = {
+    "GPE",
+    "LOC",
+    "ORG",
+    "FAC",
+    "NORP",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "DATE",
+    "TIME",
+    "MONEY",
+    "QUANTITY",
+    "CARDINAL",
+    "ORDINAL",
+    "PERCENT",
+}
 
 
 class ContextNameRecognizer(UKRecognizer):
@@ -271,9 +308,13 @@ class ContextNameRecognizer(UKRecognizer):
         if nlp_artifacts is not None and nlp_artifacts.tokens is not None:
             # The small model often calls an unfamiliar first name a place or organisation,
             # so only its multi-word calls ("the Cliffs Pavilion") overrule the context.
-            others = [(e.start_char, e.end_char) for e in nlp_artifacts.tokens.ents
-                      if e.label_ in _NOT_PEOPLE and len(e) > 1
-                      and not any(t.lower_ in ("and", "&") for t in e)]  # "Liam and Connor"
+            others = [
+                (e.start_char, e.end_char)
+                for e in nlp_artifacts.tokens.ents
+                if e.label_ in _NOT_PEOPLE
+                and (len(e) > 1 or e.label_ in _SURE_LABELS)
+                and not any(t.lower_ in ("and", "&") for t in e)
+            ]  # "Liam and Connor"
         last_end = 0
         for m in _CAPITALISED.finditer(text):
             start, end = m.start(1), m.end(1)
@@ -286,13 +327,20 @@ class ContextNameRecognizer(UKRecognizer):
                 continue
             after = text[end:].lstrip()
             if at_sentence_start(text, start):
-                if words[0] in NAME_WORDS or words[0].endswith("ly"):
+                if words[0] in NAME_WORDS or words[0] in _ADVERBS:
                     continue
                 if not _AGENT_VERBS.match(after) or after.startswith(("and", "&")):
                     continue
-            elif not _PERSON_CONTEXT.search(text[max(0, start - 24) : start]):
-                continue
-            elif words[0] in NAME_WORDS and len(words) == 1:
+            elif _AGENT_VERBS.match(after) and not after.startswith(("and", "&")):
+                pass  # "…, Keisha from the programme rang"
+            elif (
+                not (
+                    _PERSON_CONTEXT.search(text[max(0, start - 24) : start])
+                    or _VOCATIVE.match(text[max(0, start - 2) : start] + "|" + text[end : end + 1])
+                )
+                or words[0] in NAME_WORDS
+                and len(words) == 1
+            ):
                 continue
             if re.match(r"^(?:[A-Z][a-z]+\s+)?(?:" + "|".join(_ORG_SUFFIXES) + r")\b", after):
                 continue  # "with Tesco Express", "by Essex County Council"
@@ -300,5 +348,20 @@ class ContextNameRecognizer(UKRecognizer):
             yield start, end, 0.6
 
 
-_ORG_SUFFIXES = ("Hospital", "Centre", "Council", "Trust", "Clinic", "Surgery", "College",
-                 "School", "Group", "Services?", "Plus", "Ltd", "Express", "Partnership", "Team")
+_ORG_SUFFIXES = (
+    "Hospital",
+    "Centre",
+    "Council",
+    "Trust",
+    "Clinic",
+    "Surgery",
+    "College",
+    "School",
+    "Group",
+    "Services?",
+    "Plus",
+    "Ltd",
+    "Express",
+    "Partnership",
+    "Team",
+)

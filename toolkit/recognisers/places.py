@@ -82,6 +82,19 @@ _ADDRESS = re.compile(
     rf"|(?P<unit2>{_UNIT}),?\s+(?:[A-Z][A-Za-z'-]+\s+){{1,3}}{_BUILDING}\b",
     re.IGNORECASE,
 )
+# Streets without a street word ("59 Brooklands") count after words that introduce a home,
+# or after a flat number ("Flat 3, 149 Brooklands").
+_PLACE_WORDS = r"[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,2}"
+_HOME_ADDRESS = re.compile(
+    r"(?:(?i:\b(?:live|lives|living|lived|moved|move|moving|staying|stay|stays|address is|"
+    r"address's|address|post it to|send it to|send letters to|at number|house is at|"
+    r"flat is at|round to|round at))\s+(?i:(?:at|to|in|into|on|over at|over to)\s+)?"
+    rf"(?P<a>{_NUMBER},?\s+{_PLACE_WORDS}))"
+    rf"|(?P<b>{_UNIT},?\s+{_NUMBER},?\s+{_PLACE_WORDS})"
+)
+_HOME_BEFORE = re.compile(
+    r"(?i:\b(?:live|lives|living|lived|moved|staying|address is|address)\s+(?:at|to|in|on)?\s*)$"
+)
 _NOT_STREET_WORDS = {
     "the",
     "a",
@@ -183,8 +196,15 @@ class AddressRecognizer(UKRecognizer):
             if any(w.lower() in _NOT_STREET_WORDS for w in street_words):
                 continue
             capitalised = all(w[0].isupper() for w in street_words) and suffix[0].isupper()
-            if not capitalised and suffix.lower() in _WEAK:
+            home = _HOME_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+            if not capitalised and suffix.lower() in _WEAK and not home:
                 continue
             if len(suffix) <= 2 and not capitalised:
                 continue
             yield m.start(), m.end(), 0.85 if capitalised else 0.6
+        for m in _HOME_ADDRESS.finditer(text):
+            group = "a" if m.group("a") else "b"
+            words = m.group(group).split()
+            if any(w.lower().strip(",") in _NOT_STREET_WORDS for w in words[1:]):
+                continue
+            yield m.start(group), m.end(group), 0.7

@@ -75,8 +75,9 @@ def qdc_bytes(codebook: Codebook) -> bytes:
     """The ``.qdc`` XML of a codebook (never an empty ``<Sets/>``: sets are omitted)."""
     from toolkit import __version__
 
-    root = ET.Element(qname(CODEBOOK_NS, "CodeBook"),
-                      {"origin": f"Lived Experience Toolkit {__version__}"})
+    root = ET.Element(
+        qname(CODEBOOK_NS, "CodeBook"), {"origin": f"Lived Experience Toolkit {__version__}"}
+    )
     codes = ET.SubElement(root, qname(CODEBOOK_NS, "Codes"))
     code_elements(codebook, CODEBOOK_NS, codes)
     return to_xml_bytes(root, CODEBOOK_NS)
@@ -127,11 +128,18 @@ def read_qdc(path: str | Path) -> list[ImportedCode]:
     try:
         root = ET.fromstring(path.read_bytes())
     except ET.ParseError as exc:
-        raise UserError(Problem(str(path), f"not valid XML ({exc})",
-                                expected="a REFI-QDA .qdc codebook")) from None
+        raise UserError(
+            Problem(str(path), f"not valid XML ({exc})", expected="a REFI-QDA .qdc codebook")
+        ) from None
     if strip_ns(root.tag) != "CodeBook":
-        raise UserError(Problem(str(path), "not a REFI-QDA codebook", value=strip_ns(root.tag),
-                                expected="a root element CodeBook"))
+        raise UserError(
+            Problem(
+                str(path),
+                "not a REFI-QDA codebook",
+                value=strip_ns(root.tag),
+                expected="a root element CodeBook",
+            )
+        )
     codes_el = next((c for c in root if strip_ns(c.tag) == "Codes"), None)
     if codes_el is None:
         raise UserError(Problem(str(path), "the codebook has no Codes", expected="<Codes>"))
@@ -145,11 +153,11 @@ def split_description(text: str) -> dict[str, object]:
         stripped = line.strip()
         for key, prefix in (("include", "Include:"), ("exclude", "Exclude:")):
             if stripped.startswith(prefix):
-                out[key] = stripped[len(prefix):].strip()
+                out[key] = stripped[len(prefix) :].strip()
                 break
         else:
             if stripped.startswith("Example:"):
-                out["examples"].append(stripped[len("Example:"):].strip())
+                out["examples"].append(stripped[len("Example:") :].strip())
             elif stripped:
                 out["definition"].append(stripped)
     out["definition"] = "\n".join(out["definition"])
@@ -194,12 +202,16 @@ def codes_to_yaml(
                 del item["color"]
         if code.children:
             if code.codable:
-                notes.append(f"code {code.name!r} has sub-codes, so it becomes a category "
-                             "(categories group codes and are not applied to text)")
+                notes.append(
+                    f"code {code.name!r} has sub-codes, so it becomes a category "
+                    "(categories group codes and are not applied to text)"
+                )
             item["children"] = [entry(c) for c in code.children]
         elif not code.codable:
-            notes.append(f"code {code.name!r} was marked not codable but has no sub-codes; "
-                         "it is kept as an ordinary code")
+            notes.append(
+                f"code {code.name!r} was marked not codable but has no sub-codes; "
+                "it is kept as an ordinary code"
+            )
         return item
 
     return [entry(c) for c in tree], notes
@@ -228,8 +240,11 @@ def import_qdc(
     tree = read_qdc(path)
     entries, notes = codes_to_yaml(tree, reference)
     out_path = Path(out_path)
-    raw = {"name": slug(out_path.stem), "title": f"Imported from {Path(path).name}",
-           "codes": entries}
+    raw = {
+        "name": slug(out_path.stem),
+        "title": f"Imported from {Path(path).name}",
+        "codes": entries,
+    }
     book = parse_codebook(raw, str(out_path))  # never write a codebook the toolkit cannot read
     text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=100)
     write_text(text, out_path)

@@ -129,14 +129,27 @@ def selections(
         raw = str(texts.get(seg["doc_id"], ""))
         start, end = int(seg["start"]), int(seg["end"])
         if raw[start:end] != str(seg["text"]):
-            problems.append(Problem("segments", "segment text does not match its document at "
-                                    "its offsets", column="seg_id", value=rec.seg_id,
-                                    expected="documents.text[start:end] == segments.text "
-                                    "(re-run `lxt run`)"))
+            problems.append(
+                Problem(
+                    "segments",
+                    "segment text does not match its document at its offsets",
+                    column="seg_id",
+                    value=rec.seg_id,
+                    expected="documents.text[start:end] == segments.text (re-run `lxt run`)",
+                )
+            )
             continue
         crlf = crlf_positions(raw)
-        rows.append((seg["doc_id"], rec.seg_id, rec.reviewer, rec.code,
-                     lf_offset(start, crlf), lf_offset(end, crlf)))
+        rows.append(
+            (
+                seg["doc_id"],
+                rec.seg_id,
+                rec.reviewer,
+                rec.code,
+                lf_offset(start, crlf),
+                lf_offset(end, crlf),
+            )
+        )
     if problems:
         raise UserError(problems[:20])
     return pd.DataFrame(rows, columns=["doc_id", "seg_id", "reviewer", "code", "start", "end"])
@@ -154,9 +167,10 @@ def project_bytes(
     from toolkit import __version__
 
     spans = selections(documents, segments, applied)
-    root = ET.Element(qname(PROJECT_NS, "Project"),
-                      {"name": xml_text(study.title),
-                       "origin": f"Lived Experience Toolkit {__version__}"})
+    root = ET.Element(
+        qname(PROJECT_NS, "Project"),
+        {"name": xml_text(study.title), "origin": f"Lived Experience Toolkit {__version__}"},
+    )
     reviewers = sorted(spans["reviewer"].unique()) if len(spans) else []
     user_guid = {r: guid("user", r) for r in reviewers}
     if reviewers:
@@ -166,9 +180,18 @@ def project_bytes(
 
     # Codes people applied that left the codebook are still exported: no coding is lost.
     extra = sorted(set(spans["code"]) - {c.id for c in codebook.codes}) if len(spans) else []
-    book = Codebook(codebook.name, list(codebook.codes) + [
-        Code(id=c, name=c, definition="Not in the current codebook; kept because people "
-             "applied it.") for c in extra])
+    book = Codebook(
+        codebook.name,
+        list(codebook.codes)
+        + [
+            Code(
+                id=c,
+                name=c,
+                definition="Not in the current codebook; kept because people applied it.",
+            )
+            for c in extra
+        ],
+    )
     codes_el = _e(_e(root, "CodeBook"), "Codes")
     guids = code_elements(book, PROJECT_NS, codes_el)
 
@@ -182,8 +205,11 @@ def project_bytes(
         if columns:
             variables = _e(root, "Variables")
             for c in columns:
-                _e(variables, "Variable", {"guid": var_guid[c], "name": c,
-                                           "typeOfVariable": kinds[c]})
+                _e(
+                    variables,
+                    "Variable",
+                    {"guid": var_guid[c], "name": c, "typeOfVariable": kinds[c]},
+                )
     docs = documents.sort_values("doc_id")
     src_guid = {d: guid("source", study.name, d) for d in docs["doc_id"]}
     if people is not None and len(people):
@@ -191,8 +217,11 @@ def project_bytes(
         docs_by_pid = docs.groupby("pid")["doc_id"].apply(list)
         for person in people.itertuples(index=False):
             person = person._asdict()
-            case = _e(cases, "Case", {"guid": guid("case", study.name, person["pid"]),
-                                      "name": xml_text(person["pid"])})
+            case = _e(
+                cases,
+                "Case",
+                {"guid": guid("case", study.name, person["pid"]), "name": xml_text(person["pid"])},
+            )
             for c in columns:
                 value = _value_element(kinds[c], person[c])
                 if value is not None:
@@ -211,21 +240,36 @@ def project_bytes(
         doc = pd.Series(doc._asdict())
         g = src_guid[doc["doc_id"]]
         files[f"{SOURCES_DIR}/{g}.txt"] = normalise_newlines(str(doc["text"]))
-        src = _e(sources, "TextSource", {"guid": g, "name": xml_text(_source_name(doc, seen_names)),
-                                         "plainTextPath": f"internal://{g}.txt"})
+        src = _e(
+            sources,
+            "TextSource",
+            {
+                "guid": g,
+                "name": xml_text(_source_name(doc, seen_names)),
+                "plainTextPath": f"internal://{g}.txt",
+            },
+        )
         _e(src, "Description").text = xml_text(_source_description(doc))
         mine = by_doc.get(doc["doc_id"])
         if mine is None:
             continue
         for (seg_id, reviewer), sel in mine.groupby(["seg_id", "reviewer"], sort=True):
             first = sel.iloc[0]
-            el = _e(src, "PlainTextSelection", {
-                "guid": guid("selection", study.name, seg_id, reviewer), "name": seg_id,
-                "startPosition": str(int(first["start"])), "endPosition": str(int(first["end"])),
-                "creatingUser": user_guid[reviewer]})
+            el = _e(
+                src,
+                "PlainTextSelection",
+                {
+                    "guid": guid("selection", study.name, seg_id, reviewer),
+                    "name": seg_id,
+                    "startPosition": str(int(first["start"])),
+                    "endPosition": str(int(first["end"])),
+                    "creatingUser": user_guid[reviewer],
+                },
+            )
             for code in sorted(sel["code"]):
-                coding = _e(el, "Coding", {"guid": guid("coding", study.name, seg_id, reviewer,
-                                                        code)})
+                coding = _e(
+                    el, "Coding", {"guid": guid("coding", study.name, seg_id, reviewer, code)}
+                )
                 _e(coding, "CodeRef", {"targetGUID": guids[code]})
                 n_codings += 1
     return to_xml_bytes(root, PROJECT_NS), files, n_codings
@@ -279,15 +323,19 @@ def export_qdpx(
     segments = outputs.read("segments")
     participants = outputs.read("participants") if outputs.has("participants") else None
     applied = applied_codes(read_decisions(study))
-    applied = applied.loc[applied["seg_id"].isin(
-        set(segments.loc[segments["doc_id"].isin(set(documents["doc_id"])), "seg_id"]))]
-    project, files, n = project_bytes(study, codebook, documents, segments, participants,
-                                      applied)
+    applied = applied.loc[
+        applied["seg_id"].isin(
+            set(segments.loc[segments["doc_id"].isin(set(documents["doc_id"])), "seg_id"])
+        )
+    ]
+    project, files, n = project_bytes(study, codebook, documents, segments, participants, applied)
     write_qdpx(path, project, files)
-    n_cases = 0 if participants is None else int(participants["pid"].isin(
-        set(documents["pid"])).sum())
-    return QdpxSummary(Path(path), len(documents), n_cases, n,
-                       applied["reviewer"].nunique() if len(applied) else 0)
+    n_cases = (
+        0 if participants is None else int(participants["pid"].isin(set(documents["pid"])).sum())
+    )
+    return QdpxSummary(
+        Path(path), len(documents), n_cases, n, applied["reviewer"].nunique() if len(applied) else 0
+    )
 
 
 __all__ = ["export_qdpx", "project_bytes", "selections", "write_qdpx", "code_guid"]

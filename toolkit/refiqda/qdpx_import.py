@@ -95,24 +95,42 @@ def _source_text(zf: zipfile.ZipFile, el: ET.Element, file: str) -> str:
         return content.text
     path = el.get("plainTextPath") or ""
     if not path.startswith("internal://"):
-        raise UserError(Problem(file, "a text source is stored outside the project",
-                                value=path or el.get("name"),
-                                expected="plainTextPath='internal://<guid>.txt' (export the "
-                                "project with its sources embedded)"))
+        raise UserError(
+            Problem(
+                file,
+                "a text source is stored outside the project",
+                value=path or el.get("name"),
+                expected="plainTextPath='internal://<guid>.txt' (export the "
+                "project with its sources embedded)",
+            )
+        )
     wanted = path.removeprefix("internal://").lower()
     # Tools differ on the case of the folder; match it without regard to case.
     members = {m.lower(): m for m in zf.namelist()}
     member = members.get(f"sources/{wanted}") or next(
-        (m for low, m in members.items() if PurePosixPath(low).name == wanted), None)
+        (m for low, m in members.items() if PurePosixPath(low).name == wanted), None
+    )
     if member is None:
-        raise UserError(Problem(file, "a text source's file is missing from the project",
-                                value=path, expected=f"sources/{wanted} inside the .qdpx"))
+        raise UserError(
+            Problem(
+                file,
+                "a text source's file is missing from the project",
+                value=path,
+                expected=f"sources/{wanted} inside the .qdpx",
+            )
+        )
     raw = zf.read(member)
     try:
         return raw.decode("utf-8-sig")  # tolerate the BOM some tools write
     except UnicodeDecodeError:
-        raise UserError(Problem(file, "a text source is not UTF-8 text", value=member,
-                                expected="UTF-8 text files in sources/")) from None
+        raise UserError(
+            Problem(
+                file,
+                "a text source is not UTF-8 text",
+                value=member,
+                expected="UTF-8 text files in sources/",
+            )
+        ) from None
 
 
 def read_qdpx(path: str | Path) -> QdpxProject:
@@ -127,21 +145,36 @@ def read_qdpx(path: str | Path) -> QdpxProject:
     try:
         zf = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise UserError(Problem(file, "not a .qdpx project (not a zip file)",
-                                expected="a REFI-QDA .qdpx exported from NVivo, ATLAS.ti, "
-                                "MAXQDA or QualCoder")) from None
+        raise UserError(
+            Problem(
+                file,
+                "not a .qdpx project (not a zip file)",
+                expected="a REFI-QDA .qdpx exported from NVivo, ATLAS.ti, MAXQDA or QualCoder",
+            )
+        ) from None
     with zf:
         qde = [m for m in zf.namelist() if m.lower().endswith(".qde")]
         if len(qde) != 1:
-            raise UserError(Problem(file, f"found {len(qde)} project.qde files",
-                                    expected="exactly one project.qde in the .qdpx"))
+            raise UserError(
+                Problem(
+                    file,
+                    f"found {len(qde)} project.qde files",
+                    expected="exactly one project.qde in the .qdpx",
+                )
+            )
         try:
             root = ET.fromstring(zf.read(qde[0]))
         except ET.ParseError as exc:
             raise UserError(Problem(file, f"project.qde is not valid XML ({exc})")) from None
         if strip_ns(root.tag) != "Project":
-            raise UserError(Problem(file, "not a REFI-QDA project", value=strip_ns(root.tag),
-                                    expected="a root element Project"))
+            raise UserError(
+                Problem(
+                    file,
+                    "not a REFI-QDA project",
+                    value=strip_ns(root.tag),
+                    expected="a root element Project",
+                )
+            )
         codes: dict[str, ImportedCode] = {}
         book = _child(root, "CodeBook")
         if book is not None and _child(book, "Codes") is not None:
@@ -160,15 +193,29 @@ def read_qdpx(path: str | Path) -> QdpxProject:
             src_rows.append((g, el.get("name") or "", text))
             default_user = normal_guid(el.get("creatingUser"))
             for sel in _children(el, "PlainTextSelection"):
-                start = lf_offset(int(sel.get("startPosition")), crlf)
-                end = lf_offset(int(sel.get("endPosition")), crlf)
+                try:
+                    start = lf_offset(int(sel.get("startPosition")), crlf)
+                    end = lf_offset(int(sel.get("endPosition")), crlf)
+                except (TypeError, ValueError):
+                    raise UserError(
+                        Problem(
+                            file,
+                            "a coded selection has no usable start or end position",
+                            value=sel.get("guid"),
+                            expected="whole numbers in startPosition and endPosition",
+                        )
+                    ) from None
                 user = normal_guid(sel.get("creatingUser")) or default_user
                 for coding in _children(sel, "Coding"):
                     ref = _child(coding, "CodeRef")
+                    if ref is None:
+                        continue  # a Coding without a code carries nothing to import
                     who = normal_guid(coding.get("creatingUser")) or user
                     sel_rows.append((g, start, end, normal_guid(ref.get("targetGUID")), who))
             for coding in _children(el, "Coding"):  # the whole source coded at once
                 ref = _child(coding, "CodeRef")
+                if ref is None:
+                    continue
                 who = normal_guid(coding.get("creatingUser")) or default_user
                 sel_rows.append((g, 0, len(text), normal_guid(ref.get("targetGUID")), who))
     return QdpxProject(
@@ -194,19 +241,25 @@ class QdpxImportReport:
     @property
     def message(self) -> str:
         changes = ", ".join(f"{v} {k}" for k, v in sorted(self.decisions.items())) or "no"
-        lines = [f"Matched {self.matched_sources} source(s) to the study's documents; "
-                 + changes
-                 + " new decision(s) in the project."]
+        lines = [
+            f"Matched {self.matched_sources} source(s) to the study's documents; "
+            + changes
+            + " new decision(s) in the project."
+        ]
         if self.result is not None:
             lines.append(self.result.message)
         if self.unmatched_sources:
             shown = ", ".join(self.unmatched_sources[:5])
-            lines.append(f"note: {len(self.unmatched_sources)} source(s) are not documents of "
-                         f"this study and were not imported: {shown}")
+            lines.append(
+                f"note: {len(self.unmatched_sources)} source(s) are not documents of "
+                f"this study and were not imported: {shown}"
+            )
         if self.unplaced_selections:
-            lines.append(f"note: {self.unplaced_selections} coded selection(s) fall on text "
-                         "that is not a segment (e.g. an interviewer's question) and were "
-                         "not imported")
+            lines.append(
+                f"note: {self.unplaced_selections} coded selection(s) fall on text "
+                "that is not a segment (e.g. an interviewer's question) and were "
+                "not imported"
+            )
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
@@ -238,22 +291,36 @@ def match_codes(
     for g in sorted(used):
         pcode = project.codes.get(g)
         if pcode is None:
-            problems.add(file, "a coding refers to a code that is not in the project's codebook",
-                         value=g, expected="a CodeRef to a Code in <CodeBook>")
+            problems.add(
+                file,
+                "a coding refers to a code that is not in the project's codebook",
+                value=g,
+                expected="a CodeRef to a Code in <CodeBook>",
+            )
             continue
         code = ours.get(g) or by_name.get(pcode.name.strip().lower())
         if code is None:
             if new_codes:
                 mapping[g] = slug(pcode.name)
-                notes.append(f"code {pcode.name!r} is not in the codebook; kept as "
-                             f"{mapping[g]!r} (add it to the codebook to use it)")
+                notes.append(
+                    f"code {pcode.name!r} is not in the codebook; kept as "
+                    f"{mapping[g]!r} (add it to the codebook to use it)"
+                )
                 continue
-            problems.add(file, "code is not in the study's codebook", value=pcode.name,
-                         expected="a code of the codebook (add it with `lxt import qdc`, or "
-                         "import with --new-codes to keep it as a new code)")
+            problems.add(
+                file,
+                "code is not in the study's codebook",
+                value=pcode.name,
+                expected="a code of the codebook (add it with `lxt import qdc`, or "
+                "import with --new-codes to keep it as a new code)",
+            )
         elif not code.codable:
-            problems.add(file, "text is coded with a category", value=pcode.name,
-                         expected=f"one of its codes: {', '.join(code.children)}")
+            problems.add(
+                file,
+                "text is coded with a category",
+                value=pcode.name,
+                expected=f"one of its codes: {', '.join(code.children)}",
+            )
         else:
             mapping[g] = code.id
     problems.raise_if_any()
@@ -267,9 +334,11 @@ def place_on_segments(spans: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
     the span lies inside it. Offsets must be in the same (LF-normalised) text.
     """
     joined = spans.reset_index(names="span").merge(
-        segments[["seg_id", "doc_id", "seg_start", "seg_end"]], on="doc_id")
-    overlap = (joined[["end", "seg_end"]].min(axis=1)
-               - joined[["start", "seg_start"]].max(axis=1)).clip(lower=0)
+        segments[["seg_id", "doc_id", "seg_start", "seg_end"]], on="doc_id"
+    )
+    overlap = (
+        joined[["end", "seg_end"]].min(axis=1) - joined[["start", "seg_start"]].max(axis=1)
+    ).clip(lower=0)
     seg_len = (joined["seg_end"] - joined["seg_start"]).clip(lower=1)
     span_len = (joined["end"] - joined["start"]).clip(lower=1)
     keep = (overlap > 0) & ((overlap * 2 >= seg_len) | (overlap * 2 >= span_len))
@@ -314,32 +383,53 @@ def import_qdpx(
     report = QdpxImportReport(result=None)
     doc_of = match_sources(project, study, documents)
     report.matched_sources = len(doc_of)
-    report.unmatched_sources = [n or g for g, n in zip(project.sources["guid"],
-                                                       project.sources["name"], strict=True)
-                                if g not in doc_of]
+    report.unmatched_sources = [
+        n or g
+        for g, n in zip(project.sources["guid"], project.sources["name"], strict=True)
+        if g not in doc_of
+    ]
     sel = project.selections.loc[project.selections["source_guid"].isin(doc_of)].copy()
     code_of, notes = match_codes(project, codebook, set(sel["code_guid"]), file, new_codes)
     report.notes += notes
     sel["doc_id"] = sel["source_guid"].map(doc_of)
     sel["code"] = sel["code_guid"].map(code_of)
+    # Users this toolkit exported (their GUID is derived from their name) bring back codings
+    # that are already in the decision log, possibly older than it.
+    exported = {g for g, name in project.users.items() if g == normal_guid(guid("user", name))}
     if reviewer:
+        # Codings by someone else: credit them to `reviewer`. The toolkit's own exported
+        # codings are left alone: the log is newer than the project and must not be undone.
+        ours = sel["user_guid"].isin(exported)
+        if ours.any():
+            names = sorted({project.users[g] for g in sel.loc[ours, "user_guid"]})
+            report.notes.append(
+                f"{int(ours.sum())} coding(s) by {', '.join(names)} came from an earlier "
+                "`lxt export qdpx` and were left as they are in the decision log"
+            )
+        sel = sel.loc[~ours].copy()
         sel["reviewer"] = reviewer.strip()
     else:
         names = sel["user_guid"].map(project.users)
         if names.isna().any() or (names == "").any():
-            raise UserError(Problem(file, "some codings do not say who made them",
-                                    expected="--reviewer ID to credit every coding to one "
-                                    "person"))
+            raise UserError(
+                Problem(
+                    file,
+                    "some codings do not say who made them",
+                    expected="--reviewer ID to credit every coding to one person",
+                )
+            )
         sel["reviewer"] = names.str.strip()
 
     # Segment offsets in the same LF-normalised text as the project's offsets.
     raw_docs = documents.set_index("doc_id")["text"].astype(str)
     segs = segments.loc[segments["doc_id"].isin(set(doc_of.values()))].copy()
     crlf = {d: crlf_positions(raw_docs[d]) for d in segs["doc_id"].unique()}
-    segs["seg_start"] = [lf_offset(int(s), crlf[d]) for s, d in zip(segs["start"],
-                                                                   segs["doc_id"], strict=True)]
-    segs["seg_end"] = [lf_offset(int(e), crlf[d]) for e, d in zip(segs["end"], segs["doc_id"],
-                                                                 strict=True)]
+    segs["seg_start"] = [
+        lf_offset(int(s), crlf[d]) for s, d in zip(segs["start"], segs["doc_id"], strict=True)
+    ]
+    segs["seg_end"] = [
+        lf_offset(int(e), crlf[d]) for e, d in zip(segs["end"], segs["doc_id"], strict=True)
+    ]
     placed = place_on_segments(sel.reset_index(drop=True), segs)
     report.unplaced_selections = int(len(sel) - placed["span"].nunique()) if len(sel) else 0
     coded = placed[["reviewer", "seg_id", "code"]].drop_duplicates()
@@ -350,29 +440,54 @@ def import_qdpx(
         machine = codings.loc[codings["source"].astype(str).isin(MACHINE_SOURCES)]
         suggested = set(zip(machine["seg_id"], machine["code"], strict=True))
     hashes = segs.drop_duplicates("seg_id").set_index("seg_id")["text"].map(text_hash)
-    records = [{"reviewer": r.reviewer, "seg_id": r.seg_id, "code": r.code,
-                "decision": "accept" if (r.seg_id, r.code) in suggested else "add",
-                "text_hash": hashes[r.seg_id]} for r in coded.itertuples()]
+    records = [
+        {
+            "reviewer": r.reviewer,
+            "seg_id": r.seg_id,
+            "code": r.code,
+            "decision": "accept" if (r.seg_id, r.code) in suggested else "add",
+            "text_hash": hashes[r.seg_id],
+        }
+        for r in coded.itertuples()
+    ]
     # A code a reviewer had applied to these documents but removed in the other program.
     current = current_decisions(read_decisions(study))
     keep = set(zip(coded["reviewer"], coded["seg_id"], coded["code"], strict=True))
     if not current.empty:
-        who = set(coded["reviewer"]) | ({reviewer.strip()} if reviewer else set())
-        mine = current.loc[current["reviewer"].isin(who)
-                           & current["seg_id"].isin(set(segs["seg_id"]))
-                           & current["decision"].isin(("accept", "add"))]
+        if reviewer:
+            who = {reviewer.strip()}
+        else:  # every user of the project speaks for their own codings
+            who = set(coded["reviewer"]) | {n.strip() for n in project.users.values() if n}
+        mine = current.loc[
+            current["reviewer"].isin(who)
+            & current["seg_id"].isin(set(segs["seg_id"]))
+            & current["decision"].isin(("accept", "add"))
+        ]
         for r in mine.itertuples():
             if (r.reviewer, r.seg_id, r.code) not in keep:
-                records.append({"reviewer": r.reviewer, "seg_id": r.seg_id, "code": r.code,
-                                "decision": "reject", "text_hash": hashes.get(r.seg_id, "")})
+                records.append(
+                    {
+                        "reviewer": r.reviewer,
+                        "seg_id": r.seg_id,
+                        "code": r.code,
+                        "decision": "reject",
+                        "text_hash": hashes.get(r.seg_id, ""),
+                    }
+                )
     # Only what changes a reviewer's current decisions is appended: re-importing a project
     # that agrees with the log (e.g. our own export) adds nothing.
     if not current.empty:
-        now = current.set_index(["reviewer", "seg_id", "code"])["decision"].map(
-            lambda d: d in ("accept", "add")).to_dict()
-        records = [rec for rec in records
-                   if now.get((rec["reviewer"], rec["seg_id"], rec["code"]))
-                   != (rec["decision"] in ("accept", "add"))]
+        now = (
+            current.set_index(["reviewer", "seg_id", "code"])["decision"]
+            .map(lambda d: d in ("accept", "add"))
+            .to_dict()
+        )
+        records = [
+            rec
+            for rec in records
+            if now.get((rec["reviewer"], rec["seg_id"], rec["code"]))
+            != (rec["decision"] in ("accept", "add"))
+        ]
     for rec in records:
         report.decisions[rec["decision"]] = report.decisions.get(rec["decision"], 0) + 1
     batch = "qdpx-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]

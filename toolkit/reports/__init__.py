@@ -16,7 +16,6 @@ Example
 
 from __future__ import annotations
 
-from toolkit.errors import UserError
 from toolkit.reports.runner import ReportResult, ReportRun, run_reports
 
 __all__ = ["ReportResult", "ReportRun", "run_reports", "run_stage"]
@@ -25,8 +24,9 @@ __all__ = ["ReportResult", "ReportRun", "run_reports", "run_stage"]
 def run_stage(ctx) -> dict:
     """Pipeline stage ``report``: run every report for the context's cohorts.
 
-    Raises :class:`UserError` naming each report that failed or was held, after every other
-    report has been made.
+    Reports that fail or are held back do not stop the pipeline (its manifest must still be
+    written, or every stage would rerun next time): they are counted in the result and
+    described in ``ctx.notes["reports"]``; ``lxt report`` on its own exits 1 for them.
     """
     run = run_reports(
         ctx.study.folder,
@@ -35,6 +35,5 @@ def run_stage(ctx) -> dict:
         out=ctx.outputs.root,
         progress=ctx.progress,
     )
-    if run.failed:
-        raise UserError(run.summary_lines())
+    ctx.notes["reports"] = run.summary_lines() or ["every report passed the release check"]
     return run.counts()

@@ -17,9 +17,17 @@ import pandas as pd
 
 from toolkit.reports import measures
 from toolkit.reports.context import ReportContext
-from toolkit.reports.display import BulletList, Heading, Markdown, Note, Quote, Section
+from toolkit.reports.display import BulletList, Figure, Heading, Markdown, Note, Quote, Section
 from toolkit.reports.readability import PLAIN_ENGLISH, describe, flesch
-from toolkit.reports.sections import _code_names, about, cohort_changes, cohort_funnel
+from toolkit.reports.sections import (
+    _bar_chart,
+    _code_names,
+    about,
+    cohort_changes,
+    cohort_funnel,
+    count_text,
+    rounded,
+)
 
 PLAIN_MEASURES = {
     "swemwbs": "how well people felt (wellbeing)",
@@ -77,6 +85,23 @@ def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
                 "These are the things people talked about most. We grouped what you said into "
                 "themes."
             )
+        )
+    )
+    shown = [count_text(ctx, k) for k in counts["people"]]
+    labels = [names.get(c, c) for c in counts["code"]]
+    fig = _bar_chart(
+        labels,
+        [rounded(ctx, k) for k in counts["people"]],
+        shown,
+        "People who talked about it (rounded to the nearest 5)",
+    )
+    section.add(
+        Figure(
+            fig,
+            alt="Bar chart of the main themes and how many people talked about each: "
+            + "; ".join(f"{lab} {s}" for lab, s in zip(labels, shown, strict=True))
+            + ". A star means a small number of people.",
+            caption="The main themes, and how many people talked about each",
         )
     )
     consenting = measures.consenting_pids(people)

@@ -196,7 +196,14 @@ class Figure:
     def __post_init__(self) -> None:
         if not self.alt or not self.alt.strip():
             raise ValueError("every figure needs alt text describing what it shows")
-        self._png = figure_png(self.fig)
+        if self._png is None:
+            self._png = figure_png(self.fig)
+
+    @classmethod
+    def from_png(cls, path, alt: str, caption: str = "") -> Figure:
+        """A chart another stage saved as PNG (e.g. ``outputs/<study>/figures``)."""
+        with open(path, "rb") as fh:
+            return cls(None, alt=alt, caption=caption, _png=fh.read())
 
     def to_html(self) -> str:
         """The chart as a ``<figure>`` with an embedded image (outside Jupyter)."""

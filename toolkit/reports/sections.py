@@ -80,9 +80,15 @@ def cohort_changes(ctx: ReportContext) -> pd.DataFrame | None:
     key = "_changes"
     if key not in ctx._cache:
         cohorts = [ctx.cohort] if ctx.cohort else ctx.study.cohort_names
-        ctx._cache[key] = measures.outcome_changes(
-            ctx.study, scores, people, ctx.table("responses"), cohorts=cohorts
-        )
+        # The analyse stage's table when it covers these cohorts, else work it out here.
+        built = ctx.table("prepost", cohort_only=False)
+        ctx.missing.discard("prepost")
+        if built is not None and set(cohorts) <= set(built["cohort"].astype(str)):
+            ctx._cache[key] = built[built["cohort"].astype(str).isin(["all", *cohorts])]
+        else:
+            ctx._cache[key] = measures.outcome_changes(
+                ctx.study, scores, people, ctx.table("responses"), cohorts=cohorts
+            )
     table = ctx._cache[key]
     return table[table["cohort"] == (ctx.cohort or "all")] if ctx.cohort else table
 
@@ -481,13 +487,86 @@ def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
     return blocks
 
 
-def experiences_and_outcomes(ctx: ReportContext) -> Section:
-    """Which experiences go with which outcomes, with false-discovery-rate control."""
-    gap = _missing(ctx, "associations")
-    if gap:
-        return gap
-    frame = ctx.table("associations", cohort_only=False)
-    return Section().add(Table(frame.head(12), caption="Experiences and outcomes"))
+def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
+    """Which experiences go with which outcomes (analyse stage), with FDR control.
+
+    The models are fitted on everyone (cohort is a covariate), because single cohorts are
+    too small for stable estimates; the section says so.
+    """
+    from toolkit.associations import FDR_LEVEL, publish_associations
+    from toolkit.outcomes import outcome_specs
+
+    table = ctx.table("associations", cohort_only=False)
+    if table is None:
+        return Section(needs=["associations"]).add(Note(ctx.needs_note(["associations"])))
+    tested = table[table["p"].notna()]
+    if tested.empty:
+        return Section().add(Note("No experience was common enough to test against outcomes."))
+    published = publish_associations(tested, ctx.rule)
+    labels = {s.name: s.label for s in outcome_specs(ctx.study)}
+    order = published.sort_values(["q", "p"]).head(top)
+    rows = []
+    for r in order.itertuples():
+        feature = str(getattr(r, "feature_label", r.feature))
+        rows.append(
+            [
+                feature.removeprefix("code: ").removeprefix("topic: "),
+                labels.get(r.outcome, r.outcome),
+                r.scale,
+                f"{r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})",
+                f"{r.q:.3f}",
+                "Yes" if r.q < FDR_LEVEL else "No",
+                r.n_with_feature,
+            ]
+        )
+    display = pd.DataFrame(
+        rows,
+        columns=[
+            "Experience",
+            "Outcome",
+            "Measure",
+            "Estimate (95% CI)",
+            "q (false discovery rate)",
+            "Passes FDR",
+            "People with it",
+        ],
+    )
+    passing = int((tested["q"] < FDR_LEVEL).sum())
+    basis = str(table["coding_basis"].iloc[0]) if "coding_basis" in table.columns else ""
+    section = Section().add(
+        Markdown(
+            ctx.say(
+                f"We tested {len(tested)} pairs of an experience (a theme or topic a person "
+                "talked about) and an outcome, using everyone in the study with cohort, age, "
+                "deprivation and baseline score taken into account. With so many tests some "
+                "would look important by chance, so p-values are adjusted to control the false "
+                f"discovery rate (Benjamini-Hochberg). {passing} pair(s) pass at q below "
+                f"{FDR_LEVEL}. These are associations, not causes."
+            )
+        ),
+        Table(
+            display,
+            caption="Strongest associations between experiences and outcomes",
+            count_columns=["People with it"],
+            rule=ctx.rule,
+        ),
+    )
+    if basis:
+        section.add(Note(f"Codes used here: {basis}."))
+    alt_file = ctx.outputs.figures / "alt_text.json"
+    if alt_file.exists():
+        import json
+
+        alts = json.loads(alt_file.read_text(encoding="utf-8"))
+        first = order["outcome"].iloc[0]
+        png = ctx.outputs.figures / f"forest_{first}.png"
+        if png.exists() and alts.get(png.name):
+            section.add(
+                Figure.from_png(
+                    png, alt=alts[png.name], caption=f"Experiences and {labels.get(first, first)}"
+                )
+            )
+    return section
 
 
 def limitations(ctx: ReportContext) -> Section:

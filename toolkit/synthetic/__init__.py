@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import random
 import shutil
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 from toolkit.synthetic import pathway as pw
 from toolkit.synthetic import surveys as sv
-from toolkit.synthetic import truth
-from toolkit.synthetic.people import COHORTS, Person, make_participants, make_staff
+from toolkit.synthetic import truth, writers
+from toolkit.synthetic.people import make_participants, make_staff
 from toolkit.synthetic.phrases import THEME_IDS
 from toolkit.synthetic.readmes import STUDY_README, TRUTH_README
-from toolkit.synthetic.transcripts import build_transcript, write_transcript
 
 __all__ = ["generate_study"]
 
@@ -41,13 +41,22 @@ COHORT_START = {
 }
 # The lead's study.yml sits beside the generated files; copied when generating elsewhere.
 EXAMPLE_STUDY_YML = Path(__file__).resolve().parents[2] / "surveys" / "example" / "study.yml"
-WAVE_FILES = {"baseline": "baseline.csv", "followup_6m": "followup_6m.csv"}
-FORMAT_SHARES = (("txt", 0.64), ("docx", 0.14), ("vtt", 0.11), ("srt", 0.11))
+# Everything the generator owns in a study folder (study.yml is written by hand).
+GENERATED = (
+    "README.md",
+    "participants.csv",
+    "staff.csv",
+    "baseline.csv",
+    "followup_6m.csv",
+    "pathway.csv",
+    "transcripts",
+    "truth",
+)
 
 
 def _stream(seed: int, name: str) -> random.Random:
-    # One independent stream per part, so that e.g. asking for fewer transcripts does not
-    # change the survey data.
+    # One independent stream per part, so that e.g. asking for fewer transcripts or
+    # rewording a sentence does not change the survey numbers.
     return random.Random(f"lxt-synthetic:{seed}:{name}")
 
 
@@ -56,17 +65,22 @@ def generate_study(
 ) -> Path:
     """Write the synthetic study into ``out_dir`` and return the folder.
 
+    The files are written to a temporary folder first and moved into place at the end, so a
+    failure never leaves a half-written study. A folder that holds anything other than a
+    synthetic study is refused, so real data can never be overwritten.
+
     Parameters
     ----------
     out_dir
-        Study folder. Generated files and the ``transcripts/`` and ``truth/`` folders are
-        replaced; ``study.yml`` is kept (and copied from the example if missing).
+        Study folder: new, empty, or a synthetic study written earlier. Generated files and
+        the ``transcripts/`` and ``truth/`` folders are replaced; ``study.yml`` is kept (and
+        copied from the example if missing).
     seed
         Same seed, same bytes.
     participants
         Number of people over the three cohorts (at least 30).
     transcripts
-        Number of interview transcripts (0 for none; at most the number of participants).
+        Number of interview transcripts (0 for none; at most half the participants).
 
     Returns
     -------
@@ -76,31 +90,58 @@ def generate_study(
     Examples
     --------
     >>> folder = generate_study("/tmp/lxt-small", participants=60, transcripts=2)  # doctest: +SKIP
+    >>> (folder / "truth" / "effects.yml").exists()                               # doctest: +SKIP
+    True
     """
     if participants < 30:
         raise ValueError("participants must be at least 30 (ten per cohort)")
-    if not 0 <= transcripts <= participants:
-        raise ValueError("transcripts must be between 0 and the number of participants")
+    if not 0 <= transcripts <= participants // 2:
+        raise ValueError("transcripts must be between 0 and half the number of participants")
     out = Path(out_dir)
+    _check_folder(out)
     out.mkdir(parents=True, exist_ok=True)
-    for generated in ("transcripts", "truth"):
-        if (out / generated).exists():
-            shutil.rmtree(out / generated)
-    (out / "transcripts").mkdir()
-    (out / "truth").mkdir()
+    with tempfile.TemporaryDirectory(prefix=".synthetic-", dir=out) as temp:
+        staging = Path(temp)
+        _generate(staging, seed, participants, transcripts)
+        for name in GENERATED:
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            (staging / name).rename(target)
     if not (out / "study.yml").exists() and EXAMPLE_STUDY_YML.exists():
         shutil.copyfile(EXAMPLE_STUDY_YML, out / "study.yml")
+    return out
 
+
+def _check_folder(out: Path) -> None:
+    if not out.exists() or not any(out.iterdir()):
+        return
+    synthetic = (out / "truth" / "README.md").exists() or (
+        (out / "study.yml").exists()
+        and "toolkit.synthetic" in (out / "study.yml").read_text(encoding="utf-8")
+    )
+    if not synthetic:
+        raise ValueError(
+            f"{out} is not empty and does not hold a synthetic study; "
+            "choose a new or empty folder so that no real data are overwritten"
+        )
+
+
+def _generate(out: Path, seed: int, participants: int, transcripts: int) -> None:
+    (out / "transcripts").mkdir()
+    (out / "truth").mkdir()
     staff = make_staff(_stream(seed, "staff"))
     staff_names = [name for name, _ in staff]
     people = make_participants(_stream(seed, "people"), participants)
 
     rng = _stream(seed, "surveys")
+    prng = _stream(seed, "pathway")
+    trng = _stream(seed, "free_text")
     baseline: dict[str, sv.WaveRecord] = {}
     followup: dict[str, sv.WaveRecord] = {}
     pathways: dict[str, dict[str, date]] = {}
-    prng = _stream(seed, "pathway")
-    trng = _stream(seed, "free_text")
     for person in people:
         referred = COHORT_START[person.cohort] + timedelta(days=rng.randint(0, 75))
         pathways[person.ref] = pw.pathway_dates(prng, person.themes, referred)
@@ -119,11 +160,22 @@ def generate_study(
 
     themes_rows: list[dict] = []
     id_rows: list[dict] = []
-    _write_register(out, people, staff)
-    _write_wave(out, "baseline", baseline, ("barriers", "support", "hopes"), themes_rows, id_rows)
-    _write_wave(out, "followup_6m", followup, ("support",), themes_rows, id_rows)
-    _write_pathway(out, people, pathways)
-    _write_transcripts(out, seed, people, followup, staff, transcripts, themes_rows, id_rows)
+    writers.write_register(out, people, staff)
+    writers.write_wave(
+        out, "baseline", baseline, ("barriers", "support", "hopes"), themes_rows, id_rows
+    )
+    writers.write_wave(out, "followup_6m", followup, ("support",), themes_rows, id_rows)
+    writers.write_pathway(out, people, pathways)
+    writers.write_transcripts(
+        out,
+        _stream(seed, "transcripts"),
+        people,
+        followup,
+        staff,
+        transcripts,
+        themes_rows,
+        id_rows,
+    )
 
     truth.write_csv(out / "truth" / "themes.csv", truth.THEME_COLUMNS, themes_rows)
     truth.write_csv(out / "truth" / "identifiers.csv", truth.IDENTIFIER_COLUMNS, id_rows)
@@ -134,9 +186,8 @@ def generate_study(
     )
     observed = truth.observed_effects(people, baseline, followup, pathways)
     truth.write_effects(out / "truth" / "effects.yml", observed)
-    (out / "truth" / "README.md").write_text(TRUTH_README, encoding="utf-8")
-    (out / "README.md").write_text(STUDY_README, encoding="utf-8")
-    return out
+    (out / "truth" / "README.md").write_text(TRUTH_README, encoding="utf-8", newline="\n")
+    (out / "README.md").write_text(STUDY_README, encoding="utf-8", newline="\n")
 
 
 def _followup_status(rng: random.Random, baseline_status: str) -> str:
@@ -144,121 +195,3 @@ def _followup_status(rng: random.Random, baseline_status: str) -> str:
     if rng.random() < 0.75:
         return baseline_status
     return rng.choice(list(sv.EMPLOYMENT.values()))
-
-
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
-
-
-def _write_register(out: Path, people: list[Person], staff: list[tuple[str, str]]) -> None:
-    columns = [
-        "participant_ref", "first_name", "last_name", "cohort", "age_band", "gender",
-        "ethnicity", "imd_decile", "lsoa", "plus_ethnic_minority", "plus_disability_ltc",
-        "plus_carer", "plus_coastal", "consent_quotes", "consent_linkage",
-    ]  # fmt: skip
-    rows = [
-        {
-            "participant_ref": p.ref,
-            "first_name": p.first_name,
-            "last_name": p.last_name,
-            "cohort": p.cohort,
-            "age_band": p.age_band,
-            "gender": p.gender,
-            "ethnicity": p.ethnicity,
-            "imd_decile": p.imd_decile,
-            "lsoa": p.lsoa,
-            "plus_ethnic_minority": _yes(p.ethnicity != "White"),
-            "plus_disability_ltc": _yes(p.plus_disability_ltc),
-            "plus_carer": _yes(p.plus_carer),
-            "plus_coastal": _yes(p.cohort in ("clacton", "southend")),
-            "consent_quotes": _yes(p.consent_quotes),
-            "consent_linkage": _yes(p.consent_linkage),
-        }
-        for p in people
-    ]
-    truth.write_csv(out / "participants.csv", columns, rows)
-    truth.write_csv(out / "staff.csv", ["name", "role"], [{"name": n, "role": r} for n, r in staff])
-
-
-def _write_wave(out, wave, records, questions, themes_rows, id_rows) -> None:
-    item_columns = [
-        *(f"swemwbs_{k}" for k in range(1, 8)),
-        "ons_satisfied", "ons_worthwhile", "ons_happy", "ons_anxious",
-        "ucla_1", "ucla_2", "ucla_3",
-    ]  # fmt: skip
-    text_columns = [sv.FREE_TEXT_COLUMNS[q] for q in questions]
-    columns = ["participant_ref", "completed_on", *item_columns, "employment_status", *text_columns]
-    file = WAVE_FILES[wave]
-    rows = []
-    for ref, record in records.items():
-        row = {"participant_ref": ref, "completed_on": record.completed_on.isoformat()}
-        row.update(record.items)
-        row["employment_status"] = record.employment
-        for question in questions:
-            passage = record.answers[question]
-            row[sv.FREE_TEXT_COLUMNS[question]] = passage.text
-            truth.passage_rows(
-                ref, file, question, wave, "", "participant", passage, themes_rows, id_rows
-            )
-        rows.append(row)
-    truth.write_csv(out / file, columns, rows)
-
-
-def _write_pathway(out: Path, people: list[Person], pathways: dict) -> None:
-    columns = ["participant_ref", *(f"{stage}_on" for stage in pw.STAGES)]
-    rows = []
-    for person in people:
-        dates = pathways[person.ref]
-        row = {"participant_ref": person.ref}
-        for stage in pw.STAGES:
-            row[f"{stage}_on"] = dates[stage].isoformat() if stage in dates else ""
-        rows.append(row)
-    truth.write_csv(out / "pathway.csv", columns, rows)
-
-
-def _write_transcripts(out, seed, people, followup, staff, count, themes_rows, id_rows) -> None:
-    if count == 0:
-        return
-    rng = _stream(seed, "transcripts")
-    interviewers = [name for name, role in staff if role in ("Peer researcher", "Interviewer")]
-    staff_names = [name for name, _ in staff]
-    # About three in four interviews are at baseline, spread evenly over the cohorts; the
-    # rest are six-month interviews with people who answered the follow-up survey.
-    n_follow = count // 4
-    by_cohort = {c: [p for p in people if p.cohort == c] for c in COHORTS}
-    chosen: list[tuple[Person, str]] = []
-    for k in range(count - n_follow):
-        pool = by_cohort[COHORTS[k % 3]]
-        person = pool[rng.randrange(len(pool))]
-        while any(person is p for p, _ in chosen):
-            person = pool[rng.randrange(len(pool))]
-        chosen.append((person, "baseline"))
-    responders = [p for p in people if p.ref in followup]
-    for person in rng.sample(responders, min(n_follow, len(responders))):
-        chosen.append((person, "followup_6m"))
-    formats = [ext for ext, share in FORMAT_SHARES for _ in range(round(share * count))]
-    formats = (formats + ["txt"] * count)[:count]
-    rng.shuffle(formats)
-    for (person, wave), ext in zip(chosen, formats, strict=False):
-        transcript = build_transcript(
-            rng,
-            person,
-            wave,
-            ext,
-            interviewer=rng.choice(interviewers),
-            staff=staff_names,
-            plant_identifiers=rng.random() < 0.5,
-        )
-        path = write_transcript(transcript, out / "transcripts", rng)
-        for index, turn in enumerate(transcript.turns):
-            truth.passage_rows(
-                person.ref,
-                f"transcripts/{path.name}",
-                "interview",
-                wave,
-                index,
-                turn.role,
-                turn.passage,
-                themes_rows,
-                id_rows,
-            )

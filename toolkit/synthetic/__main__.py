@@ -10,6 +10,7 @@ from toolkit.synthetic import generate_study
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, write the study, print one line; exit status 1 on bad sizes."""
     parser = argparse.ArgumentParser(
         prog="python -m toolkit.synthetic",
         description="Generate the synthetic example study (made-up people, known answers).",

@@ -50,6 +50,8 @@ INTERVIEWER_PROBES = [
     "What difference did that make?",
     "Mm-hm.",
 ]
+# A participant's first, short answer before the interviewer draws them out.
+SHORT_REPLIES = ["Yeah, definitely.", "Mm, I think so.", "Not really, no.", "Hard to say."]
 INTERVIEWER_CLOSINGS = [
     "That's brilliant, thank you so much. Is there anything else you want to add?",
     "Thank you, that's really helpful. Anything you'd like to say before we finish?",

@@ -135,7 +135,6 @@ THEMES: dict[str, list[str]] = {
         "I'm in debt from when my claim got stopped and I'm still paying it back.",
         "Being paid monthly when you're used to fortnightly is really hard to budget.",
         "I use the food bank at the end of the month, I'm not ashamed to say it.",
-        "Even the bus fare for the interview was a lot out of my money that week.",
         "I couldn't afford to lose a single week of money.",
         "The advance loan helped but then you're paying it back for months.",
         "I was worried about my housing benefit more than anything.",
@@ -156,7 +155,6 @@ THEMES: dict[str, list[str]] = {
         "I had a breakdown a couple of years ago and I'm still rebuilding.",
         "My arthritis flares up if I'm on my feet too long.",
         "I'm autistic and I find it hard when things change at the last minute.",
-        "I've got epilepsy so I can't drive, which limits where I can work.",
         "I was worried they'd see my sickness record and not want me.",
         "The medication makes me really tired in the mornings.",
         "I have good days and bad days with my pain.",
@@ -271,7 +269,6 @@ THEMES: dict[str, list[str]] = {
         "They helped me open a bank account so I could get paid.",
         "The coffee mornings were a good way to meet people in the same boat.",
         "My advisor came with me to the open day.",
-        "I got help with my bus fare to the interview through the programme.",
         "Just having somewhere to go once a week got me out of the house.",
         "They set me up with a work trial so I could see what it was like.",
         "Whenever I had a question I'd drop in and someone would sort it.",
@@ -289,7 +286,6 @@ THEMES: dict[str, list[str]] = {
         "My mentor came with me on my first day so I wasn't on my own.",
         "The buddy scheme is the reason I'm still there, to be honest.",
         "Someone a few steps ahead of you showing you the ropes, that's what you need.",
-        "I'd like to be a buddy myself one day and give something back.",
         "She'd ring me after my shifts just to see how it had gone.",
         "Having someone from round here who'd done it was massive.",
         "I was introduced to someone on my ward who took me under her wing.",
@@ -331,7 +327,6 @@ THEMES: dict[str, list[str]] = {
         "My hours got cut after the first month and I had to find something else.",
         "I want to stay there as long as they'll have me.",
         "I got through my probation, which I honestly didn't think I would.",
-        "When my mum got ill I had to drop my hours but they kept me on.",
         "Some people from my group have already left, which is a shame.",
         "I'm settled now, I know the routine and the people.",
         "I'm coming up to a year in March.",
@@ -420,6 +415,42 @@ PAIRED: list[tuple[tuple[str, str], str]] = [
         "Occupational health wanted letters from my GP and that added weeks.",
     ),
     (
+        ("transport", "money_benefits"),
+        "Even the bus fare for the interview was a lot out of my money that week.",
+    ),
+    (
+        ("childcare_caring", "staying_in_work"),
+        "When my mum got ill I had to drop my hours but they kept me on.",
+    ),
+    (
+        ("job_club_support", "transport"),
+        "I got help with my bus fare to the interview through the programme.",
+    ),
+    (
+        ("health_disability", "transport"),
+        "I've got epilepsy so I can't drive, which limits where I can work.",
+    ),
+    (
+        ("aspirations", "buddies_mentors"),
+        "I'd like to be a buddy myself one day and give something back.",
+    ),
+    (
+        ("confidence", "job_club_support"),
+        "Going to the job club every week built me back up bit by bit.",
+    ),
+    (
+        ("checks_waits", "mandatory_training"),
+        "I did all my training modules while I was waiting for the DBS to come back.",
+    ),
+    (
+        ("digital_access", "money_benefits"),
+        "I couldn't afford to top up my phone, so I missed the emails about the job.",
+    ),
+    (
+        ("interviews_offers", "transport"),
+        "I nearly missed my interview because the train was cancelled.",
+    ),
+    (
         ("workplace_culture", "staying_in_work"),
         "The team is so good that I can't imagine leaving.",
     ),
@@ -499,6 +530,8 @@ IDENTIFIER_SENTENCES = {
         "{relative} came with me to the open day.",
         "I have to pick up {relative} at three every day.",
         "Tell {staff} I said hello.",
+        "{staff}'s been brilliant with me, honestly.",
+        "Me and {relative} do everything together.",
     ],
 }
 

@@ -16,8 +16,8 @@ work, and about 45 interviews by peer researchers.
 - `study.yml`: the study description the toolkit reads (the only file written by hand);
 - `participants.csv`: the participant register: reference, name, cohort, demographics,
   IMD decile, LSOA, PLUS-group flags and consent;
-- `staff.csv`: peer researchers, interviewers and job coaches (their names appear in
-  transcripts);
+- `staff.csv`: `name` and `role` of the peer researchers, interviewers and job coaches
+  (their names appear in transcripts and answers);
 - `baseline.csv`, `followup_6m.csv`: survey answers (SWEMWBS, ONS4, UCLA-3, employment
   status and free text);
 - `pathway.csv`: the date each person reached each stage (blank when not reached);
@@ -39,7 +39,9 @@ python -m toolkit.synthetic --out surveys/example --seed 2026
 ```
 
 The same seed always gives byte-identical files (a test checks that this folder matches a
-fresh generation). Larger versions for speed tests:
+fresh generation). The generator only writes into a new or empty folder or one that already
+holds a synthetic study, and it writes everything to a temporary folder first, so a failure
+never leaves half a study behind. Larger versions for speed tests:
 `python -m toolkit.synthetic --out /tmp/big --participants 20000 --transcripts 45`.
 
 ## Start a real study from this one

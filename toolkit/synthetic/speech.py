@@ -35,6 +35,8 @@ from toolkit.synthetic.slots import SlotFiller
 
 # First words that keep their capital letter after a filler ("Um, I think...").
 STYLES = ("plain", "typed", "spoken")
+# Sentences that open with a word that is also a first name stay as they are.
+DECOY_STARTS = {"Mark", "Grace", "Will"}
 KEEP_CAPITAL = {"I", "I'm", "I've", "I'd", "I'll", "NHS", "Job", "Clacton", "Jaywick", "Southend"}
 
 
@@ -76,6 +78,8 @@ class Speaker:
     def _speechify(self, template: str) -> str:
         # Talk is untidy: a filler in front, a repeated "I", an "um" after "and".
         roll = self.rng.random()
+        if template.split(" ", 1)[0] in DECOY_STARTS:
+            return template  # keep "Mark my words" capitalised: it is there to fool NER
         if roll < 0.35:
             first, _, rest = template.partition(" ")
             if first not in KEEP_CAPITAL and not first.startswith("{"):

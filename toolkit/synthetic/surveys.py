@@ -91,6 +91,7 @@ class WaveRecord:
 
 
 def draw_wellbeing(rng: random.Random) -> Wellbeing:
+    """A person's latent baseline wellbeing and loneliness (loneliness tracks low wellbeing)."""
     z = rng.gauss(0, 1)
     return Wellbeing(level=2.95 + 0.55 * z, z=z, loneliness=-0.6 * z + rng.gauss(0, 0.8))
 
@@ -182,6 +183,7 @@ def followup_record(
     employment: str,
     staff: list[str],
 ) -> WaveRecord:
+    """Six-month answers: wellbeing gain (more with ``confidence``) and the support answer."""
     gain = WELLBEING_GAIN + (CONFIDENCE_EXTRA_GAIN if "confidence" in person.themes else 0.0)
     level = wellbeing.level + gain + rng.gauss(0, 0.30)
     items = scale_items(rng, level, wellbeing.z, wellbeing.loneliness - 0.2, LIFE_SATISFACTION_GAIN)
@@ -240,4 +242,5 @@ def _answer(rng: random.Random, speaker: Speaker, themes: list[str]) -> Passage:
 
 
 def followup_date(rng: random.Random, baseline: date) -> date:
+    """When the six-month survey was done: about 26 weeks after baseline, often a bit late."""
     return baseline + timedelta(days=182 + rng.randint(-14, 35))

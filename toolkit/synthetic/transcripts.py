@@ -31,6 +31,7 @@ from toolkit.synthetic.interview_lines import (
     INTERVIEWER_OPENINGS,
     INTERVIEWER_PROBES,
     INTERVIEWER_PROMPTS,
+    SHORT_REPLIES,
     THEME_PROMPTS,
 )
 from toolkit.synthetic.people import Person
@@ -43,6 +44,8 @@ FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 @dataclass
 class Turn:
+    """One speaker turn: the label as written, the role it maps to, and its sentences."""
+
     label: str  # as written in the file: Interviewer | PR | Participant
     role: str  # interviewer | participant
     passage: Passage
@@ -54,6 +57,8 @@ class Turn:
 
 @dataclass
 class Transcript:
+    """One interview: who, which wave, which file format, and its turns in order."""
+
     person: Person
     wave: str
     ext: str
@@ -104,7 +109,9 @@ def build_transcript(
 
     def fresh(options: list[str]) -> str:
         unused = [q for q in options if q not in asked]
-        return rng.choice(unused or options)
+        choice = rng.choice(unused or options)
+        asked.add(choice)
+        return choice
 
     def words() -> int:
         return sum(len(t.text.split()) for t in turns)
@@ -133,13 +140,20 @@ def build_transcript(
     agenda = themes[:]
     rng.shuffle(agenda)
     target = rng.randint(WORDS_MIN, WORDS_MAX)
-    while words() < target - 150:
+    while agenda or words() < target - 150:  # every theme of the person comes up
         theme = agenda.pop(0) if agenda else rng.choice(themes)
         # Most questions open the theme; some are general and the theme comes up anyway.
         prompt = fresh(THEME_PROMPTS[theme] if rng.random() < 0.7 else INTERVIEWER_PROMPTS)
         if rng.random() < 0.08:
             prompt = "Thanks, {first}. " + prompt
+        elif rng.random() < 0.2:
+            lead = rng.choice(["So, ", "Okay. ", "Right, um, "])
+            prompt = lead + (prompt if lead.endswith(". ") else prompt[0].lower() + prompt[1:])
         ask(prompt)
+        if rng.random() < 0.08:
+            # A short answer first; the interviewer has to draw them out.
+            reply(_sentences(rng.choice(SHORT_REPLIES)))
+            ask(rng.choice(["Go on.", "In what way?", "Can you say a bit more?"]))
         sentences = [speaker.theme_sentence(theme) for _ in range(rng.randint(1, 2))]
         if rng.random() < 0.15:
             pair = speaker.paired_sentence(person.themes)
@@ -172,18 +186,20 @@ def write_transcript(transcript: Transcript, folder: Path, rng: random.Random) -
     path = folder / transcript.filename
     turns = [(t.label, t.text) for t in transcript.turns]
     if transcript.ext == "txt":
-        path.write_text("\n\n".join(f"{lab}: {text}" for lab, text in turns) + "\n", "utf-8")
+        path.write_text(
+            "\n\n".join(f"{lab}: {text}" for lab, text in turns) + "\n", "utf-8", newline="\n"
+        )
     elif transcript.ext == "docx":
         path.write_bytes(_docx_bytes(turns))
     elif transcript.ext == "vtt":
         cues = [f"{a} --> {b}\n<v {lab}>{text}</v>" for (a, b), (lab, text) in _times(turns, rng)]
-        path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", "utf-8")
+        path.write_text("WEBVTT\n\n" + "\n\n".join(cues) + "\n", "utf-8", newline="\n")
     elif transcript.ext == "srt":
         cues = [
             f"{k}\n{a.replace('.', ',')} --> {b.replace('.', ',')}\n{lab}: {text}"
             for k, ((a, b), (lab, text)) in enumerate(_times(turns, rng), start=1)
         ]
-        path.write_text("\n\n".join(cues) + "\n", "utf-8")
+        path.write_text("\n\n".join(cues) + "\n", "utf-8", newline="\n")
     else:
         raise ValueError(f"unknown transcript format {transcript.ext!r}")
     return path

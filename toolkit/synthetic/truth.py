@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import statistics
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 from toolkit.synthetic import pathway as pw
 from toolkit.synthetic import surveys as sv
+from toolkit.synthetic.compose import Passage
+from toolkit.synthetic.people import Person
 from toolkit.synthetic.phrases import THEME_IDS
 
 # SWEMWBS raw -> metric (REFERENCE.md; Stewart-Brown et al. 2009 Rasch conversion).
@@ -42,7 +45,17 @@ def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def passage_rows(ref, file, source, wave, turn, speaker, passage, themes_out, ids_out) -> None:
+def passage_rows(
+    ref: str,
+    file: str,
+    source: str,
+    wave: str,
+    turn: int | str,
+    speaker: str,
+    passage: Passage,
+    themes_out: list[dict],
+    ids_out: list[dict],
+) -> None:
     """Append the truth rows of one passage (a survey answer or one transcript turn)."""
     for start, end, sentence in passage.layout():
         if speaker == "participant":
@@ -88,7 +101,12 @@ def swemwbs_metric(items: dict[str, str]) -> float | None:
     return SWEMWBS_METRIC[total]
 
 
-def observed_effects(people, baseline, followup, pathways) -> dict:
+def observed_effects(
+    people: list[Person],
+    baseline: dict[str, sv.WaveRecord],
+    followup: dict[str, sv.WaveRecord],
+    pathways: dict[str, dict[str, date]],
+) -> dict:
     """Effect sizes as they came out in this sample (independent of the toolkit's code)."""
     by_ref = {p.ref: p for p in people}
 
@@ -230,5 +248,6 @@ def effects_document(observed: dict) -> dict:
 
 
 def write_effects(path: Path, observed: dict) -> None:
+    """Write ``effects.yml`` (planted parameters and observed sizes)."""
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         yaml.safe_dump(effects_document(observed), handle, sort_keys=False, allow_unicode=True)

@@ -1,0 +1,93 @@
+"""The analyse stage on the built example study: topic effects, social value, safe outputs.
+
+The example's topic stage may not have run, so a topics table is laid over a copy of the
+built outputs: each segment's "topic" is one of six codes it carries (probability 0.8).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.pipeline import StageContext
+from toolkit.study import load_study
+from toolkit.tables import StudyOutputs
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def analysed(built_example, tmp_path_factory):
+    study_dir, out_dir = built_example
+    root = tmp_path_factory.mktemp("analyse") / "out"
+    shutil.copytree(out_dir, root)
+    out = StudyOutputs("example", root)
+    codings, segments = out.read("codings"), out.read("segments")
+    codes = sorted(codings["code"].unique())[:6]
+    first = codings[codings["code"].isin(codes)].drop_duplicates("seg_id")
+    topics = segments[["seg_id"]].merge(first[["seg_id", "code"]], how="left")
+    topics["topic"] = topics["code"].map({c: i for i, c in enumerate(codes)}).fillna(-1)
+    topics["topic"] = topics["topic"].astype(int)
+    topics["probability"] = np.where(topics["topic"] >= 0, 0.8, 0.0)
+    out.write("topics", topics[["seg_id", "topic", "probability"]])
+    out.write("topic_info", pd.DataFrame({"topic": range(6), "label": codes}))
+    values = root.parent / "values.csv"
+    values.write_text(
+        'outcome,value_per_year,source\njob_started,"£10,000",made-up value for a test\n',
+        encoding="utf-8",
+    )
+    study = load_study(study_dir)
+    study.social_values = str(values)
+    from toolkit.analyse import run_stage
+
+    summary = run_stage(StageContext(study=study, outputs=out, cohorts=study.cohort_names))
+    return study, out, summary
+
+
+def test_topic_effects_tables_and_plots(analysed):
+    _study, out, summary = analysed
+    assert summary["topics_modelled"] == 6
+    coefs = pd.read_csv(out.tables / "topic_effects.csv")
+    assert set(coefs["topic"]) == set(range(6))
+    assert (coefs["ci_low"] <= coefs["estimate"]).all()
+    assert (coefs["estimate"] <= coefs["ci_high"]).all()
+    assert set(coefs["n_people"].astype(str)) == {"450"}
+    levels = pd.read_csv(out.tables / "topic_effects_levels.csv")
+    cohort = levels[levels["covariate"] == "cohort"]
+    assert len(cohort) == 6 * 3
+    assert cohort["estimate"].between(0, 1).all()
+    assert (cohort["ci_low"] < cohort["estimate"]).all()
+    assert (cohort["estimate"] < cohort["ci_high"]).all()
+    for name in ("cohort", "imd_quintile", "age_band"):
+        assert (out.figures / f"topic_effects_{name}.png").exists()
+
+
+def test_social_value_uses_published_counts(analysed):
+    _study, out, _ = analysed
+    table = pd.read_csv(out.tables / "social_value.csv", dtype={"people": str})
+    row = table.set_index("outcome").loc["job_started"]
+    starters = int(out.read("outcomes").query("outcome == 'job_started'")["value"].sum())
+    shown = int(round(starters / 5) * 5)
+    assert row["people"] == str(shown)
+    assert row["total_value"] == pytest.approx(shown * 10_000)
+    wellby = pd.read_csv(out.tables / "wellby.csv").iloc[0]
+    life = out.read("outcomes").query("outcome == 'life_satisfaction_change'")["value"]
+    people = int(round(len(life) / 5) * 5)
+    assert wellby["value_central"] == pytest.approx(life.mean() * people * 13_000, rel=1e-3)
+    assert "not the programme's impact" in wellby["assumptions"]
+
+
+def test_every_published_table_passes_release_check(analysed):
+    from toolkit.release_check import check_release
+
+    study, out, _ = analysed
+    findings = check_release(out.tables, study=study)
+    assert findings == [], [str(f) for f in findings[:5]]
+    alt = json.loads((out.figures / "alt_text.json").read_text("utf-8"))
+    pngs = {p.name for p in out.figures.glob("*.png")}
+    assert pngs and set(alt) == pngs
+    assert all(len(text) > 40 for text in alt.values())

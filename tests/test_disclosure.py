@@ -1,0 +1,126 @@
+"""Disclosure control: the NHS England rule, secondary suppression, means and quotes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.disclosure import DisclosureRule, html_table, publish_csv, read_marker
+from toolkit.study import load_study
+
+
+def test_counts_follow_the_nhs_england_rule():
+    rule = DisclosureRule()
+    shown = {n: rule.count(n) for n in (0, 1, 3, 7, 8, 12, 13, 17, 18, 102)}
+    assert shown == {0: "0", 1: "*", 3: "*", 7: "*", 8: "10", 12: "10", 13: "15", 17: "15",
+                     18: "20", 102: "100"}
+
+
+def test_threshold_and_rounding_are_configurable():
+    rule = DisclosureRule(threshold=10, rounding=1)
+    assert [rule.count(n) for n in (9, 10, 11)] == ["*", "10", "11"]
+
+
+def test_rule_comes_from_study_yml():
+    rule = DisclosureRule.from_study(load_study("surveys/example"))
+    assert (rule.threshold, rule.rounding, rule.secondary) == (8, 5, True)
+
+
+def test_means_and_medians_need_enough_people():
+    rule = DisclosureRule()
+    assert rule.mean([20, 22, 24, 26, 28, 30, 32]) is None  # 7 people
+    assert rule.mean([20, 22, 24, 26, 28, 30, 32, 34]) == pytest.approx(27.0)
+    assert rule.median([1, 2, 3, 4, 5, 6, 7, 100, None, float("nan")]) == pytest.approx(4.5)
+    assert rule.median([1, 2, 3, None, None, None, None, None, None]) is None
+
+
+def test_quotes_only_from_groups_at_the_threshold():
+    rule = DisclosureRule()
+    assert not rule.quote_allowed(7)
+    assert rule.quote_allowed(8)
+
+
+def test_table_masks_small_cells_and_a_second_cell_in_each_line():
+    df = pd.DataFrame({"cohort": ["clacton", "southend", "basildon"],
+                       "started": [3, 40, 22], "not_started": [20, 31, 9]})
+    shown = DisclosureRule().table(df)
+    # Clacton's 3 is masked; its row and column each need a second masked cell: the smallest
+    # other cells are 20 (row) and 22 (column); basildon's row then needs one too (9).
+    assert shown["started"].tolist() == ["*", "40", "*"]
+    assert shown["not_started"].tolist() == ["*", "30", "*"]
+    assert shown["cohort"].tolist() == ["clacton", "southend", "basildon"]
+    assert shown.attrs["disclosure"]["count_columns"] == ["started", "not_started"]
+
+
+def test_zeros_are_shown_and_totals_are_rounded_from_unrounded_counts():
+    df = pd.DataFrame({"group": ["a", "b"], "yes": [0, 12], "no": [0, 13]})
+    shown = DisclosureRule().table(df, totals=True)
+    assert shown["yes"].tolist() == ["0", "10", "10"]
+    assert shown["no"].tolist() == ["0", "15", "15"]
+    # 12 + 13 = 25 (not 10 + 15 = 25 by luck: check a case where the two differ below)
+    assert shown["Total"].tolist() == ["0", "25", "25"]
+    df = pd.DataFrame({"group": ["a"], "yes": [12], "no": [12]})
+    assert DisclosureRule().table(df, totals=True)["Total"].tolist() == ["25", "25"]  # 24 -> 25
+
+
+def test_without_secondary_only_small_cells_are_masked():
+    df = pd.DataFrame({"g": ["a", "b"], "x": [3, 40], "y": [20, 31]})
+    shown = DisclosureRule(secondary=False).table(df)
+    assert shown[["x", "y"]].values.tolist() == [["*", "20"], ["40", "30"]]
+
+
+def _recoverable(counts: np.ndarray, mask: np.ndarray, threshold: int) -> list[tuple]:
+    """Brute force: which masked cells have only one value consistent with what is shown.
+
+    The attacker sees every unmasked cell exactly (rounding off) and the exact row and
+    column totals; a masked cell may be 0 or any count (primary cells 1..threshold-1).
+    """
+    cells = list(zip(*np.nonzero(mask), strict=True))
+    top = int(counts.sum())
+    ranges = [range(1, threshold) if 0 < counts[c] < threshold else range(0, top + 1)
+              for c in cells]
+    rows, cols = counts.sum(axis=1), counts.sum(axis=0)
+    known = np.where(mask, 0, counts)
+    possible: list[set[int]] = [set() for _ in cells]
+    for values in itertools.product(*ranges):
+        trial = known.copy()
+        for c, v in zip(cells, values, strict=True):
+            trial[c] = v
+        if (trial.sum(axis=1) == rows).all() and (trial.sum(axis=0) == cols).all():
+            for seen, v in zip(possible, values, strict=True):
+                seen.add(v)
+    return [c for c, seen in zip(cells, possible, strict=True) if len(seen) == 1]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_masked_cell_can_be_worked_out_from_the_totals(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.choice([0, 1, 2, 3, 5, 9, 12, 15, 20], size=(3, 3)).astype(float)
+    counts[rng.integers(0, 3), rng.integers(0, 3)] = rng.integers(1, 8)  # at least one small
+    rule = DisclosureRule(rounding=1)
+    mask = rule.suppression_mask(counts)
+    assert mask[(counts > 0) & (counts < 8)].all()
+    for line in (*mask, *mask.T):
+        assert line.sum() != 1
+    assert _recoverable(counts.astype(int), mask, 8) == []
+
+
+def test_publish_csv_writes_the_table_and_a_marker(tmp_path):
+    df = pd.DataFrame({"cohort": ["a", "b", "c"], "n": [3, 40, 52], "m": [22, 31, 9]})
+    path = tmp_path / "tables" / "jobs.csv"
+    publish_csv(df, path, DisclosureRule())
+    assert path.read_text().splitlines()[1] == "a,*,*"
+    marker = read_marker(path)
+    assert marker["count_columns"] == ["n", "m"] and marker["disclosure"]["threshold"] == 8
+    assert json.loads(path.with_name("jobs.csv.lxt.json").read_text())["written_by"] == "lxt"
+
+
+def test_html_table_carries_the_rule():
+    shown = DisclosureRule().table(pd.DataFrame({"group": ["a", "b"], "n": [12, 30]}))
+    html = html_table(shown)
+    assert 'data-lxt-counts="n"' in html and 'data-lxt-threshold="8"' in html
+    assert "<td>10</td>" in html

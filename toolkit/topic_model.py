@@ -1,0 +1,367 @@
+"""BERTopic set up for small, sensitive corpora: scaled defaults, fixed seeds, fewer outliers.
+
+BERTopic's defaults suit tens of thousands of documents. Peer research has hundreds to a few
+thousand segments, where they give topics that move between runs, a large outlier topic and
+labels full of interview fillers ("um", "you know"). Here:
+
+* parameters scale with corpus size (:func:`scaled_parameters`);
+* every stochastic block takes the seed (UMAP, KeyBERTInspired, numpy/random);
+* outliers join the nearest topic only when they are as close to it as its typical members
+  (:func:`reduce_outliers`), and the share left over is reported;
+* labels come from KeyBERTInspired + maximal marginal relevance over a vocabulary that drops
+  stop words, interview fillers and redaction placeholders, with one- and two-word phrases;
+* optionally, the codebook guides the model (seeded or zero-shot topics).
+
+Example
+-------
+>>> fitted = fit_topic_model(texts, embeddings, embedder, seed=42)   # doctest: +SKIP
+>>> fitted.outlier_share                                             # doctest: +SKIP
+0.08
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from toolkit.embeddings import Embedder
+from toolkit.errors import UserError
+from toolkit.offline import enforce_offline
+
+MIN_SEGMENTS = 20
+
+# Spoken-English fillers and interview boilerplate that say nothing about a theme.
+INTERVIEW_FILLERS = frozenset(
+    """um umm uh uhh erm er ah oh eh mm mmm hmm mhm yeah yep yeh nah okay ok alright right
+    like just really actually basically literally honestly obviously sort kind know mean
+    think thought guess suppose said say says saying stuff thing things bit lot lots got get
+    gets getting gotten go goes going gone went gonna wanna gotta dunno innit ya cos cause
+    coz tho yes well pretty maybe probably quite loads didn don doesn isn wasn weren couldn
+    wouldn shouldn won ve ll re im ive id youre thats theres dont cant wont didnt isnt wasnt
+    time way day days did does doing make made want wanted need needed feel felt tell told
+    come came look looked put took take""".split()
+)
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | INTERVIEW_FILLERS)
+# Redaction placeholders such as [PERSON_1] or [POSTCODE_2] are not words of the topic.
+PLACEHOLDER = re.compile(r"\[[A-Z_]+?_?\d*\]")
+
+
+def preprocess(text: str) -> str:
+    """Lower-case and drop redaction placeholders before counting words.
+
+    >>> preprocess("I told [PERSON_1] about the BUS")
+    'i told   about the bus'
+    """
+    return PLACEHOLDER.sub(" ", text).replace("’", "'").lower()
+
+
+@dataclass(frozen=True)
+class TopicParameters:
+    """The settings of one fit, recorded in the manifest so a reader can repeat it."""
+
+    min_topic_size: int
+    n_neighbors: int
+    min_samples: int
+    n_components: int = 5
+    min_df: int = 2
+    ngram_range: tuple[int, int] = (1, 2)
+    top_n_words: int = 10
+    mmr_diversity: float = 0.3
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def scaled_parameters(n_segments: int, min_topic_size: int | None = None) -> TopicParameters:
+    """Defaults that grow with the corpus, instead of BERTopic's fixed ones.
+
+    * ``min_topic_size`` ~ sqrt(n)/2, between 5 and 200 (BERTopic: 10 whatever the size),
+      so a topic is a real share of a small corpus and large corpora are not shredded;
+    * UMAP ``n_neighbors`` ~ sqrt(n)/4, between 10 and 50 (BERTopic: 15): more global structure
+      as the corpus grows;
+    * HDBSCAN ``min_samples`` = min_topic_size/4 (BERTopic: = min_topic_size), which makes far
+      fewer segments outliers without creating more topics.
+
+    >>> p = scaled_parameters(1000)
+    >>> (p.min_topic_size, p.n_neighbors, p.min_samples)
+    (16, 10, 4)
+    """
+    if min_topic_size is None:
+        min_topic_size = int(np.clip(round(0.5 * np.sqrt(n_segments)), 5, 200))
+    n_neighbors = int(np.clip(round(np.sqrt(n_segments) / 4), 10, 50))
+    n_neighbors = max(2, min(n_neighbors, n_segments - 1))
+    min_samples = max(2, min_topic_size // 4)
+    min_df = 2 if n_segments < 5000 else 3
+    return TopicParameters(
+        min_topic_size=int(min_topic_size),
+        n_neighbors=n_neighbors,
+        min_samples=min_samples,
+        min_df=min_df,
+    )
+
+
+class EmbedderBackend:
+    """Lets BERTopic use a toolkit :class:`~toolkit.embeddings.Embedder` (cached, offline)."""
+
+    def __new__(cls, embedder: Embedder):
+        from bertopic.backend import BaseEmbedder
+
+        class _Backend(BaseEmbedder):
+            def __init__(self, inner: Embedder):
+                super().__init__()
+                self.inner = inner
+
+            def embed(self, documents, verbose: bool = False) -> np.ndarray:
+                return self.inner.encode(list(documents))
+
+        return _Backend(embedder)
+
+
+@dataclass
+class FittedTopics:
+    """The result of one fit: assignments plus the fitted BERTopic model."""
+
+    model: object
+    topics: np.ndarray
+    probability: np.ndarray
+    assigned_by: np.ndarray
+    parameters: TopicParameters
+    seed: int
+    outlier_share_before: float
+    outlier_share: float
+    guidance: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def topic_ids(self) -> list[int]:
+        return sorted(int(t) for t in set(self.topics.tolist()) if t >= 0)
+
+    def keywords(self, topic: int, n: int = 10) -> list[str]:
+        words = self.model.get_topic(topic) or []
+        return [w for w, _ in words if w][:n]
+
+
+def set_seeds(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+
+
+def make_vectorizer(params: TopicParameters, n_segments: int) -> CountVectorizer:
+    return CountVectorizer(
+        preprocessor=preprocess,
+        stop_words=STOP_WORDS,
+        ngram_range=params.ngram_range,
+        min_df=params.min_df if n_segments >= 50 else 1,
+        token_pattern=r"(?u)\b[a-z][a-z]+\b",
+    )
+
+
+def build_model(
+    params: TopicParameters,
+    embedder: Embedder,
+    n_segments: int,
+    seed: int,
+    represent: bool = True,
+    seed_topic_list: list[list[str]] | None = None,
+    zeroshot_topic_list: list[str] | None = None,
+):
+    """A BERTopic whose every block is chosen here (and seeded), none left to defaults."""
+    enforce_offline()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from bertopic import BERTopic
+        from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+        from bertopic.vectorizers import ClassTfidfTransformer
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+    umap_model = UMAP(
+        n_neighbors=params.n_neighbors,
+        n_components=params.n_components,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=seed,
+        low_memory=n_segments > 50_000,
+    )
+    hdbscan_model = HDBSCAN(
+        min_cluster_size=params.min_topic_size,
+        min_samples=params.min_samples,
+        metric="euclidean",
+        cluster_selection_method="eom",
+        prediction_data=True,
+    )
+    representation = None
+    if represent:
+        representation = [
+            KeyBERTInspired(top_n_words=params.top_n_words, nr_repr_docs=5, random_state=seed),
+            MaximalMarginalRelevance(diversity=params.mmr_diversity, top_n_words=params.top_n_words),
+        ]
+    return BERTopic(
+        embedding_model=EmbedderBackend(embedder),
+        umap_model=umap_model,
+        hdbscan_model=hdbscan_model,
+        vectorizer_model=make_vectorizer(params, n_segments),
+        ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+        representation_model=representation,
+        top_n_words=params.top_n_words,
+        min_topic_size=params.min_topic_size,
+        seed_topic_list=seed_topic_list,
+        zeroshot_topic_list=zeroshot_topic_list,
+        zeroshot_min_similarity=0.6,
+        calculate_probabilities=False,
+        verbose=False,
+    )
+
+
+def centroids(embeddings: np.ndarray, topics: np.ndarray) -> dict[int, np.ndarray]:
+    """Unit-length mean embedding of each topic's segments."""
+    out = {}
+    for topic in sorted(set(topics.tolist()) - {-1}):
+        mean = embeddings[topics == topic].mean(axis=0)
+        out[int(topic)] = mean / (np.linalg.norm(mean) or 1.0)
+    return out
+
+
+def reduce_outliers(
+    embeddings: np.ndarray, topics: np.ndarray, quantile: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move an outlier into its nearest topic only if it is as close as that topic's members.
+
+    An outlier joins topic *t* when its cosine similarity to *t*'s centroid is at least the
+    ``quantile`` (default: 10th percentile) of the similarities of *t*'s own members. This
+    keeps the guarantee BERTopic's own strategies lack: nothing is forced into a topic it is
+    less like than 90% of the segments already there. Returns new topics and each moved
+    segment's similarity (NaN elsewhere).
+    """
+    topics = topics.copy()
+    similarity = np.full(len(topics), np.nan)
+    cents = centroids(embeddings, topics)
+    outliers = np.flatnonzero(topics == -1)
+    if not cents or len(outliers) == 0:
+        return topics, similarity
+    ids = np.array(list(cents))
+    matrix = np.stack([cents[t] for t in ids])
+    floors = np.array(
+        [np.quantile(embeddings[topics == t] @ cents[t], quantile) for t in ids]
+    )
+    sims = embeddings[outliers] @ matrix.T
+    best = sims.argmax(axis=1)
+    best_sim = sims[np.arange(len(outliers)), best]
+    move = best_sim >= floors[best]
+    topics[outliers[move]] = ids[best[move]]
+    similarity[outliers[move]] = best_sim[move]
+    return topics, similarity
+
+
+def fit_topic_model(
+    texts: list[str],
+    embeddings: np.ndarray,
+    embedder: Embedder,
+    seed: int = 42,
+    min_topic_size: int | None = None,
+    represent: bool = True,
+    outlier_reduction: bool = True,
+    guidance: Literal["seeded", "zeroshot"] | None = None,
+    guide_topics: list[list[str]] | list[str] | None = None,
+) -> FittedTopics:
+    """Fit the topic model on ``texts`` with precomputed ``embeddings``.
+
+    Parameters
+    ----------
+    texts, embeddings
+        The redacted segments and their unit-length vectors (same order).
+    embedder
+        The model that made ``embeddings``; used for topic words and codebook guidance.
+    seed
+        Seeds UMAP, KeyBERTInspired and numpy; same inputs + same seed = same topics.
+    represent
+        False skips KeyBERTInspired/MMR (used by stability refits, which match on c-TF-IDF).
+    guidance, guide_topics
+        ``"seeded"`` with lists of seed words per code, or ``"zeroshot"`` with one
+        description per code (see :mod:`toolkit.topic_guidance`).
+    """
+    n = len(texts)
+    if n < MIN_SEGMENTS:
+        raise UserError(
+            f"Topic modelling needs at least {MIN_SEGMENTS} segments of text; found {n}."
+        )
+    params = scaled_parameters(n, min_topic_size)
+    set_seeds(seed)
+    model = build_model(
+        params,
+        embedder,
+        n,
+        seed,
+        represent=False,
+        seed_topic_list=guide_topics if guidance == "seeded" else None,
+        zeroshot_topic_list=guide_topics if guidance == "zeroshot" else None,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        topics, probs = model.fit_transform(texts, embeddings=embeddings)
+    topics = np.asarray(topics, dtype=int)
+    probability = np.asarray(probs if probs is not None else np.ones(n), dtype=float)
+    if probability.ndim > 1:  # zero-shot can return a matrix; keep the assigned topic's
+        probability = probability.max(axis=1)
+    before = float(np.mean(topics == -1))
+    assigned_by = np.where(topics >= 0, "cluster", "none").astype(object)
+    if outlier_reduction and before > 0:
+        new_topics, similarity = reduce_outliers(embeddings, topics)
+        moved = ~np.isnan(similarity)
+        assigned_by[moved] = "outlier_reduction"
+        probability[moved] = np.clip(similarity[moved], 0, 1)
+        topics = new_topics
+    probability[topics == -1] = 0.0
+    set_seeds(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Recompute c-TF-IDF (and, if asked, KeyBERT + MMR labels) on the final assignments.
+        if represent:
+            rep = build_model(params, embedder, n, seed, represent=True).representation_model
+            model.update_topics(texts, topics=topics.tolist(), representation_model=rep,
+                                vectorizer_model=make_vectorizer(params, n))
+        elif outlier_reduction and before > 0:
+            model.update_topics(texts, topics=topics.tolist(),
+                                vectorizer_model=make_vectorizer(params, n))
+    return FittedTopics(
+        model=model,
+        topics=topics,
+        probability=probability,
+        assigned_by=assigned_by,
+        parameters=params,
+        seed=seed,
+        outlier_share_before=before,
+        outlier_share=float(np.mean(topics == -1)),
+        guidance=guidance,
+    )
+
+
+def topic_label(keywords: list[str], topic: int, n: int = 4) -> str:
+    """A short readable label from the top words ("bus, trains, late, car").
+
+    >>> topic_label(["bus", "trains", "late", "car", "lift"], 3)
+    'bus, trains, late, car'
+    """
+    if topic == -1:
+        return "Not grouped (outliers)"
+    words = [w for w in keywords if w][:n]
+    return ", ".join(words) if words else f"Topic {topic}"
+
+
+def topic_frame(fitted: FittedTopics, seg_ids: list[str]) -> pd.DataFrame:
+    """The ``topics`` table: seg_id, topic, probability, assigned_by."""
+    return pd.DataFrame(
+        {
+            "seg_id": list(seg_ids),
+            "topic": fitted.topics.astype(int),
+            "probability": fitted.probability.astype(float),
+            "assigned_by": fitted.assigned_by.astype(str),
+        }
+    )
