@@ -10,8 +10,9 @@ Study fixtures:
 
 - ``tiny_study``: a fresh copy of ``tests/data/tiny`` (six made-up people) in ``tmp_path``;
 - ``bad_study(case)``: that copy with the broken files of ``tests/data/bad/<case>`` laid over it;
-- ``example_copy`` / ``built_example``: the synthetic example study copied once per session, and
-  built once per session with ``run_study`` into a temporary outputs folder;
+- ``example_copy`` / ``ingested_example`` / ``built_example``: the synthetic example study
+  copied once per session, run through ingest only, and run through every stage (sharing one
+  temporary outputs folder, so ingest runs once);
 - ``built_tiny``: the tiny study built once per session; returns ``(study_dir, outputs_dir)``.
 """
 
@@ -98,10 +99,26 @@ def example_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_example(example_copy, tmp_path_factory) -> tuple[Path, Path]:
-    """The example study run once through ``run_study``; returns ``(study_dir, outputs_dir)``."""
+def ingested_example(example_copy, tmp_path_factory) -> tuple[Path, Path]:
+    """The example study through the ingest stage only; returns ``(study_dir, outputs_dir)``.
+
+    For tests of the ingest tables that must not depend on the later stages.
+    """
     from toolkit.pipeline import run_study
 
     out = tmp_path_factory.mktemp("example-outputs")
-    run_study(example_copy, out=out, progress=False)
+    run_study(example_copy, out=out, stages=["ingest"], progress=False)
     return example_copy, out
+
+
+@pytest.fixture(scope="session")
+def built_example(ingested_example) -> tuple[Path, Path]:
+    """The example study run through every stage once; returns ``(study_dir, outputs_dir)``.
+
+    Shares its outputs folder with ``ingested_example``: the ingest stage is reused, not rerun.
+    """
+    from toolkit.pipeline import run_study
+
+    study, out = ingested_example
+    run_study(study, out=out, progress=False)
+    return study, out

@@ -107,6 +107,10 @@ def test_agreement_table_per_code_and_overall():
     assert table.loc["y", "n_machine_pairs"] == 9
     assert table.loc["y", "machine_agreement"] == pytest.approx(8 / 9)
     assert table.loc["y", "machine_kappa"] == pytest.approx(cohen_kappa_score(human_y, machine_y))
+    # Rules only: the model's suggestion on s3 no longer counts, so the machine applied no
+    # y, and agrees with the 6 of 9 human ratings that are 0.
+    rules = agreement_table(log, codings, ["x", "y"], machine_sources=("rule",))
+    assert rules.set_index("code").loc["y", "machine_agreement"] == pytest.approx(6 / 9)
 
 
 def test_three_reviewers_use_lights_kappa_and_alpha():

@@ -105,7 +105,10 @@ def test_run_builds_the_ingest_tables_and_summarises(capsys, monkeypatch, tiny_s
         capsys, monkeypatch, "run", tiny_study, "--cohort", "south", "--out", out
     )
     assert status == 0
-    assert stdout.splitlines()[0] == "Study 'tiny', cohorts: south"
+    assert stdout.splitlines()[:2] == [
+        f"{tiny_study}: inputs checked, no problems. Running ingest ...",
+        "Study 'tiny', cohorts: south",
+    ]
     assert "ingest" in stdout and "participants 3" in stdout
     assert stdout.strip().endswith(f"Outputs are in {out}")
     participants = pd.read_parquet(out / "data" / "participants.parquet")

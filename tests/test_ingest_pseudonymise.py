@@ -33,6 +33,13 @@ def test_mapping_covers_every_reference_without_collisions():
     assert all(len(pid) == 12 and pid.startswith("p_") for pid in mapping.values())
 
 
+def test_key_id_tells_keys_apart_without_being_a_pid():
+    one = Pseudonymiser(b"first key, sixteen+ bytes")
+    assert one.key_id == Pseudonymiser(b"first key, sixteen+ bytes").key_id
+    assert one.key_id != Pseudonymiser(b"second key, sixteen+ bytes").key_id
+    assert len(one.key_id) == 8
+
+
 def test_the_key_never_shows_in_repr():
     assert "secret" not in repr(Pseudonymiser(b"secret secret secret"))
 

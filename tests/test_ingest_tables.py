@@ -118,8 +118,8 @@ def test_pathway_dates_read_iso_and_uk_forms(tables):
 
 
 @pytest.mark.slow
-def test_the_example_study_ingests_without_leaking_references(built_example):
-    study, out = built_example
+def test_the_example_study_ingests_without_leaking_references(ingested_example):
+    study, out = ingested_example
     register = pd.read_csv(study / "participants.csv", dtype=str)
     participants = pd.read_parquet(out / "data" / "participants.parquet")
     assert len(participants) == len(register) == 450

@@ -105,3 +105,49 @@ def test_wording_follows_comparison_group():
     assert change_wording(S()) == "change observed"
     S.comparison_group = True
     assert change_wording(S()) == "impact"
+
+
+def test_table_per_cohort_and_published_version():
+    from toolkit.disclosure import DisclosureRule
+    from toolkit.outcomes import outcome_specs
+    from toolkit.prepost import prepost_table, publish_prepost
+    from toolkit.study import Study
+
+    study = Study.model_validate(
+        {
+            "name": "t",
+            "title": "t",
+            "participants": {"file": "p.csv"},
+            "cohorts": [{"name": "a", "label": "A"}, {"name": "b", "label": "B"}],
+            "waves": [
+                {"name": "baseline", "file": "b.csv", "month": 0},
+                {"name": "followup_6m", "file": "f.csv", "month": 6},
+            ],
+            "outcomes": [
+                {
+                    "name": "swem",
+                    "kind": "score_change",
+                    "instrument": "swemwbs",
+                    "reliability": 0.85,
+                }
+            ],
+        }
+    )
+    rng = np.random.default_rng(1)
+    people = simulate_people(106, 0, rng)
+    people["cohort"] = ["a"] * 100 + ["b"] * 6
+    wide = simulate_change(people, {}, rng)
+    scores = scores_long(wide, dropout=0.2, rng=rng)
+    table = prepost_table(study, scores, people, outcome_specs(study)).set_index("cohort")
+    complete = scores.pivot(index="pid", columns="wave", values="score").dropna()
+    expected = paired_change(complete["baseline"], complete["followup_6m"])
+    assert table.loc["all", "n_pairs"] == len(complete)
+    assert table.loc["all", "mean_change"] == pytest.approx(expected["mean_change"])
+    assert table.loc["all", "meaningful_threshold"] == 3  # from the SWEMWBS instrument file
+    assert table.loc["all", "reliability"] == 0.85
+    assert table.loc["all", "n_completers"] + table.loc["all", "n_non_completers"] == 106
+    assert table.loc["a", "n_pairs"] + table.loc["b", "n_pairs"] == len(complete)
+    pub = publish_prepost(table.reset_index(), DisclosureRule()).set_index("cohort")
+    assert pub.loc["b", "n_pairs"] == "*" and np.isnan(pub.loc["b", "mean_change"])
+    assert pub.loc["all", "n_pairs"] == str(int(5 * np.floor(len(complete) / 5 + 0.5)))
+    assert "t" not in pub.columns and "wilcoxon_w" not in pub.columns

@@ -50,7 +50,7 @@ def _browser_dom(html: Path, tmp_path: Path) -> tuple[str, str]:
         pytest.fail("Chromium is needed for the report tests: apt-get install chromium")
     cmd = chromium_command(browser, tmp_path / "profile", "--enable-logging=stderr", "--v=0",
                            "--dump-dom", html.resolve().as_uri())
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-500:]
     return done.stdout, done.stderr
 
@@ -174,7 +174,7 @@ def test_rerun_with_nothing_changed_reuses_everything(report_run):
     html = out / "reports/clacton/evaluation_report.html"
     before = html.stat().st_mtime_ns
     done = subprocess.run([*LXT, "report", str(study), "--out", str(out), "--jobs", "2"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(" reused") == 7
     assert html.stat().st_mtime_ns == before

@@ -148,6 +148,18 @@ def test_two_reviewers_get_the_same_segments_and_both_are_kept(mini):
     assert seg in other.seg_ids
 
 
+def test_a_filled_in_workbook_is_never_overwritten_by_accident(mini):
+    study, outputs, tmp = mini
+    batch = export_review(study, "pr01", tmp / "pr01.xlsx", n=3, outputs=outputs)
+    _fill(tmp / "pr01.xlsx", {batch.seg_ids[0]: {DECISION_1: "accept"}})
+    with pytest.raises(UserError, match="file already exists"):
+        export_review(study, "pr01", tmp / "pr01.xlsx", n=3, outputs=outputs)
+    wb = load_workbook(tmp / "pr01.xlsx")
+    assert wb["Review"].cell(2, DECISION_1).value == "accept"
+    again = export_review(study, "pr01", tmp / "pr01.xlsx", n=3, outputs=outputs, overwrite=True)
+    assert again.batch_id != batch.batch_id
+
+
 def test_cohort_filter(mini):
     study, outputs, tmp = mini
     batch = export_review(

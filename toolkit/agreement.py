@@ -120,9 +120,11 @@ def ratings(decisions: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     return grid
 
 
-def machine_labels(codings: pd.DataFrame, threshold: float) -> set[tuple[str, str]]:
+def machine_labels(
+    codings: pd.DataFrame, threshold: float, sources: tuple[str, ...] = MACHINE_SOURCES
+) -> set[tuple[str, str]]:
     """(seg_id, code) pairs a rule or model suggested with score >= threshold."""
-    machine = codings.loc[codings["source"].astype(str).isin(MACHINE_SOURCES)]
+    machine = codings.loc[codings["source"].astype(str).isin(sources)]
     score = pd.to_numeric(machine["score"], errors="coerce")
     machine = machine.loc[score >= threshold]
     return set(zip(machine["seg_id"], machine["code"], strict=True))
@@ -159,6 +161,7 @@ def agreement_table(
     codings: pd.DataFrame | None = None,
     codes: list[str] | None = None,
     threshold: float = 0.5,
+    machine_sources: tuple[str, ...] = MACHINE_SOURCES,
 ) -> pd.DataFrame:
     """Agreement per code and overall (last row, ``code == "overall"``).
 
@@ -173,12 +176,16 @@ def agreement_table(
         listed are added at the end so no decision is left out.
     threshold : float
         Machine suggestions with a score at or above this count as "machine applied".
+    machine_sources : tuple of str
+        Which suggestions are "the machine": ``("rule",)`` leaves out model suggestions,
+        which are learned from these same human decisions and so agree with them partly by
+        construction.
     """
     seen = sorted(set(current_decisions(decisions)["code"])) if not decisions.empty else []
     codes = list(codes or [])
     codes += [c for c in seen if c not in codes]
     long = ratings(decisions, codes)
-    machine = machine_labels(codings, threshold) if codings is not None else None
+    machine = machine_labels(codings, threshold, machine_sources) if codings is not None else None
     rows = []
     for code in codes:
         part = long.loc[long["code"] == code]
@@ -208,7 +215,10 @@ COUNT_COLUMNS = ["n_units", "n_machine_pairs"]
 
 
 def study_agreement(
-    study, outputs=None, threshold: float = 0.5
+    study,
+    outputs=None,
+    threshold: float = 0.5,
+    machine_sources: tuple[str, ...] = MACHINE_SOURCES,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Path]:
     """Agreement for a study from its decision log; saved to ``tables/agreement.csv``.
 
@@ -230,7 +240,7 @@ def study_agreement(
         )
     codes = study_codebook(study).codable_ids if study.codebook else None
     codings = outputs.read("codings") if outputs.has("codings") else None
-    table = agreement_table(log, codings, codes, threshold=threshold)
+    table = agreement_table(log, codings, codes, threshold, machine_sources)
     path = outputs.tables / "agreement.csv"
     shown = publish_csv(table, path, DisclosureRule.from_study(study), COUNT_COLUMNS)
     return table, shown, path

@@ -220,8 +220,9 @@ def run_stage(ctx) -> dict:
         fun = funnel.pathway_funnel(pw, stages, ctx.cohorts)
         publish("pathway_funnel", fun, funnel.publish_funnel(fun, rule))
         costs = study.pathway.programme_cost if study.pathway else None
-        loss = funnel.post_offer_loss(pw, ctx.cohorts, costs)
-        publish("post_offer_loss", loss, funnel.publish_post_offer_loss(loss, rule))
+        if "started" in pw.columns:
+            loss = funnel.post_offer_loss(pw, ctx.cohorts, costs)
+            publish("post_offer_loss", loss, funnel.publish_post_offer_loss(loss, rule))
         path, text = figures.funnel_chart(
             funnel.publish_funnel(fun, rule), out.figures / "pathway_funnel.png"
         )

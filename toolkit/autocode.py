@@ -176,6 +176,8 @@ class AutoCoder:
         for text, doc in zip(texts, docs, strict=True):
             spans: dict[str, list[tuple[int, int]]] = {}
             for matcher in (self.phrase_matcher, self.matcher):
+                if not len(matcher):  # a codebook without keywords or lemma patterns
+                    continue
                 for match_id, start, end in matcher(doc):
                     span = doc[start:end]
                     spans.setdefault(vocab.strings[match_id], []).append(
@@ -260,6 +262,11 @@ class AutoCoder:
         >>> coder.suggest(["No buses run that early."])[0][0].code   # doctest: +SKIP
         'transport'
         """
+        return self._suggest(texts, threshold)[0]
+
+    def _suggest(
+        self, texts: list[str], threshold: float | None = None
+    ) -> tuple[list[list[Suggestion]], np.ndarray]:
         threshold = self.threshold if threshold is None else threshold
         texts = [str(t) for t in texts]
         score, matches, (sims, nearest, nearest_sim) = self.score_matrix(texts)
@@ -283,17 +290,20 @@ class AutoCoder:
                     )
                 )
             out.append(row)
-        return out
+        return out, score
 
-    def code_segments(self, segments: pd.DataFrame, decided_at: str = "") -> pd.DataFrame:
-        """``codings`` rows (source ``rule``) for a ``segments`` table."""
-        suggestions = self.suggest(segments["text"].astype(str).tolist())
+    def code_segments(
+        self, segments: pd.DataFrame, decided_at: str = ""
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """``codings`` rows (source ``rule``) for a ``segments`` table, and the full score
+        matrix (segments x codable codes), which the learner uses as features."""
+        suggestions, score = self._suggest(segments["text"].astype(str).tolist())
         rows = [
             (seg_id, s.code, "rule", s.score, s.evidence, decided_at)
             for seg_id, found in zip(segments["seg_id"], suggestions, strict=True)
             for s in found
         ]
-        return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"score": "float64"})
+        return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"score": "float64"}), score
 
 
 def make_embedder(name: str | None, seed: int = 42):
@@ -331,11 +341,12 @@ def run_stage(ctx) -> dict:
     embedder = make_embedder(study.topics.embedding, seed=ctx.seed)
     # Machine rows carry no decision time (decided_at ""), so a re-run rebuilds the same table.
     coder = AutoCoder(book, embedder, progress=ctx.progress)
-    frames = [coder.code_segments(segments)]
-    summary: dict = {"segments": len(segments), "rule_codings": len(frames[0])}
+    rule_rows, scores = coder.code_segments(segments)
+    frames = [rule_rows]
+    summary: dict = {"segments": len(segments), "rule_codings": len(rule_rows)}
 
     log = read_decisions(study)
-    learned = learn_from_decisions(log, segments, book, embedder, seed=ctx.seed)
+    learned = learn_from_decisions(log, segments, book, embedder, seed=ctx.seed, features=scores)
     if learned.models:
         model_rows = learned.codings(segments)
         frames.append(model_rows)
@@ -437,8 +448,14 @@ def code_jsonl(
     ``{"id", "codes": [{"code", "score", "evidence"}]}``, best code first.
     """
     from toolkit.codebook import load_codebook
+    from toolkit.errors import UserError
     from toolkit.tables import write_jsonl
 
+    if embedding not in (None, "none", "minilm", "static", "tfidf"):
+        raise UserError(
+            f"--embedding {embedding!r} is not a meaning model the toolkit knows; "
+            "expected one of minilm, static, tfidf, none"
+        )
     book = load_codebook(codebook_path)
     records = read_id_text_jsonl(in_path)
     coder = AutoCoder(book, make_embedder(embedding), threshold=threshold)

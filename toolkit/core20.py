@@ -137,7 +137,7 @@ def participant_groups(participants: pd.DataFrame) -> dict[str, pd.Series]:
     """Boolean membership of every Core20PLUS5 reporting group, keyed by group label."""
     p = participants
     if "imd_quintile" in p.columns and p["imd_quintile"].notna().any():
-        quint = pd.to_numeric(p["imd_quintile"], errors="coerce")
+        quint = pd.to_numeric(p["imd_quintile"], errors="coerce").astype(float)
     elif "imd_decile" in p.columns:
         quint = quintile_from_decile(p["imd_decile"]).astype(float)
     else:
@@ -183,7 +183,7 @@ def core20_summary(
         )
         total = len(sub)
         for group, member in participant_groups(sub.reset_index()).items():
-            ids = sub.index[member.to_numpy()]
+            ids = sub.index[member.fillna(False).to_numpy(dtype=bool)]
             row = {
                 "cohort": cohort,
                 "group": group,

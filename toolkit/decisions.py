@@ -109,7 +109,7 @@ def _read_log_file(path: Path) -> pd.DataFrame:
     if not path.exists():
         return _empty()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a BOM if Excel saved it
     except UnicodeDecodeError:
         raise UserError(
             Problem(str(path), "the decision log is not UTF-8 text", expected="a UTF-8 CSV file")

@@ -26,6 +26,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 from toolkit.tables import atomic_path  # noqa: E402
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+# For points and lines on white, leave out Okabe-Ito yellow, which is hard to see there.
+POINT_COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
@@ -140,7 +142,9 @@ def funnel_chart(published: pd.DataFrame, path: Path) -> tuple[Path, str]:
 def change_chart(published: pd.DataFrame, path: Path, wording: str) -> tuple[Path, str]:
     """Mean change with 95% CI per outcome (panel) and cohort (marker)."""
     outcomes = published["outcome"].unique()
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(3.2 * len(outcomes), 3.6), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(outcomes), figsize=(4.0 * len(outcomes), 3.8), squeeze=False, layout="constrained"
+    )
     parts = []
     for ax, outcome in zip(axes[0], outcomes, strict=True):
         sub = published[published["outcome"] == outcome].reset_index(drop=True)
@@ -153,7 +157,7 @@ def change_chart(published: pd.DataFrame, path: Path, wording: str) -> tuple[Pat
                 r["mean_change"],
                 yerr=[[r["mean_change"] - r["ci_low"]], [r["ci_high"] - r["mean_change"]]],
                 fmt=MARKERS[i % 8],
-                color=OKABE_ITO[i % 8],
+                color=POINT_COLOURS[i % 7],
                 capsize=4,
             )
         ax.axhline(0, color="grey", ls="--", lw=1)
@@ -194,15 +198,19 @@ def topic_effect_plot(
         )
         name = labels.get(k, f"topic {k}")
         if numeric:
-            ax.plot(x, sub["estimate"], marker=MARKERS[j % 8], color=OKABE_ITO[j % 8], label=name)
-            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=OKABE_ITO[j % 8], alpha=0.15)
+            ax.plot(
+                x, sub["estimate"], marker=MARKERS[j % 8], color=POINT_COLOURS[j % 7], label=name
+            )
+            ax.fill_between(
+                x, sub["ci_low"], sub["ci_high"], color=POINT_COLOURS[j % 7], alpha=0.15
+            )
         else:
             ax.errorbar(
                 x,
                 sub["estimate"],
                 yerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
                 fmt=MARKERS[j % 8],
-                color=OKABE_ITO[j % 8],
+                color=POINT_COLOURS[j % 7],
                 capsize=3,
                 label=name,
             )

@@ -82,6 +82,12 @@ def pathway_funnel(
     return pd.DataFrame(rows)
 
 
+def _reached(frame: pd.DataFrame, stage: str) -> pd.Series:
+    if stage not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return pd.to_datetime(frame[stage], errors="coerce").notna()
+
+
 def post_offer_loss(
     pathway: pd.DataFrame,
     cohorts: list[str] | None = None,
@@ -90,8 +96,8 @@ def post_offer_loss(
     """Per cohort: offered, started, lost after offer (share of offered), cost per job."""
     rows = []
     for cohort, sub in _groups(pathway, cohorts):
-        offered = pd.to_datetime(sub.get("offered"), errors="coerce").notna()
-        started = pd.to_datetime(sub.get("started"), errors="coerce").notna()
+        started = _reached(sub, "started")
+        offered = _reached(sub, "offered")
         n_off = int(offered.sum())
         lost = int((offered & ~started).sum())
         n_started = int(started.sum())

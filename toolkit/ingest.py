@@ -165,10 +165,12 @@ def _document_rows(inputs: StudyInputs, pids: dict[str, str], keep: set[str]):
                     yield f"{pid}/{wave.name}/{q.id}", pid, cohorts[ref], q.id, wave.name, text
 
 
-def _document(doc_id: str, pid: str, cohort: str, kind: str, source: str, wave: str,
-              text: str) -> dict[str, str]:  # fmt: skip
-    return dict(doc_id=doc_id, pid=pid, cohort=cohort, kind=kind, source=source, wave=wave,
-                text=text)  # fmt: skip
+def _document(
+    doc_id: str, pid: str, cohort: str, kind: str, source: str, wave: str, text: str
+) -> dict[str, str]:
+    return dict(
+        doc_id=doc_id, pid=pid, cohort=cohort, kind=kind, source=source, wave=wave, text=text
+    )
 
 
 def survey_documents(
@@ -216,8 +218,17 @@ def transcript_documents(
             start = position + len(prefix)
             pieces.append(prefix + part.text)
             position = start + len(part.text)
-            turns.append(dict(doc_id=doc_id, pid=pid, turn=number, speaker_role=role,
-                              speaker=ROLE_LABELS[role], start=start, end=position))  # fmt: skip
+            turns.append(
+                dict(
+                    doc_id=doc_id,
+                    pid=pid,
+                    turn=number,
+                    speaker_role=role,
+                    speaker=ROLE_LABELS[role],
+                    start=start,
+                    end=position,
+                )
+            )
         cohort = cohorts[transcript.reference]
         text = "".join(pieces)
         docs.append(
@@ -291,4 +302,5 @@ def run_stage(ctx: StageContext) -> dict[str, Any]:
         "transcripts": int((docs["kind"] == "transcript").sum()),
         "turns": len(tables["turns"]),
         "pathway": len(tables["pathway"]),
+        "pseudonym_key_id": pseudonymiser.key_id,
     }

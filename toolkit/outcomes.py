@@ -161,10 +161,16 @@ def reliable_change_index(
     return (np.asarray(post, float) - np.asarray(pre, float)) / se_diff
 
 
-def _reliability_for(outcome: Outcome | None, responses, instrument: str, wave: str) -> float:
+def reliability_for(
+    outcome: Outcome | None, responses, instrument: str, item: str | None, wave: str
+) -> float:
+    """The outcome's ``reliability`` if given; else Cronbach's alpha of the instrument's
+    items at ``wave``. A single item (e.g. ONS life satisfaction) has no alpha: NaN."""
     given = getattr(outcome, "reliability", None) if outcome is not None else None
     if given is not None:
         return float(given)
+    if item:
+        return float("nan")
     return baseline_alpha(responses, instrument, wave)
 
 
@@ -221,7 +227,7 @@ def _score_outcome(spec, outcome, study, scores, responses) -> pd.DataFrame | No
             )
         value = (sign * change >= spec.threshold).astype(float)
     else:
-        r = _reliability_for(outcome, responses, spec.instrument, from_wave)
+        r = reliability_for(outcome, responses, spec.instrument, spec.item, from_wave)
         if not np.isfinite(r):
             raise UserError(
                 f"study.yml: outcome {spec.name!r} (reliable_change) needs a reliability: "

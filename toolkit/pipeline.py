@@ -40,7 +40,13 @@ STAGES: list[tuple[str, str]] = [
     ("topics", "toolkit.topics:run_stage"),
     ("link", "toolkit.features:run_stage"),
     ("analyse", "toolkit.analyse:run_stage"),
+    ("report", "toolkit.reports:run_stage"),
 ]
+
+# Stages with a finer cache of their own, always called: `report` re-renders only the reports
+# whose tables, notebook template, report code or parameters changed, which the stage
+# fingerprint here cannot see (templates, next-steps notes).
+SELF_CACHED = {"report"}
 
 # What each stage's result depends on, so that reuse is precise: a new coding decision reruns
 # coding and everything after it, but not ingest or the topic model. A stage not listed
@@ -232,7 +238,8 @@ def run_study(
         if stages and name not in stages:
             continue
         before = previous.get(name, {})
-        if not force and before.get("fingerprint") == fingerprint and before.get("status") == "ok":
+        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
+        if not force and unchanged and name not in SELF_CACHED:
             stage_records[name] = {**before, "reused": True}
             continue
         t0 = time.perf_counter()

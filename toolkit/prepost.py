@@ -36,7 +36,7 @@ from scipy import stats
 from toolkit.outcomes import (
     RCI_CRITICAL,
     OutcomeSpec,
-    baseline_alpha,
+    reliability_for,
     reliable_change_index,
     score_pairs,
 )
@@ -199,6 +199,16 @@ def mixed_model_change(long: pd.DataFrame, from_wave: str, to_wave: str) -> dict
     return out
 
 
+def instrument_threshold(name: str) -> float | None:
+    """The instrument file's ``meaningful_change`` (e.g. 3 for SWEMWBS), if it has one."""
+    try:
+        from toolkit.instruments import load_instrument
+
+        return load_instrument(name).meaningful_change
+    except Exception:  # noqa: BLE001 - an unknown instrument simply has no threshold here
+        return None
+
+
 def prepost_table(
     study,
     scores: pd.DataFrame,
@@ -215,6 +225,10 @@ def prepost_table(
     meaningful = {
         (s.instrument, s.item): s.threshold for s in specs if s.kind == "meaningful_change"
     }
+    for spec in specs:
+        key = (spec.instrument, spec.item)
+        if spec.kind == "score_change" and meaningful.get(key) is None and not spec.item:
+            meaningful[key] = instrument_threshold(spec.instrument)
     cohort_of = participants.set_index("pid")["cohort"].astype(str)
     cohorts = list(cohorts or study.cohort_names)
     rows = []
@@ -224,8 +238,9 @@ def prepost_table(
         from_wave = spec.from_wave or study.baseline.name
         to_wave = spec.to_wave or [w.name for w in study.waves if w.name != from_wave][-1]
         pairs_all = score_pairs(scores, spec.instrument, spec.item, from_wave, to_wave)
-        given = getattr(by_name.get(spec.name), "reliability", None)
-        r = given if given is not None else baseline_alpha(responses, spec.instrument, from_wave)
+        r = reliability_for(
+            by_name.get(spec.name), responses, spec.instrument, spec.item, from_wave
+        )
         sd_pre = float(pairs_all["pre"].dropna().std(ddof=1))
         long = scores[scores["instrument"] == spec.instrument]
         if "item" in long.columns:

@@ -79,6 +79,14 @@ class Pseudonymiser:
     def __repr__(self) -> str:  # never show the key
         return "Pseudonymiser(key=<hidden>)"
 
+    @property
+    def key_id(self) -> str:
+        """A short fingerprint of the key, safe to record: it tells keys apart, reveals nothing.
+
+        Recorded in the manifest so that outputs built with different keys can be told apart.
+        """
+        return hmac.new(self._key, b"lxt key id", hashlib.sha256).hexdigest()[:8]
+
     def pid(self, reference: object) -> str:
         """Return the pid of one participant reference."""
         message = normalise_reference(reference).encode("utf-8")

@@ -97,7 +97,8 @@ def decode_text(raw: bytes, path: Path) -> str:
         raise UserError(
             Problem(
                 name,
-                "this is not a text file (it contains binary data)",
+                "this is not a text file (it contains zero bytes: binary data, or "
+                "UTF-16 text without a byte-order mark)",
                 expected="a CSV text file",
             )
         )
@@ -157,7 +158,7 @@ def _from_records(records: list[list[object]], path: Path, header_row: int) -> S
     problems = []
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
-        if name in seen:
+        if name and name in seen:
             problems.append(
                 Problem(
                     str(path),
@@ -278,9 +279,12 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> list[list[
         return _read_records(path, sheet)
     except PermissionError:
         raise UserError(
-            Problem(str(path), "the file cannot be opened (no permission to read it)",
-                    expected="a file you can read; close it in Excel and check its permissions")
-        ) from None  # fmt: skip
+            Problem(
+                str(path),
+                "the file cannot be opened (no permission to read it)",
+                expected="a file you can read; close it in Excel and check its permissions",
+            )
+        ) from None
 
 
 def _read_records(path: Path, sheet: str | int | None) -> list[list[object]]:

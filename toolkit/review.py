@@ -7,10 +7,8 @@ study, reviewer, batch id and, per row, the segment id and a hash of the text sh
 ``lxt review import`` (:mod:`toolkit.review_import`) can tell edited text, removed rows and
 workbooks from another study apart from honest decisions.
 
-Which segments? By default the ones the model is least sure about
-(``toolkit.learn.rank_for_review``) when that is available, else those with the
-highest-scoring suggestions; segments a reviewer has already decided on are skipped. Two
-reviewers get the same segments (for agreement) with ``segments_from=`` another workbook.
+Which segments, in which order, is :mod:`toolkit.review_select`'s job. Two reviewers get the
+same segments (for agreement) with ``segments_from=`` another workbook.
 
 Example
 -------
@@ -22,7 +20,7 @@ Example
 
 from __future__ import annotations
 
-import hashlib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +32,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit.codebook import Codebook, load_codebook
-from toolkit.decisions import current_decisions, now_utc, read_decisions, text_hash
+from toolkit.decisions import now_utc, read_decisions, text_hash
 from toolkit.errors import Problem, UserError
+from toolkit.review_select import learned_ranking, machine_suggestions, select_segments
 from toolkit.study import Study
 from toolkit.tables import StudyOutputs, atomic_path
 
@@ -44,7 +43,6 @@ REVIEW_SHEET = "Review"
 CODEBOOK_SHEET = "Codebook"
 META_SHEET = "lxt_meta"
 INSTRUCTIONS_SHEET = "Instructions"
-MACHINE_SOURCES = ("rule", "model")
 SUGGESTION_SLOTS = 5
 ADD_SLOTS = 3
 CODE_SEPARATOR = " — "  # drop-down entries read "transport — Transport"
@@ -82,93 +80,6 @@ class ReviewBatch:
     @property
     def n_rows(self) -> int:
         return len(self.seg_ids)
-
-
-# -- choosing segments -------------------------------------------------------------------------
-
-
-def machine_suggestions(codings: pd.DataFrame, codable_ids: list[str]) -> pd.DataFrame:
-    """Machine (rule or model) suggestions on codes still in the codebook, best first."""
-    machine = codings.loc[codings["source"].astype(str).isin(MACHINE_SOURCES)].copy()
-    machine = machine.loc[machine["code"].isin(codable_ids)]
-    machine["score"] = pd.to_numeric(machine["score"], errors="coerce").fillna(0.0)
-    machine = machine.sort_values(["seg_id", "score", "code"], ascending=[True, False, True])
-    return machine.drop_duplicates(["seg_id", "code"])
-
-
-def learned_ranking(
-    study: Study, segments: pd.DataFrame, decisions: pd.DataFrame, codebook: Codebook
-) -> list[str] | None:
-    """Segment ids, most uncertain first, from classifiers trained on people's decisions.
-
-    ``None`` when the learning module is missing or no code has enough decisions yet (then the
-    caller falls back to ranking by suggestion score).
-    """
-    try:
-        from toolkit.autocode import make_embedder
-        from toolkit.learn import (
-            MIN_NEGATIVES,
-            MIN_POSITIVES,
-            learn_from_decisions,
-            rank_for_review,
-            training_labels,
-        )
-    except ImportError:
-        return None
-    if decisions.empty:
-        return None
-    # Loading an embedding model takes seconds: only do it if some code can be trained.
-    labels = training_labels(decisions, codebook.codable_ids)
-    counts = labels.groupby("code")["label"].agg(["sum", "count"])
-    if not (
-        (counts["sum"] >= MIN_POSITIVES) & (counts["count"] - counts["sum"] >= MIN_NEGATIVES)
-    ).any():
-        return None
-    embedder = make_embedder(study.topics.embedding, seed=study.seed)
-    learned = learn_from_decisions(decisions, segments, codebook, embedder, seed=study.seed)
-    if not learned.models or learned.vectors is None:
-        return None
-    proba = learned.predict_proba(learned.vectors)
-    decided = current_decisions(decisions)[["seg_id", "code"]]
-    ranked = rank_for_review(proba, segments["seg_id"].to_numpy(), decided=decided)
-    return ranked.drop_duplicates("seg_id")["seg_id"].tolist()
-
-
-def rank_segments(segments: pd.DataFrame, suggestions: pd.DataFrame) -> list[str]:
-    """Segment ids by their best suggestion's score (highest first), then unsuggested ones."""
-    best = suggestions.groupby("seg_id")["score"].max()
-    order = segments[["seg_id"]].assign(best=segments["seg_id"].map(best).fillna(-1.0))
-    order = order.sort_values(["best", "seg_id"], ascending=[False, True], kind="stable")
-    return order["seg_id"].tolist()
-
-
-def select_segments(
-    segments: pd.DataFrame,
-    codings: pd.DataFrame,
-    codebook: Codebook,
-    *,
-    n: int,
-    reviewer: str,
-    decisions: pd.DataFrame | None = None,
-    cohorts: list[str] | None = None,
-    learned_order: list[str] | None = None,
-) -> list[str]:
-    """Pick up to ``n`` segments for ``reviewer``: not yet decided by them, best ranked first.
-
-    ``learned_order`` (from :func:`learned_ranking`) comes first when given; the remaining
-    segments follow by their best suggestion's score. Other reviewers' decisions do not remove
-    a segment, so a second reviewer is offered the same segments as the first.
-    """
-    pool = segments
-    if cohorts:
-        pool = pool.loc[pool["cohort"].isin(cohorts)]
-    if decisions is not None and not decisions.empty:
-        done = set(current_decisions(decisions).query("reviewer == @reviewer")["seg_id"])
-        pool = pool.loc[~pool["seg_id"].isin(done)]
-    ranked = list(learned_order or [])
-    ranked += rank_segments(pool, machine_suggestions(codings, codebook.codable_ids))
-    allowed = set(pool["seg_id"])
-    return list(dict.fromkeys(s for s in ranked if s in allowed))[:n]
 
 
 def seg_ids_from_workbook(path: str | Path) -> list[str]:
@@ -213,9 +124,9 @@ def _context(segments: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _batch_id(study: str, reviewer: str, created: str, seg_ids: list[str]) -> str:
-    digest = hashlib.sha256("\n".join([study, reviewer, created, *seg_ids]).encode()).hexdigest()
-    return f"{reviewer}-{created[:10]}-{digest[:8]}"
+def _batch_id(reviewer: str, created: str) -> str:
+    """A new id for every exported workbook (so two exports never share one)."""
+    return f"{reviewer}-{created[:10]}-{uuid.uuid4().hex[:8]}"
 
 
 INSTRUCTIONS = [
@@ -311,6 +222,7 @@ def export_review(
     order: str = "uncertain",
     suggestion_slots: int = SUGGESTION_SLOTS,
     add_slots: int = ADD_SLOTS,
+    overwrite: bool = False,
 ) -> ReviewBatch:
     """Write a review workbook for ``reviewer`` and return what it holds.
 
@@ -337,6 +249,8 @@ def export_review(
         decisions exist to train them (else as "score"); "score": highest-scoring suggestions.
     suggestion_slots, add_slots : int
         Suggested codes shown per row, and "Add code" columns.
+    overwrite : bool
+        Replace an existing file (refused by default: it may hold decisions not yet imported).
     """
     reviewer = reviewer.strip()
     if not reviewer or any(ch in reviewer for ch in ",\n\r"):
@@ -355,6 +269,15 @@ def export_review(
                 str(out_path),
                 "review workbooks are Excel files",
                 expected="a file name ending in .xlsx",
+            )
+        )
+    if out_path.exists() and not overwrite:
+        # A filled-in workbook not yet imported holds decisions that exist nowhere else.
+        raise UserError(
+            Problem(
+                str(out_path),
+                "file already exists",
+                expected="a new file name (or --overwrite if it holds no decisions to keep)",
             )
         )
     outputs = outputs or StudyOutputs(study.name)
@@ -408,9 +331,10 @@ def export_review(
             "(all have decisions already, or none match the cohort)"
         )
     created = now_utc()
-    batch_id = _batch_id(study.name, reviewer, created, seg_ids)
+    batch_id = _batch_id(reviewer, created)
     by_id = segments.drop_duplicates("seg_id").set_index("seg_id")
     suggestions = machine_suggestions(codings, codebook.codable_ids)
+    suggestions = suggestions.loc[suggestions["seg_id"].isin(set(seg_ids))]
     per_seg = {k: g.head(suggestion_slots) for k, g in suggestions.groupby("seg_id")}
     context = _context(segments.loc[segments["doc_id"].isin(by_id.loc[seg_ids, "doc_id"])])
     names = {c.id: c.name for c in codebook.codes}

@@ -21,6 +21,7 @@ Example
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import warnings
@@ -46,7 +47,7 @@ INTERVIEW_FILLERS = frozenset(
     coz tho yes well pretty maybe probably quite loads didn don doesn isn wasn weren couldn
     wouldn shouldn won ve ll re im ive id youre thats theres dont cant wont didnt isnt wasnt
     time way day days did does doing make made want wanted need needed feel felt tell told
-    come came look looked put took take""".split()
+    come came look looked put took take""".split()  # noqa: SIM905 (readable as prose)
 )
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | INTERVIEW_FILLERS)
 # Redaction placeholders such as [PERSON_1] or [POSTCODE_2] are not words of the topic.
@@ -73,7 +74,7 @@ class TopicParameters:
     min_df: int = 2
     ngram_range: tuple[int, int] = (1, 2)
     top_n_words: int = 10
-    mmr_diversity: float = 0.3
+    mmr_diversity: float = 0.5
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -201,7 +202,9 @@ def build_model(
     if represent:
         representation = [
             KeyBERTInspired(top_n_words=params.top_n_words, nr_repr_docs=5, random_state=seed),
-            MaximalMarginalRelevance(diversity=params.mmr_diversity, top_n_words=params.top_n_words),
+            MaximalMarginalRelevance(
+                diversity=params.mmr_diversity, top_n_words=params.top_n_words
+            ),
         ]
     return BERTopic(
         embedding_model=EmbedderBackend(embedder),
@@ -248,9 +251,7 @@ def reduce_outliers(
         return topics, similarity
     ids = np.array(list(cents))
     matrix = np.stack([cents[t] for t in ids])
-    floors = np.array(
-        [np.quantile(embeddings[topics == t] @ cents[t], quantile) for t in ids]
-    )
+    floors = np.array([np.quantile(embeddings[topics == t] @ cents[t], quantile) for t in ids])
     sims = embeddings[outliers] @ matrix.T
     best = sims.argmax(axis=1)
     best_sim = sims[np.arange(len(outliers)), best]
@@ -292,12 +293,25 @@ def fit_topic_model(
         raise UserError(
             f"Topic modelling needs at least {MIN_SEGMENTS} segments of text; found {n}."
         )
-    params = scaled_parameters(n, min_topic_size)
+    # Identical segments ("I suppose so.", a templated answer) are clustered once: repeated
+    # copies otherwise form dense artificial clusters and slow UMAP down. Every copy gets the
+    # topic of its text, and topic words are counted over all segments.
+    distinct, first, inverse = np.unique(
+        np.asarray(texts, dtype=object).astype(str), return_index=True, return_inverse=True
+    )
+    n_distinct = len(distinct)
+    if n_distinct < MIN_SEGMENTS:
+        raise UserError(
+            f"Topic modelling needs at least {MIN_SEGMENTS} different segments of text; "
+            f"found {n_distinct}."
+        )
+    params = scaled_parameters(n_distinct, min_topic_size)
+    unique_embeddings = embeddings[first]
     set_seeds(seed)
     model = build_model(
         params,
         embedder,
-        n,
+        n_distinct,
         seed,
         represent=False,
         seed_topic_list=guide_topics if guidance == "seeded" else None,
@@ -305,31 +319,37 @@ def fit_topic_model(
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        topics, probs = model.fit_transform(texts, embeddings=embeddings)
-    topics = np.asarray(topics, dtype=int)
-    probability = np.asarray(probs if probs is not None else np.ones(n), dtype=float)
-    if probability.ndim > 1:  # zero-shot can return a matrix; keep the assigned topic's
-        probability = probability.max(axis=1)
+        topics_u, probs = model.fit_transform(list(distinct), embeddings=unique_embeddings)
+    topics_u = np.asarray(topics_u, dtype=int)
+    prob_u = np.asarray(probs if probs is not None else np.ones(n_distinct), dtype=float)
+    if prob_u.ndim > 1:  # zero-shot can return a matrix; keep the assigned topic's
+        prob_u = prob_u.max(axis=1)
+    topics, probability = topics_u[inverse], prob_u[inverse]
     before = float(np.mean(topics == -1))
     assigned_by = np.where(topics >= 0, "cluster", "none").astype(object)
     if outlier_reduction and before > 0:
-        new_topics, similarity = reduce_outliers(embeddings, topics)
+        new_u, similarity_u = reduce_outliers(unique_embeddings, topics_u)
+        similarity = similarity_u[inverse]
         moved = ~np.isnan(similarity)
         assigned_by[moved] = "outlier_reduction"
         probability[moved] = np.clip(similarity[moved], 0, 1)
-        topics = new_topics
+        topics = new_u[inverse]
     probability[topics == -1] = 0.0
     set_seeds(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # Recompute c-TF-IDF (and, if asked, KeyBERT + MMR labels) on the final assignments.
-        if represent:
-            rep = build_model(params, embedder, n, seed, represent=True).representation_model
-            model.update_topics(texts, topics=topics.tolist(), representation_model=rep,
-                                vectorizer_model=make_vectorizer(params, n))
-        elif outlier_reduction and before > 0:
-            model.update_topics(texts, topics=topics.tolist(),
-                                vectorizer_model=make_vectorizer(params, n))
+        # c-TF-IDF (and, if asked, KeyBERT + MMR labels) from the final assignments of every
+        # segment, so that frequent experiences weigh as often as they were said.
+        rep = build_model(params, embedder, n, seed, represent=True).representation_model
+        # BERTopic warns that custom assignments break later topic reduction; we never
+        # reduce topics afterwards, so the warning would only alarm users.
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        model.update_topics(
+            list(texts),
+            topics=topics.tolist(),
+            vectorizer_model=make_vectorizer(params, n),
+            representation_model=rep if represent else None,
+        )
     return FittedTopics(
         model=model,
         topics=topics,
@@ -351,7 +371,17 @@ def topic_label(keywords: list[str], topic: int, n: int = 4) -> str:
     """
     if topic == -1:
         return "Not grouped (outliers)"
-    words = [w for w in keywords if w][:n]
+    words: list[str] = []
+    covered: set[str] = set()
+    for phrase in keywords:
+        tokens = set(phrase.split())
+        # "liked busy" after "busy liked" (or "busy" after it) adds nothing to a label.
+        if not phrase or tokens <= covered:
+            continue
+        words.append(phrase)
+        covered |= tokens
+        if len(words) == n:
+            break
     return ", ".join(words) if words else f"Topic {topic}"
 
 

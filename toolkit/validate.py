@@ -527,8 +527,11 @@ def _check_other_files(study: Study, problems: _Problems) -> None:
     if study.codebook:
         path = study.path(study.codebook)
         if not path.is_file():
-            problems.add(problems.name(path), "codebook file not found",
-                         expected="the codebook named in study.yml (codebook:)")  # fmt: skip
+            problems.add(
+                problems.name(path),
+                "codebook file not found",
+                expected="the codebook named in study.yml (codebook:)",
+            )
         else:
             from toolkit.codebook import load_codebook
 
@@ -540,8 +543,11 @@ def _check_other_files(study: Study, problems: _Problems) -> None:
     for key in ("imd_lookup", "social_values"):
         value = getattr(study, key)
         if value and not study.path(value).is_file():
-            problems.add(problems.name(study.path(value)), "file not found",
-                         expected=f"the file named in study.yml ({key}:)")  # fmt: skip
+            problems.add(
+                problems.name(study.path(value)),
+                "file not found",
+                expected=f"the file named in study.yml ({key}:)",
+            )
 
 
 def read_study_inputs(study: Study) -> tuple[StudyInputs, list[Problem]]:

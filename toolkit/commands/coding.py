@@ -39,6 +39,10 @@ def learn_command(
 
     metrics, queue, folder = learn_study(study_dir, top=top)
     typer.echo(metrics.to_string(index=False))
+    typer.echo(
+        "\nPrecision, recall and F1 are cross-validated on the segments people reviewed. If "
+        "those were mostly strong suggestions, expect lower scores on the rest of the text."
+    )
     typer.echo(f"\n{len(queue)} segments to review next: {folder / 'review_next.csv'}")
 
 
@@ -72,6 +76,9 @@ def review_export_command(
         help="uncertain: what the learned models are least sure of first (when "
         "there are enough decisions), else highest-scoring suggestions; score: the latter.",
     ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing workbook (its decisions are lost)."
+    ),
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Write an Excel workbook of suggested codes for REVIEWER to accept or reject."""
@@ -87,6 +94,7 @@ def review_export_command(
         outputs=outputs,
         segments_from=same_as,
         order=order,
+        overwrite=overwrite,
     )
     how = {
         "uncertain": "least certain first",
@@ -115,13 +123,23 @@ def agreement_command(
     threshold: float = typer.Option(
         0.5, min=0.0, max=1.0, help="A machine suggestion counts as applied at this score."
     ),
+    machine: str = typer.Option(
+        "both",
+        help="What counts as the machine: rules, models (learned from people's decisions) or both.",
+    ),
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
     """Agreement between reviewers, and between reviewers and the machine, per code."""
     from toolkit.agreement import format_table, study_agreement
+    from toolkit.errors import Problem, UserError
 
     study, outputs = _study_and_outputs(study_dir, out)
-    _, shown, path = study_agreement(study, outputs, threshold=threshold)
+    sources = {"rules": ("rule",), "models": ("model",), "both": ("rule", "model")}
+    if machine not in sources:
+        raise UserError(
+            Problem("--machine", "unknown choice", value=machine, expected="rules, models or both")
+        )
+    _, shown, path = study_agreement(study, outputs, threshold, sources[machine])
     typer.echo(format_table(shown))
     typer.echo(f"\nSaved: {path}")
 

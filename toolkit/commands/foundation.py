@@ -48,12 +48,14 @@ def describe_run(manifest: dict[str, Any], out: Path) -> list[str]:
 def _run_and_report(
     study_dir: Path, cohorts: list[str] | None, jobs: int, out: Path | None
 ) -> Path:
-    from toolkit.pipeline import run_study
+    from toolkit.pipeline import STAGES, run_study
     from toolkit.study import load_study
     from toolkit.tables import StudyOutputs
 
     # Check everything first: a study with any problem must write nothing at all.
     check_study(study_dir)
+    stages = ", ".join(name for name, _ in STAGES)
+    typer.echo(f"{study_dir}: inputs checked, no problems. Running {stages} ...")
     manifest = run_study(study_dir, cohorts=cohorts, jobs=jobs, out=out)
     root = StudyOutputs(load_study(study_dir).name, out).root
     for line in describe_run(manifest, root):

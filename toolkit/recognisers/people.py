@@ -134,6 +134,22 @@ def trim_name(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_PARTICLES = {"de", "da", "van", "von", "der", "bin", "bint", "al", "el", "la", "le", "du"}
+
+
+def capitalised_part(text: str, start: int, end: int) -> tuple[int, int]:
+    """The first run of capitalised words in a model's name ("Carol rang" -> "Carol")."""
+    words = list(re.finditer(r"\S+", text[start:end]))
+    if not words or not words[0].group(0)[:1].isupper():
+        return start, end  # all lower case: judged by looks_like_person
+    last = words[0]
+    for w in words[1:]:
+        if not (w.group(0)[:1].isupper() or w.group(0).lower() in _PARTICLES):
+            break
+        last = w
+    return start, start + last.end()
+
+
 def looks_like_person(text: str, start: int, end: int) -> bool:
     """Filter for a candidate name from the model: not a place, service or plain word."""
     span = text[start:end]
@@ -164,6 +180,7 @@ class NerPersonRecognizer(UKRecognizer):
             if ent.label_ not in ("PERSON", "PER"):
                 continue
             start, end = trim_name(text, ent.start_char, ent.end_char)
+            start, end = capitalised_part(text, start, end)
             if end > start and looks_like_person(text, start, end):
                 yield start, end, 0.8
 

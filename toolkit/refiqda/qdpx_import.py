@@ -11,8 +11,12 @@ characters). :func:`import_qdpx` then matches the project to a study:
 - a selection codes a segment when it covers at least half of the segment, or at least half
   of the selection lies inside the segment (a phrase highlighted within a sentence);
 - each coded segment becomes an ``accept`` (if the machine had suggested that code) or ``add``
-  decision by the reviewer, and a code the reviewer had applied before but removed in the
-  other program becomes a ``reject``. Importing the same file twice appends nothing.
+  decision, and a code the reviewer had applied before but removed in the other program
+  becomes a ``reject``. Only what changes a reviewer's current decisions is appended, so
+  importing the same file twice (or our own export) appends nothing;
+- with ``reviewer=``, codings by anyone but the toolkit's own exported users are credited to
+  that reviewer, and the exported users' codings are left alone (the log may be newer than
+  the project); without it, each coding is credited to the project's user who made it.
 
 Sources and selections that match nothing in the study are listed in the report, never
 silently dropped.
@@ -389,10 +393,6 @@ def import_qdpx(
         if g not in doc_of
     ]
     sel = project.selections.loc[project.selections["source_guid"].isin(doc_of)].copy()
-    code_of, notes = match_codes(project, codebook, set(sel["code_guid"]), file, new_codes)
-    report.notes += notes
-    sel["doc_id"] = sel["source_guid"].map(doc_of)
-    sel["code"] = sel["code_guid"].map(code_of)
     # Users this toolkit exported (their GUID is derived from their name) bring back codings
     # that are already in the decision log, possibly older than it.
     exported = {g for g, name in project.users.items() if g == normal_guid(guid("user", name))}
@@ -419,6 +419,11 @@ def import_qdpx(
                 )
             )
         sel["reviewer"] = names.str.strip()
+
+    code_of, notes = match_codes(project, codebook, set(sel["code_guid"]), file, new_codes)
+    report.notes += notes
+    sel["doc_id"] = sel["source_guid"].map(doc_of)
+    sel["code"] = sel["code_guid"].map(code_of)
 
     # Segment offsets in the same LF-normalised text as the project's offsets.
     raw_docs = documents.set_index("doc_id")["text"].astype(str)

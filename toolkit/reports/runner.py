@@ -137,16 +137,32 @@ class ReportRun:
 
 
 # -- cache keys ---------------------------------------------------------------------------
+# Toolkit modules whose code shapes a report (besides toolkit/reports/ itself): a change in
+# any of them re-renders the reports; changes elsewhere (ingest, topics...) reach the reports
+# through the tables, which are checksummed separately.
+REPORT_DEPENDENCIES = (
+    "associations.py",
+    "codebook.py",
+    "disclosure.py",
+    "funnel.py",
+    "outcomes.py",
+    "prepost.py",
+    "release_check.py",
+    "study.py",
+    "tables.py",
+    "data/report.css",
+)
+
+
 def _source_checksum() -> str:
-    """Hash of the toolkit's Python sources: changing report code re-renders the reports."""
+    """Hash of the code that makes the reports: changing it re-renders them."""
     digest = hashlib.sha256(__version__.encode())
     root = Path(__file__).resolve().parent.parent
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    css = root / "data" / "report.css"
-    if css.exists():
-        digest.update(css.read_bytes())
+    paths = sorted((root / "reports").glob("*.py")) + [root / p for p in REPORT_DEPENDENCIES]
+    for path in paths:
+        if path.exists():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

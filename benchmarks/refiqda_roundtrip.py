@@ -1,0 +1,107 @@
+"""REFI-QDA exchange and Excel review at the size of the example study (issue 5, items 5-7).
+
+On a study that has been built with ``lxt run``, this measures
+
+1. the Excel review round: exporting workbooks of 80 segments for two reviewers, filling them
+   in with a simple rule (accept suggestions scored 0.6 or more; the second reviewer
+   disagrees on every fourth row) and importing them;
+2. ``lxt export qdpx``: seconds, file size, number of sources, cases and codings, and whether
+   the project validates against the REFI-QDA schema (if ``../shared/refi-qda`` is present);
+3. the round trip: importing the project into a copy of the study with an empty decision log
+   must give back exactly the same human codings.
+
+Everything is written to a temporary folder; the study's own decision log is not touched.
+
+Run::
+
+    .venv/bin/lxt run surveys/example
+    .venv/bin/python benchmarks/refiqda_roundtrip.py surveys/example
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO.parent / "shared" / "refi-qda" / "Project-mrt2019.xsd"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("study", type=Path, help="a built study folder, e.g. surveys/example")
+    parser.add_argument("--out", type=Path, help="its outputs folder (default outputs/<study>)")
+    parser.add_argument("--n", type=int, default=80, help="segments per review workbook")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_coding_journey import review_like_a_person
+
+    from toolkit.commands.foundation import copy_study
+    from toolkit.decisions import applied_codes
+    from toolkit.refiqda import export_qdpx, import_qdpx
+    from toolkit.review import export_review
+    from toolkit.review_import import import_review
+    from toolkit.study import load_study
+    from toolkit.tables import StudyOutputs
+
+    source = load_study(args.study)
+    outputs = StudyOutputs(source.name, args.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        study = load_study(copy_study(source.folder, tmp / "study"))
+        shutil.rmtree(study.path(study.decisions), ignore_errors=True)
+
+        t0 = time.perf_counter()
+        export_review(study, "pr01", tmp / "pr01.xlsx", n=args.n, outputs=outputs, order="score")
+        export_review(
+            study, "pr02", tmp / "pr02.xlsx", outputs=outputs, segments_from=tmp / "pr01.xlsx"
+        )
+        t1 = time.perf_counter()
+        review_like_a_person(tmp / "pr01.xlsx", flip_every=None, add_on_row=3)
+        review_like_a_person(tmp / "pr02.xlsx", flip_every=4, add_on_row=None)
+        t2 = time.perf_counter()
+        for name in ("pr01.xlsx", "pr02.xlsx"):
+            import_review(study, tmp / name)
+        t3 = time.perf_counter()
+        print(
+            f"review: 2 workbooks of {args.n} segments exported in {t1 - t0:.1f} s, "
+            f"imported in {t3 - t2:.1f} s"
+        )
+
+        t0 = time.perf_counter()
+        summary = export_qdpx(study, tmp / "study.qdpx", outputs=outputs)
+        t1 = time.perf_counter()
+        size = (tmp / "study.qdpx").stat().st_size / 1e6
+        print(
+            f"export qdpx: {summary.sources} sources, {summary.cases} cases, "
+            f"{summary.codings} codings, {size:.1f} MB in {t1 - t0:.1f} s"
+        )
+        if SCHEMA.exists():
+            import xmlschema
+
+            with zipfile.ZipFile(tmp / "study.qdpx") as zf:
+                ok = xmlschema.XMLSchema(str(SCHEMA)).is_valid(zf.read("project.qde").decode())
+            print(f"validates against {SCHEMA.name}: {ok}")
+
+        fresh = load_study(copy_study(source.folder, tmp / "fresh"))
+        shutil.rmtree(fresh.path(fresh.decisions), ignore_errors=True)
+        t0 = time.perf_counter()
+        report = import_qdpx(fresh, tmp / "study.qdpx", outputs=outputs)
+        t1 = time.perf_counter()
+        key = ["reviewer", "seg_id", "code"]
+        before = applied_codes(study).sort_values(key).values.tolist()
+        after = applied_codes(fresh).sort_values(key).values.tolist()
+        print(
+            f"import qdpx: {sum(report.decisions.values())} decisions in {t1 - t0:.1f} s; "
+            f"round trip exact: {before == after} ({len(after)} codings)"
+        )
+
+
+if __name__ == "__main__":
+    main()
