@@ -26,6 +26,8 @@ Run::
 
     .venv/bin/python benchmarks/coding_eval.py                    # MiniLM meaning model
     .venv/bin/python benchmarks/coding_eval.py --embedding tfidf  # no neural model
+    # also check segmentation against the truth sentences, after `lxt run surveys/example`:
+    .venv/bin/python benchmarks/coding_eval.py --segments outputs/example/data/segments.parquet
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ from toolkit.outcomes import outcome_specs, score_pairs
 from toolkit.tables import StudyOutputs, write_json
 
 COVARIATE_BASELINE = "baseline_score"
+# Charts show at most this many topics (tables keep them all).
+MAX_PLOTTED_TOPICS = 8
 # People counts in each published table (already through the rule; check-release re-checks).
 COUNT_COLUMNS = {
     "prepost": prepost.PREPOST_COUNTS,
@@ -153,6 +155,24 @@ def run_associations(study, frame, specs, features) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def largest_topics(topic_info: pd.DataFrame | None, n: int) -> list[int]:
+    """The ``n`` largest topics (outliers excluded), for charts that cannot show them all."""
+    if topic_info is None or "size" not in topic_info.columns:
+        return []
+    info = topic_info[topic_info["topic"].astype(int) >= 0]
+    return info.sort_values("size", ascending=False)["topic"].astype(int).head(n).tolist()
+
+
+def plotted_features(table: pd.DataFrame, topic_info: pd.DataFrame | None) -> set[str]:
+    """Codes, the largest topics and anything passing FDR: a forest plot people can read."""
+    features = set(table["feature"])
+    codes = {f for f in features if f.startswith("code_")}
+    topics = {f"topic_{k}" for k in largest_topics(topic_info, MAX_PLOTTED_TOPICS)}
+    hits = set(table.loc[table["passes_fdr"], "feature"])
+    chosen = codes | (topics & features) | hits
+    return chosen or features
+
+
 def feature_labels(study, topic_info: pd.DataFrame | None) -> dict[str, str]:
     """Readable names for feature columns (codebook names, topic labels)."""
     labels: dict[str, str] = {}
@@ -235,11 +255,21 @@ def run_stage(ctx) -> dict:
         table["coding_basis"] = basis
         pub = assoc.publish_associations(table, rule)
         publish("associations", table, pub)
+        shown = plotted_features(table, topic_info)
         for spec in specs:
             if spec.name in set(table["outcome"]):
                 path, text = figures.forest_plot(
-                    table, spec.name, spec.label, out.figures / f"forest_{spec.name}.png", labels
+                    table[table["feature"].isin(shown)],
+                    spec.name,
+                    spec.label,
+                    out.figures / f"forest_{spec.name}.png",
+                    labels,
                 )
+                if len(shown) < table["feature"].nunique():
+                    text += (
+                        f" Shows the codes and the {MAX_PLOTTED_TOPICS} largest topics; every "
+                        "feature is in associations.csv."
+                    )
                 alt[path.name] = text
         summary["associations_tested"] = int(table["p"].notna().sum())
         summary["associations_passing_fdr"] = [
@@ -306,11 +336,21 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
         k: labels.get(f"topic_{k}", f"topic {k}").removeprefix("topic: ")
         for k in coefs["topic"].unique()
     }
+    plotted = (
+        largest_topics(_maybe(out, "topic_info"), MAX_PLOTTED_TOPICS)
+        or sorted(coefs["topic"].unique())[:MAX_PLOTTED_TOPICS]
+    )
     for cov in covs:
-        sub = publish_levels[publish_levels["covariate"] == cov]
+        sub = publish_levels[
+            (publish_levels["covariate"] == cov) & publish_levels["topic"].isin(plotted)
+        ]
         path, text = figures.topic_effect_plot(
             sub, cov, topic_names, out.figures / f"topic_effects_{cov}.png"
         )
+        if len(plotted) < coefs["topic"].nunique():
+            text += (
+                f" Shows the {len(plotted)} largest topics; all are in topic_effects_levels.csv."
+            )
         alt[path.name] = text
     summary["topics_modelled"] = int(coefs["topic"].nunique())
 

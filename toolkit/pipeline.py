@@ -163,6 +163,16 @@ def _fingerprint(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def _key_id() -> str:
+    from toolkit.errors import UserError
+    from toolkit.pseudonymise import Pseudonymiser
+
+    try:
+        return Pseudonymiser.from_environment(create=False).key_id
+    except (UserError, OSError):  # no key yet: ingest creates one (with a warning) and the id changes
+        return "no key yet"
+
+
 def _split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict]:
     """Separate the decision log from the other inputs (it changes far more often)."""
     prefix = str(Path(study.decisions)).rstrip("/") + "/"
@@ -228,6 +238,9 @@ def run_study(
         needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
         upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
         inputs = dict(data_inputs) if name == "ingest" else {}
+        if name == "ingest":
+            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
+            inputs["pseudonym key"] = _key_id()
         if "decisions" in needs:
             inputs.update(decision_inputs)
         if name == "code":

@@ -1,0 +1,287 @@
+"""Benchmark the topic pipeline against plain BERTopic, and its scaling with the static model.
+
+Usage (from the repository root; writes JSON results to benchmarks/results/):
+
+    .venv/bin/python benchmarks/topics_benchmark.py compare [--study surveys/example]
+    .venv/bin/python benchmarks/topics_benchmark.py scale [--sizes 1000 10000 100000]
+
+``compare``: on the example study's segments and the SAME MiniLM embeddings, this pipeline
+(:func:`toolkit.topic_model.fit_topic_model`) against ``BERTopic().fit_transform`` with default
+parameters: wall time, peak memory, outlier share, NPMI, diversity and agreement (NMI, ARI)
+with the planted themes in ``truth/themes.csv`` (segments with exactly one planted theme,
+matched by text). Also the cold (empty cache) and warm (cached embeddings) time of
+embed + fit. Each measurement runs in its own process; numba's one-off compilation is warmed
+up first so that neither side pays for it.
+
+``scale``: 1k/10k/100k distinct segments (pairs of example sentences) with the ``static``
+backend (distilled first if needed): time and peak memory (VmHWM, reset per stage) per stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def reset_peak() -> None:
+    # Writing 5 to clear_refs resets the peak resident set size (VmHWM) on Linux.
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def warm_numba() -> None:
+    import numpy as np
+    from umap import UMAP
+
+    UMAP(n_neighbors=5, n_components=2, random_state=0).fit(
+        np.random.default_rng(0).normal(size=(60, 8))
+    )
+
+
+def build_segments(study: Path, out: Path):
+    import pandas as pd
+
+    from toolkit.pipeline import run_study
+
+    # A throwaway pseudonym key: the benchmark never keeps its outputs.
+    os.environ.setdefault("LXT_PSEUDONYM_KEY", "benchmark-only key, not for real studies")
+    if not (out / "data" / "segments.parquet").exists():
+        run_study(study, out=out, stages=["ingest", "segment"], progress=False)
+    return pd.read_parquet(out / "data" / "segments.parquet")
+
+
+def planted_labels(study: Path, texts: list[str]) -> list[str | None]:
+    import pandas as pd
+
+    truth = pd.read_csv(study / "truth" / "themes.csv")
+    truth = truth[truth["themes"].notna() & ~truth["themes"].astype(str).str.contains(";")]
+    by_text = truth.groupby("sentence")["themes"].agg(lambda s: s.mode().iat[0]).to_dict()
+    return [by_text.get(t) for t in texts]
+
+
+def _quality(topics, words, texts, study, queue_extra):
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from toolkit.topic_quality import npmi_coherence, topic_diversity
+
+    labels = planted_labels(study, texts)
+    mask = np.array([lab is not None for lab in labels])
+    truth = [lab for lab in labels if lab is not None]
+    topics = np.asarray(topics)
+    return {
+        "n_topics": len(words),
+        "outlier_share": round(float(np.mean(topics == -1)), 4),
+        "npmi": round(npmi_coherence(words, texts), 4),
+        "diversity": round(topic_diversity(words), 4),
+        "nmi_planted": round(float(normalized_mutual_info_score(truth, topics[mask])), 4),
+        "ari_planted": round(float(adjusted_rand_score(truth, topics[mask])), 4),
+        "n_planted_segments": int(mask.sum()),
+        **queue_extra,
+    }
+
+
+def run_fit(kind: str, study: str, segments_path: str, cache: str, queue) -> None:
+    import logging
+    import warnings
+
+    import pandas as pd
+
+    warnings.simplefilter("ignore")
+    os.environ["LXT_CACHE_DIR"] = cache
+    from toolkit.embeddings import get_embedder
+    from toolkit.topic_model import EmbedderBackend, fit_topic_model
+
+    texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
+    embedder = get_embedder("minilm", cache_dir=Path(cache) / "embeddings")
+    t0 = time.perf_counter()
+    embeddings = embedder.encode(texts)
+    embed_s = time.perf_counter() - t0
+    warm_numba()
+    reset_peak()
+    t0 = time.perf_counter()
+    if kind == "pipeline":
+        fitted = fit_topic_model(texts, embeddings, embedder, seed=42)
+        topics = fitted.topics
+        words = [fitted.keywords(t) for t in fitted.topic_ids]
+    else:
+        from bertopic import BERTopic
+
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        model = BERTopic(embedding_model=EmbedderBackend(embedder))
+        topics, _ = model.fit_transform(texts, embeddings=embeddings)
+        words = [[w for w, _ in model.get_topic(t)][:10] for t in sorted(set(topics)) if t >= 0]
+    fit_s = time.perf_counter() - t0
+    extra = {
+        "fit_seconds": round(fit_s, 2),
+        "embed_seconds": round(embed_s, 2),
+        "fit_peak_mb": peak_mb(),
+    }
+    queue.put((kind, _quality(topics, words, texts, Path(study), extra)))
+
+
+def run_end_to_end(segments_path: str, cache: str, queue) -> None:
+    """Embed (through the cache at ``cache``) + fit, as a re-run of the stage does."""
+    import warnings
+
+    import pandas as pd
+
+    warnings.simplefilter("ignore")
+    from toolkit.embeddings import get_embedder
+    from toolkit.topic_model import fit_topic_model
+
+    warm_numba()
+    texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
+    t0 = time.perf_counter()
+    embedder = get_embedder("minilm", cache_dir=cache)
+    embeddings = embedder.encode(texts)
+    fit_topic_model(texts, embeddings, embedder, seed=42)
+    queue.put(round(time.perf_counter() - t0, 2))
+
+
+def in_process(target, *args):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def compare(study: Path) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="lxt-bench-"))
+    segments = build_segments(study, work / "out")
+    seg_path = str(work / "out" / "data" / "segments.parquet")
+    cache = str(work / "cache")
+    results = {"n_segments": len(segments), "n_distinct": int(segments["text"].nunique())}
+    cold_cache = str(work / "cold")
+    results["end_to_end_cold_seconds"] = in_process(run_end_to_end, seg_path, cold_cache)
+    results["end_to_end_warm_seconds"] = in_process(run_end_to_end, seg_path, cold_cache)
+    results["warm_over_cold"] = round(
+        results["end_to_end_warm_seconds"] / results["end_to_end_cold_seconds"], 3
+    )
+    # The cold run filled the cache: both fits below use the very same cached embeddings.
+    os.makedirs(cache, exist_ok=True)
+    os.symlink(cold_cache, Path(cache) / "embeddings")
+    for kind in ("plain", "pipeline"):
+        name, res = in_process(run_fit, kind, str(study), seg_path, cache)
+        results[name] = res
+        print(name, res, flush=True)
+    results["time_ratio_pipeline_over_plain"] = round(
+        results["pipeline"]["fit_seconds"] / results["plain"]["fit_seconds"], 3
+    )
+    return results
+
+
+def run_scale(n: int, study: str, queue) -> None:
+    import warnings
+
+    import numpy as np
+
+    warnings.simplefilter("ignore")
+    from toolkit.disclosure import DisclosureRule
+    from toolkit.embeddings import get_embedder
+    from toolkit.topic_model import fit_topic_model
+    from toolkit.topic_quality import quality_summary
+    from toolkit.topic_quotes import topic_quotes
+
+    work = Path(tempfile.mkdtemp(prefix="lxt-scale-"))
+    segments = build_segments(Path(study), work / "out")
+    base = segments["text"].astype(str).tolist()
+    rng = np.random.default_rng(0)
+    texts: list[str] = []
+    seen: set[str] = set()
+    while len(texts) < n:  # distinct two-sentence segments, so no duplicates collapse
+        a, b = rng.integers(0, len(base), 2)
+        t = f"{base[a]} {base[b]}"
+        if t not in seen:
+            seen.add(t)
+            texts.append(t)
+    pids = [f"p{i % 450}" for i in range(n)]
+    warm_numba()
+    stages = {}
+    reset_peak()
+    t0 = time.perf_counter()
+    embedder = get_embedder("static", cache_dir=work / "cache")
+    embeddings = embedder.encode(texts)
+    stages["embed"] = {"seconds": round(time.perf_counter() - t0, 2), "peak_mb": peak_mb()}
+    reset_peak()
+    t0 = time.perf_counter()
+    fitted = fit_topic_model(texts, embeddings, embedder, seed=42)
+    stages["fit"] = {"seconds": round(time.perf_counter() - t0, 2), "peak_mb": peak_mb()}
+    reset_peak()
+    t0 = time.perf_counter()
+    words = [fitted.keywords(t) for t in fitted.topic_ids]
+    quality = quality_summary(words, texts, fitted.topics)
+    import pandas as pd
+
+    frame = pd.DataFrame({"seg_id": range(n), "pid": pids, "text": texts})
+    topic_quotes(frame, fitted.topics, embeddings, DisclosureRule())
+    stages["quality_and_quotes"] = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "peak_mb": peak_mb(),
+    }
+    total = sum(s["seconds"] for s in stages.values())
+    queue.put(
+        {
+            "n": n,
+            "embedding": embedder.identity,
+            "stages": stages,
+            "total_seconds": round(total, 2),
+            "quality": quality,
+            "parameters": fitted.parameters.as_dict(),
+        }
+    )
+
+
+def scale(study: Path, sizes: list[int]) -> list[dict]:
+    from toolkit.static_model import distill_static_model, static_model_folder
+
+    if static_model_folder() is None:
+        t0 = time.perf_counter()
+        distill_static_model(progress=False)
+        print(f"distilled static model in {time.perf_counter() - t0:.0f} s", flush=True)
+    out = []
+    for n in sizes:
+        res = in_process(run_scale, n, str(study))
+        print(res, flush=True)
+        out.append(res)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["compare", "scale"])
+    parser.add_argument("--study", type=Path, default=REPO / "surveys" / "example")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    study = args.study.resolve()
+    result = compare(study) if args.what == "compare" else scale(study, args.sizes)
+    path = RESULTS / f"topics_{args.what}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""`lxt check-release`: nothing identifying and no unsafe count leaves in a report or export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from toolkit.disclosure import DisclosureRule, html_table, publish_csv
+from toolkit.release_check import Finding, check_release
+from toolkit.study import load_study
+
+
+@pytest.fixture(scope="module")
+def example_study():
+    return load_study("surveys/example")
+
+
+def clean_release(folder: Path) -> Path:
+    """A small, safe release: a disclosure-controlled table, a report and a notebook."""
+    rule = DisclosureRule()
+    counts = pd.DataFrame({"cohort": ["clacton", "southend", "basildon"],
+                           "started": [3, 40, 22], "not_started": [20, 31, 9]})
+    publish_csv(counts, folder / "tables" / "jobs_by_cohort.csv", rule)
+    shown = rule.table(counts)
+    (folder / "report.html").write_text(
+        "<html><head><style>.x{color:#E69F00}</style></head><body>"
+        "<h1>Routes into work</h1><p>[PERSON_1] said the course helped.</p>"
+        "<p>Guidance: https://www.england.nhs.uk/about/equality/</p>"
+        f"{html_table(shown)}</body></html>",
+        encoding="utf-8",
+    )
+    notebook = {"cells": [{"cell_type": "code", "source": ["print('ok')"], "execution_count": 1,
+                           "outputs": [{"output_type": "stream", "text": ["40 people\n"]}]}]}
+    (folder / "report.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    return folder
+
+
+def test_a_clean_release_has_no_findings(tmp_path, example_study):
+    assert check_release(clean_release(tmp_path), example_study) == []
+
+
+def test_planted_identifiers_are_found_in_every_format(tmp_path):
+    folder = clean_release(tmp_path)
+    (folder / "quotes.html").write_text(
+        "<html><body>\n<p>Call me on 07700 900123</p>\n<p>fine</p>\n"
+        "<p>NHS number 943 476 5919</p></body></html>", encoding="utf-8")
+    (folder / "export.json").write_text(json.dumps({"quotes": ["email me: jo@example.org"]}))
+    book = Workbook()
+    book.active.append(["theme", "quote"])
+    book.active.append(["housing", "I live at 14 Victoria Road, SS1 1AA"])
+    book.save(folder / "quotes.xlsx")
+    notebook = {"cells": [{"cell_type": "code", "source": [], "execution_count": 3, "outputs": [
+        {"output_type": "execute_result", "data": {"text/plain": ["'QQ 12 34 56 C'"]}}]}]}
+    (folder / "analysis.ipynb").write_text(json.dumps(notebook))
+    found = {(f.file, f.location, f.detail.split()[0]) for f in check_release(folder)}
+    assert found == {
+        ("quotes.html", "line 2", "PHONE"),
+        ("quotes.html", "line 4", "NHS_NUMBER"),
+        ("export.json", "$.quotes[0]", "EMAIL"),
+        ("quotes.xlsx", "sheet 'Sheet', row 2, column 'quote'", "ADDRESS"),
+        ("quotes.xlsx", "sheet 'Sheet', row 2, column 'quote'", "POSTCODE"),
+        ("analysis.ipynb", "cell 1 output, line 1", "NI_NUMBER"),
+    }
+
+
+def test_findings_do_not_repeat_the_identifier(tmp_path):
+    (tmp_path / "a.txt").write_text("NHS 943 476 5919\n")
+    (finding,) = check_release(tmp_path)
+    assert "943 476" not in str(finding) and finding.detail == "NHS_NUMBER '94…'"
+
+
+def test_an_unsuppressed_count_of_three_fails(tmp_path):
+    folder = clean_release(tmp_path)
+    table = folder / "tables" / "jobs_by_cohort.csv"
+    table.write_text(table.read_text().replace("clacton,*,*", "clacton,3,*"))
+    assert check_release(folder) == [Finding("tables/jobs_by_cohort.csv", "row 2, column 'started'",
+                                             "small count", "count of 3 shown (must be '*')")]
+
+
+def test_unrounded_and_small_counts_in_report_tables_fail(tmp_path):
+    shown = DisclosureRule().table(pd.DataFrame({"group": ["a", "b"], "n": [12, 30]}))
+    html = html_table(shown).replace("<td>10</td>", "<td>12</td>").replace("<td>30</td>",
+                                                                           "<td>3</td>")
+    (tmp_path / "report.html").write_text(f"<html><body>\n{html}</body></html>")
+    details = [f.detail for f in check_release(tmp_path)]
+    assert details == ["count of 12 not rounded to the nearest 5", "count of 3 shown (must be '*')"]
+
+
+def test_count_columns_of_unmarked_csvs_are_checked(tmp_path):
+    pd.DataFrame({"code": ["barriers", "support"], "n": [5, 40]}).to_csv(tmp_path / "x.csv",
+                                                                        index=False)
+    assert [f.location for f in check_release(tmp_path)] == ["row 2, column 'n'"]
+
+
+def test_participant_references_and_register_names_are_found(tmp_path, example_study):
+    (tmp_path / "notes.md").write_text(
+        "# Notes\nQuote from CLA-0001 about the course.\nInterviewed by Shanice Bello.\n"
+        "Shabnam said it helped.\n")
+    found = [(f.location, f.kind) for f in check_release(tmp_path, example_study)]
+    assert found == [("line 2", "participant reference"), ("line 3", "register name"),
+                     ("line 4", "register name")]
+
+
+def test_cli_exits_1_and_lists_every_finding(tmp_path):
+    folder = clean_release(tmp_path)
+    (folder / "leak.csv").write_text("quote\nring 07700 900123\n")
+    lxt = Path(sys.executable).parent / "lxt"
+    run = subprocess.run([str(lxt), "check-release", str(folder)], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert run.stdout.splitlines() == ["leak.csv, row 2, column 'quote': PHONE '07…' (identifier)"]
+    (folder / "leak.csv").unlink()
+    run = subprocess.run([str(lxt), "check-release", str(folder)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -1,0 +1,152 @@
+"""The parts of the topic pipeline, on small hand-made inputs (no model fit)."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.disclosure import DisclosureRule
+from toolkit.errors import UserError
+from toolkit.topic_model import make_vectorizer, reduce_outliers, scaled_parameters, topic_label
+from toolkit.topic_quality import npmi_coherence, npmi_per_topic, topic_diversity
+from toolkit.topic_quotes import topic_quotes
+from toolkit.topic_stability import compare_runs
+from toolkit.topics import crosswalk
+from toolkit.topics_jsonl import read_texts
+
+
+def test_defaults_grow_with_the_corpus():
+    small, medium, large = (scaled_parameters(n) for n in (300, 3000, 100_000))
+    assert (small.min_topic_size, small.n_neighbors, small.min_samples) == (9, 10, 2)
+    assert (medium.min_topic_size, medium.n_neighbors) == (27, 14)
+    assert (large.min_topic_size, large.n_neighbors) == (158, 50)
+    assert scaled_parameters(3000, min_topic_size=12).min_topic_size == 12
+
+
+def test_fillers_and_placeholders_never_reach_topic_words():
+    params = scaled_parameters(100)
+    vectorizer = make_vectorizer(params, 10)
+    vectorizer.fit(
+        ["Um, you know, the bus, like, never comes, yeah.", "Erm I told [PERSON_1] about the bus."]
+    )
+    vocabulary = set(vectorizer.get_feature_names_out())
+    assert "bus" in vocabulary and "comes" in vocabulary
+    assert not vocabulary & {"um", "erm", "like", "yeah", "know", "person", "person_1"}
+    assert "bus comes" in vocabulary  # two-word phrases are kept
+
+
+def test_label_skips_phrases_that_repeat_words():
+    assert topic_label(["busy liked", "liked busy", "busy", "shifts", "pay"], 0) == (
+        "busy liked, shifts, pay"
+    )
+    assert topic_label([], -1) == "Not grouped (outliers)"
+
+
+def test_outliers_join_a_topic_only_when_as_close_as_its_members():
+    rng = np.random.default_rng(0)
+    a = np.array([1.0, 0, 0]) + rng.normal(0, 0.05, (20, 3))
+    b = np.array([0, 1.0, 0]) + rng.normal(0, 0.05, (20, 3))
+    near_a = np.array([[0.99, 0.02, 0.0]])
+    far = np.array([[0.0, 0.0, 1.0]])
+    emb = np.vstack([a, b, near_a, far])
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    topics = np.array([0] * 20 + [1] * 20 + [-1, -1])
+    new, similarity = reduce_outliers(emb, topics)
+    assert new[40] == 0 and similarity[40] > 0.99
+    assert new[41] == -1 and np.isnan(similarity[41])
+    assert (new[:40] == topics[:40]).all()
+
+
+def test_npmi_matches_a_hand_computation():
+    docs = ["bus late", "bus late", "bus", "childcare costs", "childcare"]
+    # P(bus)=3/5, P(late)=2/5, P(bus, late)=2/5 -> log(0.4/0.24)/-log(0.4)
+    expected = np.log(0.4 / (0.6 * 0.4)) / -np.log(0.4)
+    assert npmi_per_topic([["bus", "late"]], docs)[0] == pytest.approx(expected)
+    assert npmi_per_topic([["bus", "costs"]], docs)[0] == -1.0  # never together
+    assert npmi_coherence([["bus", "late"], ["bus", "costs"]], docs) == pytest.approx(
+        (expected - 1) / 2
+    )
+    assert topic_diversity([["a", "b", "c"], ["a", "d", "e"]]) == pytest.approx(5 / 6)
+
+
+def test_stability_matches_relabelled_topics_and_flags_unstable_ones():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = ["bus late"] * 10 + ["childcare costs"] * 10 + ["form online"] * 10
+    counts = CountVectorizer().fit_transform(texts)
+    reference = np.array([0] * 10 + [1] * 10 + [2] * 10)
+    relabelled = np.array([2] * 10 + [0] * 10 + [1] * 10)  # same topics, other numbers
+    merged = np.array([0] * 10 + [0] * 10 + [1] * 10)  # bus and childcare merged
+    table, runs = compare_runs(reference, [relabelled, relabelled, merged], counts)
+    table = table.set_index("topic")
+    assert runs["adjusted_rand_index"].round(6).tolist()[:2] == [1.0, 1.0]
+    assert runs["adjusted_rand_index"].iat[2] < 1
+    assert table.loc[2, "presence"] == 1.0 and table.loc[2, "stable"]
+    assert table.loc[2, "matched_similarity"] == pytest.approx(1.0)
+    # One of topics 0/1 lost its own match in the merged run: present in 2 of 3 runs.
+    assert sorted(table.loc[[0, 1], "presence"].round(4)) == [round(2 / 3, 4), 1.0]
+    assert not table.loc[[0, 1], "stable"].all()
+
+
+def _segments(n_people: int, topic: int, offset: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "seg_id": [f"s{topic}_{i}" for i in range(n_people * 2)],
+            "pid": [f"p{offset + i % n_people}" for i in range(n_people * 2)],
+            "text": [f"The bus number {i} never came on time for topic {topic}."
+                     for i in range(n_people * 2)],
+        }
+    )
+
+
+def test_quotes_need_enough_people_and_come_from_different_people():
+    rule = DisclosureRule(threshold=8)
+    segments = pd.concat([_segments(10, 0), _segments(5, 1, offset=100)], ignore_index=True)
+    segments.loc[3, "text"] = "Ask [PERSON_1] about the bus timetable please."
+    topics = np.array([0] * 20 + [1] * 10)
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(30, 8))
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    quotes = topic_quotes(segments, topics, emb, rule, n=5)
+    assert set(quotes["topic"]) == {0}  # topic 1 has only five people: no quotes
+    assert len(quotes) == 5 and quotes["pid"].is_unique
+    assert not quotes["text"].str.contains(r"\[").any()
+    consenting = {"p0", "p1"}
+    few = topic_quotes(segments, topics, emb, rule, consenting=consenting)
+    assert set(few["pid"]) <= consenting and len(few) == 2
+
+
+def test_crosswalk_counts_overlap_of_topics_and_codes():
+    topics = pd.DataFrame({"seg_id": list("abcdef"), "topic": [0, 0, 0, 1, 1, -1]})
+    codings = pd.DataFrame(
+        {"seg_id": ["a", "b", "d", "f", "a"], "code": ["transport"] * 4 + ["money"]}
+    )
+    table = crosswalk(topics, codings).set_index(["topic", "code"])
+    row = table.loc[(0, "transport")]
+    assert (row["n_segments"], row["topic_size"], row["code_size"]) == (2, 3, 4)
+    assert row["jaccard"] == pytest.approx(2 / 5)
+    assert table.loc[(1, "transport"), "share_of_topic"] == pytest.approx(0.5)
+    assert (0, "money") in table.index and (-1, "transport") not in table.index
+
+
+def test_jsonl_input_problems_are_listed_with_their_lines(tmp_path):
+    path = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": 1, "text": "fine"}), "{not json", json.dumps({"id": 2}),
+             json.dumps({"id": 1, "text": "again"})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        read_texts(path)
+    text = err.value.lines
+    assert len(text) == 3
+    assert "row 2" in text[0] and "not valid JSON" in text[0]
+    assert "row 3" in text[1] and "'text'" in text[1]
+    assert "row 4" in text[2] and "duplicate id" in text[2]
+
+
+def test_pairs_of_npmi_are_all_counted():
+    words = ["a", "b", "c", "d"]
+    assert len(list(combinations(words, 2))) == 6  # guard for the mean over pairs above
