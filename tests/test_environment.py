@@ -31,8 +31,11 @@ def _environment() -> dict[str, str]:
                 r = Requirement(line)
                 found[r.name.lower()] = str(r.specifier)
             continue
-        r = Requirement(entry.replace("=", "==", 1) if "=" in entry and "==" not in entry
-                        and "<" not in entry and ">" not in entry else entry)
+        r = Requirement(
+            entry.replace("=", "==", 1)
+            if "=" in entry and "==" not in entry and "<" not in entry and ">" not in entry
+            else entry
+        )
         name = CONDA_TO_PYPI.get(r.name.lower(), r.name.lower())
         if name not in {"python", "pip"}:
             found[name] = str(r.specifier)

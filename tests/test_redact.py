@@ -36,8 +36,10 @@ def found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
         ("NI number QQ 12 34 56 C please", [("NI_NUMBER", "QQ 12 34 56 C")]),
         ("my ni is ab123456c", [("NI_NUMBER", "ab123456c")]),
         ("Ring me on 07700 900123 after three", [("PHONE", "07700 900123")]),
-        ("or +44 7700 900123, or (01632) 960123", [("PHONE", "+44 7700 900123"),
-                                                  ("PHONE", "(01632) 960123")]),
+        (
+            "or +44 7700 900123, or (01632) 960123",
+            [("PHONE", "+44 7700 900123"), ("PHONE", "(01632) 960123")],
+        ),
         ("the office is 020 7946 0018", [("PHONE", "020 7946 0018")]),
         ("email jo.smith99@example.co.uk thanks", [("EMAIL", "jo.smith99@example.co.uk")]),
         ("see www.facebook.com/jo.smith.cakes.", [("URL", "www.facebook.com/jo.smith.cakes")]),
@@ -84,14 +86,19 @@ def test_repeated_and_invalid_nhs_numbers_are_not_taken_without_context(redactor
 
 def test_register_names_are_found_in_any_case_and_in_part(redactor):
     text = "kerry-ann whitfield came round, then Kerry-Ann rang Tomasz."
-    assert found(redactor, text) == [("PERSON", "kerry-ann whitfield"), ("PERSON", "Kerry-Ann"),
-                                     ("PERSON", "Tomasz")]
+    assert found(redactor, text) == [
+        ("PERSON", "kerry-ann whitfield"),
+        ("PERSON", "Kerry-Ann"),
+        ("PERSON", "Tomasz"),
+    ]
 
 
 def test_placeholders_are_consistent_within_a_document(redactor):
-    turns = ["Hiya, I'm Carol Bennett from the programme.",
-             "Carol helped me, and Tomasz Nowak rang me on 07700 900123.",
-             "Tomasz again, same number 07700 900123. Thanks Carol."]
+    turns = [
+        "Hiya, I'm Carol Bennett from the programme.",
+        "Carol helped me, and Tomasz Nowak rang me on 07700 900123.",
+        "Tomasz again, same number 07700 900123. Thanks Carol.",
+    ]
     done = redactor.redact_parts(turns)
     assert done[0].text == "Hiya, I'm [PERSON_1] from the programme."
     assert done[1].text == "[PERSON_1] helped me, and [PERSON_2] rang me on [PHONE_1]."
@@ -134,18 +141,26 @@ def test_empty_and_blank_text(redactor):
 
 def test_lxt_redact_reads_and_writes_jsonl(tmp_path):
     source = tmp_path / "in.jsonl"
-    lines = [{"id": "a1", "text": "My name is Sarah Jones, NHS 943 476 5919."},
-             {"id": 2, "text": "Will it help? I live at 14 Victoria Road, SS1 1AA."}]
+    lines = [
+        {"id": "a1", "text": "My name is Sarah Jones, NHS 943 476 5919."},
+        {"id": 2, "text": "Will it help? I live at 14 Victoria Road, SS1 1AA."},
+    ]
     source.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     target = tmp_path / "out.jsonl"
     lxt = Path(sys.executable).parent / "lxt"
-    run = subprocess.run([str(lxt), "redact", str(source), "-o", str(target)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [str(lxt), "redact", str(source), "-o", str(target)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert out[0] == {"id": "a1", "text": "My name is [PERSON_1], NHS [NHS_NUMBER_1].",
-                      "spans": [{"start": 11, "end": 22, "label": "PERSON"},
-                                {"start": 28, "end": 40, "label": "NHS_NUMBER"}]}
+    assert out[0] == {
+        "id": "a1",
+        "text": "My name is [PERSON_1], NHS [NHS_NUMBER_1].",
+        "spans": [
+            {"start": 11, "end": 22, "label": "PERSON"},
+            {"start": 28, "end": 40, "label": "NHS_NUMBER"},
+        ],
+    }
     assert out[1]["text"] == "Will it help? I live at [ADDRESS_1], [POSTCODE_1]."
     assert [s["label"] for s in out[1]["spans"]] == ["ADDRESS", "POSTCODE"]
 

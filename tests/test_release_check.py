@@ -24,8 +24,13 @@ def example_study():
 def clean_release(folder: Path) -> Path:
     """A small, safe release: a disclosure-controlled table, a report and a notebook."""
     rule = DisclosureRule()
-    counts = pd.DataFrame({"cohort": ["clacton", "southend", "basildon"],
-                           "started": [3, 40, 22], "not_started": [20, 31, 9]})
+    counts = pd.DataFrame(
+        {
+            "cohort": ["clacton", "southend", "basildon"],
+            "started": [3, 40, 22],
+            "not_started": [20, 31, 9],
+        }
+    )
     publish_csv(counts, folder / "tables" / "jobs_by_cohort.csv", rule)
     shown = rule.table(counts)
     (folder / "report.html").write_text(
@@ -35,8 +40,16 @@ def clean_release(folder: Path) -> Path:
         f"{html_table(shown)}</body></html>",
         encoding="utf-8",
     )
-    notebook = {"cells": [{"cell_type": "code", "source": ["print('ok')"], "execution_count": 1,
-                           "outputs": [{"output_type": "stream", "text": ["40 people\n"]}]}]}
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": ["print('ok')"],
+                "execution_count": 1,
+                "outputs": [{"output_type": "stream", "text": ["40 people\n"]}],
+            }
+        ]
+    }
     (folder / "report.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
     return folder
 
@@ -49,14 +62,26 @@ def test_planted_identifiers_are_found_in_every_format(tmp_path):
     folder = clean_release(tmp_path)
     (folder / "quotes.html").write_text(
         "<html><body>\n<p>Call me on 07700 900123</p>\n<p>fine</p>\n"
-        "<p>NHS number 943 476 5919</p></body></html>", encoding="utf-8")
+        "<p>NHS number 943 476 5919</p></body></html>",
+        encoding="utf-8",
+    )
     (folder / "export.json").write_text(json.dumps({"quotes": ["email me: jo@example.org"]}))
     book = Workbook()
     book.active.append(["theme", "quote"])
     book.active.append(["housing", "I live at 14 Victoria Road, SS1 1AA"])
     book.save(folder / "quotes.xlsx")
-    notebook = {"cells": [{"cell_type": "code", "source": [], "execution_count": 3, "outputs": [
-        {"output_type": "execute_result", "data": {"text/plain": ["'QQ 12 34 56 C'"]}}]}]}
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": [],
+                "execution_count": 3,
+                "outputs": [
+                    {"output_type": "execute_result", "data": {"text/plain": ["'QQ 12 34 56 C'"]}}
+                ],
+            }
+        ]
+    }
     (folder / "analysis.ipynb").write_text(json.dumps(notebook))
     found = {(f.file, f.location, f.detail.split()[0]) for f in check_release(folder)}
     assert found == {
@@ -79,32 +104,44 @@ def test_an_unsuppressed_count_of_three_fails(tmp_path):
     folder = clean_release(tmp_path)
     table = folder / "tables" / "jobs_by_cohort.csv"
     table.write_text(table.read_text().replace("clacton,*,*", "clacton,3,*"))
-    assert check_release(folder) == [Finding("tables/jobs_by_cohort.csv", "row 2, column 'started'",
-                                             "small count", "count of 3 shown (must be '*')")]
+    assert check_release(folder) == [
+        Finding(
+            "tables/jobs_by_cohort.csv",
+            "row 2, column 'started'",
+            "small count",
+            "count of 3 shown (must be '*')",
+        )
+    ]
 
 
 def test_unrounded_and_small_counts_in_report_tables_fail(tmp_path):
     shown = DisclosureRule().table(pd.DataFrame({"group": ["a", "b"], "n": [12, 30]}))
-    html = html_table(shown).replace("<td>10</td>", "<td>12</td>").replace("<td>30</td>",
-                                                                           "<td>3</td>")
+    html = (
+        html_table(shown).replace("<td>10</td>", "<td>12</td>").replace("<td>30</td>", "<td>3</td>")
+    )
     (tmp_path / "report.html").write_text(f"<html><body>\n{html}</body></html>")
     details = [f.detail for f in check_release(tmp_path)]
     assert details == ["count of 12 not rounded to the nearest 5", "count of 3 shown (must be '*')"]
 
 
 def test_count_columns_of_unmarked_csvs_are_checked(tmp_path):
-    pd.DataFrame({"code": ["barriers", "support"], "n": [5, 40]}).to_csv(tmp_path / "x.csv",
-                                                                        index=False)
+    pd.DataFrame({"code": ["barriers", "support"], "n": [5, 40]}).to_csv(
+        tmp_path / "x.csv", index=False
+    )
     assert [f.location for f in check_release(tmp_path)] == ["row 2, column 'n'"]
 
 
 def test_participant_references_and_register_names_are_found(tmp_path, example_study):
     (tmp_path / "notes.md").write_text(
         "# Notes\nQuote from CLA-0001 about the course.\nInterviewed by Shanice Bello.\n"
-        "Shabnam said it helped.\n")
+        "Shabnam said it helped.\n"
+    )
     found = [(f.location, f.kind) for f in check_release(tmp_path, example_study)]
-    assert found == [("line 2", "participant reference"), ("line 3", "register name"),
-                     ("line 4", "register name")]
+    assert found == [
+        ("line 2", "participant reference"),
+        ("line 3", "register name"),
+        ("line 4", "register name"),
+    ]
 
 
 def test_cli_exits_1_and_lists_every_finding(tmp_path):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -97,8 +96,10 @@ def _segments(n_people: int, topic: int, offset: int = 0) -> pd.DataFrame:
         {
             "seg_id": [f"s{topic}_{i}" for i in range(n_people * 2)],
             "pid": [f"p{offset + i % n_people}" for i in range(n_people * 2)],
-            "text": [f"The bus number {i} never came on time for topic {topic}."
-                     for i in range(n_people * 2)],
+            "text": [
+                f"The bus number {i} never came on time for topic {topic}."
+                for i in range(n_people * 2)
+            ],
         }
     )
 
@@ -135,8 +136,12 @@ def test_crosswalk_counts_overlap_of_topics_and_codes():
 
 def test_jsonl_input_problems_are_listed_with_their_lines(tmp_path):
     path = tmp_path / "in.jsonl"
-    lines = [json.dumps({"id": 1, "text": "fine"}), "{not json", json.dumps({"id": 2}),
-             json.dumps({"id": 1, "text": "again"})]
+    lines = [
+        json.dumps({"id": 1, "text": "fine"}),
+        "{not json",
+        json.dumps({"id": 2}),
+        json.dumps({"id": 1, "text": "again"}),
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(UserError) as err:
         read_texts(path)
@@ -145,8 +150,3 @@ def test_jsonl_input_problems_are_listed_with_their_lines(tmp_path):
     assert "row 2" in text[0] and "not valid JSON" in text[0]
     assert "row 3" in text[1] and "'text'" in text[1]
     assert "row 4" in text[2] and "duplicate id" in text[2]
-
-
-def test_pairs_of_npmi_are_all_counted():
-    words = ["a", "b", "c", "d"]
-    assert len(list(combinations(words, 2))) == 6  # guard for the mean over pairs above

@@ -86,6 +86,8 @@ def participant_features(
     segs = segs[["seg_id", "pid"]].drop_duplicates("seg_id")
     n_seg = segs.groupby("pid").size().rename("n_segments")
     out = n_seg.to_frame()
+    # Columns are gathered in a dict and joined once (inserting hundreds one by one is slow).
+    cols: dict[str, pd.Series] = {}
     basis_col = pd.Series("none", index=out.index, name="coding_basis")
     if codings is not None and not codings.empty:
         final = resolve_codings(codings, decisions).merge(segs, on="seg_id", how="inner")
@@ -98,8 +100,8 @@ def participant_features(
             .reindex(index=out.index, columns=all_codes, fill_value=0)
         )
         for code in all_codes:
-            out[f"code_{code}"] = (counts[code] > 0).astype(int)
-            out[f"code_{code}_share"] = counts[code] / out["n_segments"]
+            cols[f"code_{code}"] = (counts[code] > 0).astype(int)
+            cols[f"code_{code}_share"] = counts[code] / out["n_segments"]
         shares = final.groupby("pid")["basis"].agg(lambda b: (b == "human").mean())
         basis_col = (
             shares.reindex(out.index)
@@ -112,9 +114,9 @@ def participant_features(
         )
     elif codes:
         for code in codes:
-            out[f"code_{code}"] = 0
-            out[f"code_{code}_share"] = 0.0
-    out["coding_basis"] = basis_col
+            cols[f"code_{code}"] = pd.Series(0, index=out.index)
+            cols[f"code_{code}_share"] = pd.Series(0.0, index=out.index)
+    cols["coding_basis"] = basis_col
     if topics is not None and not topics.empty:
         # Keep each segment's most probable topic (the contract allows several rows).
         assigned = (
@@ -126,8 +128,9 @@ def participant_features(
         counts = assigned.groupby(["pid", "topic"]).size().unstack(fill_value=0)
         counts = counts.reindex(index=out.index, fill_value=0)
         for topic in sorted(counts.columns, key=int):
-            out[f"topic_{int(topic)}"] = (counts[topic] > 0).astype(int)
-            out[f"topic_{int(topic)}_share"] = counts[topic] / out["n_segments"]
+            cols[f"topic_{int(topic)}"] = (counts[topic] > 0).astype(int)
+            cols[f"topic_{int(topic)}_share"] = counts[topic] / out["n_segments"]
+    out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
     return out.reset_index()
 
 

@@ -142,11 +142,15 @@ def funnel_chart(published: pd.DataFrame, path: Path) -> tuple[Path, str]:
 def change_chart(published: pd.DataFrame, path: Path, wording: str) -> tuple[Path, str]:
     """Mean change with 95% CI per outcome (panel) and cohort (marker)."""
     outcomes = published["outcome"].unique()
+    ncols = min(3, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
     fig, axes = plt.subplots(
-        1, len(outcomes), figsize=(4.0 * len(outcomes), 3.8), squeeze=False, layout="constrained"
+        nrows, ncols, figsize=(4.0 * ncols, 3.6 * nrows), squeeze=False, layout="constrained"
     )
+    for ax in axes.ravel()[len(outcomes) :]:
+        ax.set_visible(False)
     parts = []
-    for ax, outcome in zip(axes[0], outcomes, strict=True):
+    for ax, outcome in zip(axes.ravel(), outcomes, strict=False):
         sub = published[published["outcome"] == outcome].reset_index(drop=True)
         for i, r in sub.iterrows():
             if pd.isna(r["mean_change"]):

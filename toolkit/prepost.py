@@ -209,6 +209,52 @@ def instrument_threshold(name: str) -> float | None:
         return None
 
 
+def prepost_specs(study, scores: pd.DataFrame, specs: list[OutcomeSpec]) -> list[OutcomeSpec]:
+    """The study's score-change outcomes, then every other scored instrument or item.
+
+    Evaluators expect change on each measure collected (e.g. all four ONS4 items), not only
+    the ones named as outcomes. Added ones take direction and title from the instrument file
+    and run from the baseline to the last wave. Category instruments (employment status) are
+    skipped: a mean change of a category makes no sense.
+    """
+    from dataclasses import replace
+
+    first = study.baseline.name
+    last = max(study.waves, key=lambda w: w.month).name
+    out = [s for s in specs if s.kind == "score_change"]
+    done = {(s.instrument, s.item or "") for s in out}
+    valid = scores.dropna(subset=["score"])
+    if "item" not in valid.columns:
+        valid = valid.assign(item="")
+    pairs = valid[["instrument", "item"]].astype(str).drop_duplicates().itertuples(index=False)
+    for instrument, item in sorted(pairs):
+        if (instrument, item) in done or first == last:
+            continue
+        try:
+            from toolkit.instruments import load_instrument
+
+            inst = load_instrument(instrument)
+        except Exception:  # noqa: BLE001 - unknown instruments are reported by ingest
+            continue
+        if inst.method == "category":
+            continue
+        better = inst.item_higher_is_better.get(item, inst.higher_is_better)
+        template = OutcomeSpec(
+            name=f"{instrument}_{item}_change" if item else f"{instrument}_change",
+            kind="score_change",
+            label=f"Change in {inst.title}" + (f": {item}" if item else ""),
+            binary=False,
+            higher_is_better=better,
+            derived=True,
+        )
+        out.append(
+            replace(
+                template, instrument=instrument, item=item or None, from_wave=first, to_wave=last
+            )
+        )
+    return out
+
+
 def prepost_table(
     study,
     scores: pd.DataFrame,
@@ -225,16 +271,14 @@ def prepost_table(
     meaningful = {
         (s.instrument, s.item): s.threshold for s in specs if s.kind == "meaningful_change"
     }
-    for spec in specs:
+    for spec in prepost_specs(study, scores, specs):
         key = (spec.instrument, spec.item)
-        if spec.kind == "score_change" and meaningful.get(key) is None and not spec.item:
+        if meaningful.get(key) is None and not spec.item:
             meaningful[key] = instrument_threshold(spec.instrument)
     cohort_of = participants.set_index("pid")["cohort"].astype(str)
     cohorts = list(cohorts or study.cohort_names)
     rows = []
-    for spec in specs:
-        if spec.kind != "score_change":
-            continue
+    for spec in prepost_specs(study, scores, specs):
         from_wave = spec.from_wave or study.baseline.name
         to_wave = spec.to_wave or [w.name for w in study.waves if w.name != from_wave][-1]
         pairs_all = score_pairs(scores, spec.instrument, spec.item, from_wave, to_wave)

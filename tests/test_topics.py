@@ -1,0 +1,224 @@
+"""Topics of the example study: a real fit, its safety, stability, determinism and offline use."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.embeddings import get_embedder
+from toolkit.study import load_study
+from toolkit.tables import StudyOutputs
+from toolkit.topic_model import fit_topic_model
+
+pytestmark = pytest.mark.slow
+LXT = shutil.which("lxt", path=str(Path(sys.executable).parent)) or "lxt"
+
+
+@pytest.fixture(scope="module")
+def built(built_example):
+    study_dir, out_dir = built_example
+    study = load_study(study_dir)
+    return study, StudyOutputs(study.name, out_dir)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test if anything tries to open a network connection."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network connection attempted: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def test_every_segment_gets_one_topic_and_few_stay_outliers(built):
+    study, out = built
+    segments, topics, info = out.read("segments"), out.read("topics"), out.read("topic_info")
+    assert topics["seg_id"].tolist() == segments["seg_id"].tolist()
+    assert set(topics["topic"]) == set(info["topic"])
+    quality = out.read("topic_quality").iloc[0]
+    outliers = float(np.mean(topics["topic"] == -1))
+    assert quality["outlier_share"] == pytest.approx(outliers, abs=1e-4)
+    assert outliers < quality["outlier_share_before_reduction"]
+    assert outliers < 0.3
+    assert quality["n_topics"] == (info["topic"] >= 0).sum() >= 10
+    assert -1 <= quality["npmi"] <= 1 and 0.5 < quality["diversity"] <= 1
+    assert topics["probability"].between(0, 1).all()
+    assert (topics.loc[topics["topic"] == -1, "assigned_by"] == "none").all()
+    fillers = {"um", "erm", "yeah", "like", "know"}
+    words = {w for kw in info["keywords"] for w in kw.split(", ")}
+    assert not words & fillers
+
+
+def test_topics_agree_with_the_planted_themes(built):
+    from sklearn.metrics import normalized_mutual_info_score
+
+    study, out = built
+    truth = pd.read_csv(study.folder / "truth" / "themes.csv")
+    truth = truth[truth["themes"].notna() & ~truth["themes"].str.contains(";")]
+    theme_of = truth.groupby("sentence")["themes"].agg(lambda s: s.mode().iat[0])
+    joined = out.read("segments").merge(out.read("topics"), on="seg_id")
+    joined["theme"] = joined["text"].map(theme_of)
+    joined = joined.dropna(subset=["theme"])
+    assert len(joined) > 3000
+    assert normalized_mutual_info_score(joined["theme"], joined["topic"]) > 0.3
+
+
+def test_quotes_are_redacted_diverse_and_from_enough_people(built):
+    from toolkit.disclosure import DisclosureRule
+
+    study, out = built
+    rule = DisclosureRule.from_study(study)
+    segments = out.read("segments").set_index("seg_id")
+    topics = out.read("topics").set_index("seg_id")["topic"]
+    quotes, info = out.read("topic_quotes"), out.read("topic_info").set_index("topic")
+    people = out.read("participants")
+    consenting = set(people.loc[people["consent_quotes"], "pid"])
+    assert len(quotes) > 0
+    for topic, group in quotes.groupby("topic"):
+        members = segments.loc[topics[topics == topic].index]
+        assert rule.quote_allowed(members["pid"].nunique())
+        assert group["pid"].is_unique and group["text"].is_unique
+        assert (topics[group["seg_id"]] == topic).all()
+        assert list(info.loc[topic, "exemplars"]) == group["seg_id"].tolist()
+    assert (quotes["text"] == segments.loc[quotes["seg_id"], "text"].to_numpy()).all()
+    assert not quotes["text"].str.contains(r"\[[A-Z_]+").any()
+    assert set(quotes["pid"]) <= consenting
+    small = info[(info["n_participants"] < rule.threshold) & (info.index >= 0)].index
+    assert not set(small) & set(quotes["topic"])
+
+
+def test_stability_is_reported_per_topic_and_per_run(built):
+    study, out = built
+    runs, info = out.read("topic_stability_runs"), out.read("topic_info")
+    assert len(runs) == study.topics.stability_runs
+    assert runs["seed"].tolist() == [study.topics.seed + i for i in range(1, len(runs) + 1)]
+    assert runs["adjusted_rand_index"].between(0, 1).all()
+    real = info[info["topic"] >= 0]
+    assert real["presence"].between(0, 1).all() and real["matched_similarity"].between(0, 1).all()
+    assert (real["stable"] == (real["presence"] >= 0.8)).all()
+    assert real["stable"].any()
+
+
+def test_topics_per_cohort_wave_crosswalk_and_saved_model(built):
+    study, out = built
+    by_cohort = out.read("topics_per_cohort")
+    assert set(by_cohort["cohort"]) == set(study.cohort_names)
+    topics = out.read("topics").merge(out.read("segments"), on="seg_id")
+    expected = topics.groupby(["topic", "cohort"]).size()
+    got = by_cohort.set_index(["topic", "cohort"])["n_segments"]
+    assert (got.sort_index() == expected.sort_index()).all()
+    assert set(out.read("topics_per_wave")["wave"]) == set(topics["wave"])
+    if out.has("codings"):
+        cross = out.read("topic_code_crosswalk")
+        assert cross["jaccard"].between(0, 1).all()
+    published = pd.read_csv(out.tables / "topics_per_cohort.csv", dtype=str)
+    assert (
+        published["n_participants"].isin(["*"]).any()
+        or published["n_participants"].map(lambda v: int(v) % study.disclosure.rounding == 0).all()
+    )
+    model_dir = out.models / "topics"
+    assert (model_dir / "topic_info.csv").exists()
+    assert any(model_dir.glob("*.safetensors"))
+
+
+def test_segments_are_never_embedded_twice(built):
+    from toolkit.topics import stage_cache_dir
+
+    _, out = built
+    embedder = get_embedder("minilm", cache_dir=stage_cache_dir(out))
+
+    def must_not_embed(texts, progress=False):
+        raise AssertionError(f"{len(texts)} segments embedded again")
+
+    embedder._embed = must_not_embed
+    texts = out.read("segments")["text"].tolist()
+    assert embedder.encode(texts).shape == (len(texts), 384)
+    assert embedder.cache.misses == 0
+
+
+@pytest.fixture(scope="module")
+def barriers(built):
+    _, out = built
+    segments = out.read("segments")
+    return segments[segments["source"] == "barriers"]["text"].tolist()
+
+
+def test_same_inputs_and_seed_give_identical_topics_offline(built, barriers, no_network):
+    from toolkit.topics import stage_cache_dir
+
+    _, out = built
+    embedder = get_embedder("minilm", cache_dir=stage_cache_dir(out))
+    embeddings = embedder.encode(barriers)
+    first = fit_topic_model(barriers, embeddings, embedder, seed=7)
+    again = fit_topic_model(barriers, embedder.encode(barriers), embedder, seed=7)
+    assert len(first.topic_ids) >= 3
+    np.testing.assert_array_equal(first.topics, again.topics)
+    np.testing.assert_array_equal(first.probability, again.probability)
+    assert [first.keywords(t) for t in first.topic_ids] == [
+        again.keywords(t) for t in again.topic_ids
+    ]
+
+
+def test_command_line_writes_one_line_per_text(built, tmp_path):
+    _, out = built
+    segments = out.read("segments")
+    sample = segments[segments["source"] == "support"].head(300)
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"id": s, "text": t}) + "\n"
+            for s, t in zip(sample["seg_id"], sample["text"], strict=True)
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            LXT,
+            "topics",
+            str(src),
+            "-o",
+            str(tmp_path / "out.jsonl"),
+            "--summary",
+            str(tmp_path / "topics.csv"),
+            "--seed",
+            "3",
+            "--stability-runs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [x["id"] for x in lines] == sample["seg_id"].tolist()
+    assert all(set(x) == {"id", "topic", "label", "probability"} for x in lines)
+    summary = pd.read_csv(tmp_path / "topics.csv")
+    assert {"label", "size", "keywords", "stable", "presence"} <= set(summary.columns)
+    assert summary["size"].sum() == len(lines)
+
+
+def test_command_line_reports_bad_input_without_traceback(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 1, "text": "fine"}\n{"id": 2, "text": 5}\n', encoding="utf-8")
+    result = subprocess.run(
+        [LXT, "topics", str(src), "-o", str(tmp_path / "o.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "row 2" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
