@@ -89,3 +89,13 @@ def test_rare_feature_is_skipped_with_a_reason(study_frame):
     row = table.iloc[0]
     assert np.isnan(row["estimate"]) and "fewer than 10" in row["note"]
     assert not row["passes_fdr"]
+
+
+def test_codes_and_topics_share_one_fdr_family_per_outcome(study_frame):
+    f = study_frame.copy()
+    for j in range(3):
+        f[f"topic_{j}"] = f[f"code_f{j + 3}"]
+    feats = ["code_f0", "code_f1", "code_f2", "topic_0", "topic_1", "topic_2"]
+    table = associations(f, ["change"], {"change": False}, feats, ["cohort", "baseline_score"])
+    assert set(table["fdr_family"]) == {"change"}
+    assert table["q"].to_numpy() == pytest.approx(multipletests(table["p"], method="fdr_bh")[1])

@@ -54,6 +54,8 @@ def found(redactor: Redactor, text: str) -> list[tuple[str, str]]:
         ("my son Jake has autism", [("PERSON", "Jake")]),
         ("Me and Agnieszka went to the jobs fair", [("PERSON", "Agnieszka")]),
         ("Thanks for meeting me, Efua.", [("PERSON", "Efua")]),
+        ("i pick up my daughter funmi at three", [("PERSON", "funmi")]),
+        ("my key worker kwame okafor helped me", [("PERSON", "kwame okafor")]),
     ],
 )
 def test_identifiers_are_found_with_their_exact_spans(redactor, text, expected):
@@ -74,6 +76,7 @@ def test_identifiers_are_found_with_their_exact_spans(redactor, text, expected):
         "I started on 12 March 2024 and earned £1,250 a month in 2019 and 2020.",
         "We work 9 to 5, 37.5 hours, and the A127 was shut.",
         "Jaywick to Clacton takes an hour on the bus.",
+        "my daughter wrote to me and my son started college",
     ],
 )
 def test_ordinary_words_places_and_services_are_kept(redactor, text):

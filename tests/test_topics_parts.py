@@ -150,3 +150,20 @@ def test_jsonl_input_problems_are_listed_with_their_lines(tmp_path):
     assert "row 2" in text[0] and "not valid JSON" in text[0]
     assert "row 3" in text[1] and "'text'" in text[1]
     assert "row 4" in text[2] and "duplicate id" in text[2]
+
+
+def test_a_study_with_too_little_text_gets_empty_topic_tables(tiny_study, tmp_path):
+    from toolkit.pipeline import StageContext
+    from toolkit.study import load_study
+    from toolkit.tables import StudyOutputs
+    from toolkit.topics import run_stage
+
+    study = load_study(tiny_study)
+    out = StudyOutputs(study.name, tmp_path / "out")
+    out.write("segments", _segments(3, 0).assign(doc_id="d1"))
+    result = run_stage(StageContext(study=study, outputs=out, cohorts=study.cohort_names))
+    assert result["topics"] == 0 and "only 6 different segments" in result["skipped"]
+    assert out.read("topics").empty and list(out.read("topic_info").columns)[:2] == [
+        "topic",
+        "label",
+    ]

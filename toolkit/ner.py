@@ -188,3 +188,25 @@ def verify_weights(path: Path) -> dict[str, bool]:
         rel: (path / rel).is_file() and file_sha256(path / rel) == digest
         for rel, digest in PINNED_FILES.items()
     }
+
+
+@cache
+def english_words(name: str | None = None) -> frozenset[str]:
+    """Dictionary words (and irregular forms) from an installed pipeline's lemmatizer tables.
+
+    Lets the name patterns tell "my daughter funmi" (a name) from "my daughter wrote" (a word)
+    in lower-case text. Empty when the pipeline or its tables are not installed.
+    """
+    path = installed_path(name or DEFAULT_PIPELINE)
+    tables = path / "lemmatizer" / "lookups" if path is not None else None
+    if tables is None or not tables.is_dir():
+        return frozenset()
+    from spacy.lookups import Lookups
+
+    lookups = Lookups().from_disk(str(tables))
+    words: set[str] = set()
+    index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    for pos in ("noun", "verb", "adj", "adv"):
+        words.update(index.get(pos, []))
+        words.update(exceptions.get(pos, {}))
+    return frozenset(words)

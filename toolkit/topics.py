@@ -38,7 +38,13 @@ import pandas as pd
 
 from toolkit.embeddings import Embedder, get_embedder
 from toolkit.tables import StudyOutputs
-from toolkit.topic_model import FittedTopics, fit_topic_model, topic_frame, topic_label
+from toolkit.topic_model import (
+    MIN_SEGMENTS,
+    FittedTopics,
+    fit_topic_model,
+    topic_frame,
+    topic_label,
+)
 from toolkit.topic_quality import npmi_per_topic, quality_summary
 from toolkit.topic_quotes import topic_quotes
 from toolkit.topic_stability import topic_stability
@@ -192,6 +198,33 @@ def save_model(fitted: FittedTopics, folder: Path, topic_info: pd.DataFrame) -> 
             shutil.rmtree(staging)
 
 
+def write_empty_tables(out: StudyOutputs) -> None:
+    """The topic tables with their columns and no rows (later stages read them as usual)."""
+    out.write(
+        "topics",
+        pd.DataFrame(
+            {
+                "seg_id": pd.Series(dtype=str),
+                "topic": pd.Series(dtype=int),
+                "probability": pd.Series(dtype=float),
+                "assigned_by": pd.Series(dtype=str),
+            }
+        ),
+    )
+    out.write(
+        "topic_info",
+        pd.DataFrame(
+            {
+                "topic": pd.Series(dtype=int),
+                "label": pd.Series(dtype=str),
+                "size": pd.Series(dtype=int),
+                "keywords": pd.Series(dtype=str),
+                "stable": pd.Series(dtype=bool),
+            }
+        ),
+    )
+
+
 def run_stage(ctx) -> dict:
     """Stage ``topics``: fit once on every segment of the study and write the topic tables."""
     from toolkit.disclosure import DisclosureRule, publish_csv
@@ -201,6 +234,16 @@ def run_stage(ctx) -> dict:
     settings = study.topics
     segments = out.read("segments").reset_index(drop=True)
     seed = settings.seed
+    n_distinct = segments["text"].nunique()
+    if n_distinct < MIN_SEGMENTS:
+        # A pilot or a tiny study: say so and leave empty tables, rather than stop the run.
+        reason = (
+            f"only {n_distinct} different segments of text; topic modelling needs at least "
+            f"{MIN_SEGMENTS}"
+        )
+        write_empty_tables(out)
+        ctx.notes["topics"] = {"skipped": reason}
+        return {"topics": 0, "skipped": reason}
     embedder = get_embedder(settings.embedding, cache_dir=stage_cache_dir(out), seed=seed)
     guidance = "seeded" if settings.guided_by_codebook else None
     guide_topics = codebook_guidance(study, guidance) if guidance else None
@@ -295,6 +338,9 @@ def run_stage(ctx) -> dict:
         cross = crosswalk(topics, out.read("codings"))
         out.write("topic_code_crosswalk", cross)
     save_model(fitted, out.models / "topics", info)
+    from toolkit.topic_figures import plot_topic_quality
+
+    plot_topic_quality(info, quality, out.figures / "topics_quality.png")
     ctx.notes["topics"] = {"quality": quality, "timings": timings}
     return {
         "topics": int(len(fitted.topic_ids)),

@@ -1,7 +1,8 @@
 """`lxt analyse`: rebuild outcomes, features and the analysis tables of a study.
 
-A thin layer over :func:`toolkit.pipeline.run_study` limited to the ``link`` and ``analyse``
-stages, for when the earlier stages have already run (e.g. after new coding decisions).
+A thin layer over :func:`toolkit.pipeline.run_study` that stops after the ``analyse``
+stage, for when the earlier stages have already run (e.g. after new coding decisions):
+unchanged stages are reused, so only what changed is recomputed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def analyse_command(
     ),
 ) -> None:
     """Link codes and topics to outcomes and write the analysis tables and charts."""
-    from toolkit.pipeline import run_study
+    from toolkit.pipeline import STAGES, run_study
     from toolkit.study import load_study
     from toolkit.tables import StudyOutputs
 
@@ -33,7 +34,11 @@ def analyse_command(
         raise UserError(
             f"{outputs.data}: the study has not been built yet; run `lxt run {study_dir}` first"
         )
-    manifest = run_study(study_dir, cohorts=cohort or None, out=out, stages=["link", "analyse"])
+    # Every stage up to analyse: unchanged earlier stages are reused (cheap) and keep their
+    # place in the manifest; reports are left for `lxt report` / `lxt run` to rebuild.
+    names = [name for name, _ in STAGES]
+    upto = names[: names.index("analyse") + 1] if "analyse" in names else names
+    manifest = run_study(study_dir, cohorts=cohort or None, out=out, stages=upto)
     result = manifest["stages"].get("analyse", {}).get("result", {})
     typer.echo(f"Tables written to {outputs.tables}")
     typer.echo(f"Charts written to {outputs.figures}")

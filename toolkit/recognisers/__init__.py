@@ -28,6 +28,7 @@ from toolkit.recognisers.dates import DateOfBirthRecognizer
 from toolkit.recognisers.numbers import NhsNumberRecognizer, NiNumberRecognizer, UKPhoneRecognizer
 from toolkit.recognisers.people import (
     ContextNameRecognizer,
+    LowerCaseNameRecognizer,
     NamePatternRecognizer,
     NerPersonRecognizer,
     RegisterNameRecognizer,
@@ -53,6 +54,7 @@ def build_registry(names: Sequence[str] = ()) -> RecognizerRegistry:
         NhsNumberRecognizer(), NiNumberRecognizer(), UKPhoneRecognizer(), EmailRecognizer(),
         UrlRecognizer(), PostcodeRecognizer(), AddressRecognizer(), DateOfBirthRecognizer(),
         NerPersonRecognizer(), NamePatternRecognizer(), ContextNameRecognizer(),
+        LowerCaseNameRecognizer(),
         RegisterNameRecognizer(names),
     ):  # fmt: skip
         registry.add_recognizer(recognizer)

@@ -216,6 +216,61 @@ _NOT_A_NAME = frozenset(
 )
 
 
+# "my daughter funmi", "a lady called michelle": a lower-case name after words that announce
+# a person (in survey answers typed without capitals).
+_LOWER_NAME = re.compile(
+    r"(?i:\b(?:(?:my|our|her|his|their)\s+(?:" + _RELATION + r")|called|named)),?\s+"
+    r"(?P<first>[a-z][a-z'’-]{1,20})(?:\s+(?P<second>[a-z][a-z'’-]{1,20}))?"
+)
+
+
+def is_plain_word(word: str) -> bool:
+    """A stop word or a dictionary word (or a plain inflection of one)."""
+    from toolkit.ner import english_words
+
+    word = word.lower().strip("'’-")
+    if word in STOP_WORDS or word in _NOT_A_NAME or word in NOT_PERSON_WORDS:
+        return True
+    words = english_words()
+    if not words:
+        return True  # no dictionary: leave lower-case names to the registers
+    stems = {word}
+    for suffix, replacements in _INFLECTIONS:
+        if word.endswith(suffix):
+            stems.update(word[: -len(suffix)] + r for r in replacements)
+    return any(stem in words for stem in stems if len(stem) > 2)
+
+
+_INFLECTIONS = (
+    ("ies", ("y",)),
+    ("es", ("", "e")),
+    ("s", ("",)),
+    ("ed", ("", "e")),
+    ("ing", ("", "e")),
+    ("er", ("", "e")),
+    ("est", ("", "e")),
+    ("ly", ("",)),
+)
+
+
+class LowerCaseNameRecognizer(UKRecognizer):
+    """Lower-case names right after "my daughter", "my job coach", "a lady called".
+
+    A word counts as a name there when it is neither a stop word nor in the dictionary of the
+    spaCy pipeline's lemmatizer; a following surname is included on the same test.
+    """
+
+    ENTITY = "PERSON"
+
+    def find(self, text: str, nlp_artifacts=None) -> Iterable[tuple[int, int, float]]:
+        for m in _LOWER_NAME.finditer(text):
+            if is_plain_word(m.group("first")):
+                continue
+            second = m.group("second")
+            end = m.end("second") if second and not is_plain_word(second) else m.end("first")
+            yield m.start("first"), end, 0.55
+
+
 class RegisterNameRecognizer(UKRecognizer):
     """Names from the study's participant and staff registers, wherever they appear.
 

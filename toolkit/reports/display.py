@@ -166,11 +166,13 @@ class Table:
                 shown = "" if missing else value
                 tag = ("th", ' scope="row"') if j == 0 else ("td", "")
                 cells.append(f"<{tag[0]}{tag[1]}>{esc(shown)}</{tag[0]}>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
+            # One cell per line: readable source, and text scanners (lxt check-release) see
+            # each number on its own rather than run together into something phone-shaped.
+            rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
         return (
             f'<div class="lxt-table-wrap"><table class="lxt-table"{self._marker()}>'
             f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>"
+            f"<tbody>\n{chr(10).join(rows)}\n</tbody></table></div>"
         )
 
 

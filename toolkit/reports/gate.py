@@ -21,6 +21,8 @@ from toolkit.tables import write_json
 HELD_FOLDER = "_held"
 FAILED_FOLDER = "_failed"
 READY_FILE = "READY.json"
+# Findings starting with this mean "not checked", not "unsafe": such a result is never reused.
+UNCHECKED = "not checked"
 
 
 def run_gate(folder: Path, study=None) -> tuple[bool, list[str]]:
@@ -31,8 +33,8 @@ def run_gate(folder: Path, study=None) -> tuple[bool, list[str]]:
     """
     try:
         from toolkit.release_check import check_release
-    except ImportError:
-        return False, ["release check not available (toolkit.release_check is missing)"]
+    except ImportError as exc:
+        return False, [f"{UNCHECKED}: the release check could not be loaded ({exc})"]
     findings = check_release(folder, study=study)
     blocking = [f for f in findings if str(getattr(f, "severity", "error")).lower() != "info"]
     return not blocking, [str(f) for f in blocking]

@@ -55,15 +55,27 @@ def prose_from_html(page: str) -> str:
 
 
 def syllables(word: str) -> int:
-    """Syllables in one word, from Pyphen's British English hyphenation dictionary."""
+    """Syllables in one word: the larger of two estimates, so plain-English claims stay modest.
+
+    Pyphen's British English hyphenation dictionary misses many syllables ("peo-ple" is not
+    hyphenated, so it counts 1); counting vowel groups (less a silent final "e" or "-ed")
+    misses others ("sat-is-fied"). Taking the larger errs towards a lower, harder score.
+    """
     import pyphen
 
     global _PYPHEN
     if _PYPHEN is None:
         _PYPHEN = pyphen.Pyphen(lang="en_GB")
-    return len(_PYPHEN.positions(word.lower())) + 1
+    word = word.lower()
+    groups = len(_VOWEL_GROUP.findall(word))
+    if groups > 1 and word.endswith("e") and not word.endswith(("le", "ee", "ye")):
+        groups -= 1
+    if groups > 1 and word.endswith("ed") and not word.endswith(("ted", "ded")):
+        groups -= 1
+    return max(1, groups, len(_PYPHEN.positions(word)) + 1)
 
 
+_VOWEL_GROUP = re.compile(r"[aeiouy]+")
 _PYPHEN = None
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 

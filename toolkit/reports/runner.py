@@ -344,7 +344,8 @@ def _reusable(job: ReportJob, reports_root: Path) -> ReportResult | None:
     findings = reports_root / gate.HELD_FOLDER / job.folder / f"FINDINGS-{job.report}.json"
     if findings.exists():
         held = json.loads(findings.read_text(encoding="utf-8"))
-        if held.get("key") == job.key:
+        unchecked = any(f.startswith(gate.UNCHECKED) for f in held.get("findings", []))
+        if held.get("key") == job.key and not unchecked:
             return ReportResult(
                 job.report, job.cohort, "held", findings=held.get("findings", []), key=job.key
             )
