@@ -46,11 +46,18 @@ def main() -> None:
         else:
             docs[(ref, file, source)] = [t.text for t in read_transcript(EXAMPLE / file)]
     hidden, labelled, total = Counter(), Counter(), Counter()
-    missed = defaultdict(list)
+    missed, extra = defaultdict(list), Counter()
     for key, parts in docs.items():
         done = redactor.redact_parts(parts)
         rows = truth[(truth.participant_ref == key[0]) & (truth.file == key[1])
                      & (truth.doc_source == key[2])]
+        planted = {(int(t.turn) if t.turn else 0, int(t.start), int(t.end))
+                   for _, t in rows.iterrows()}
+        for turn, result in enumerate(done):
+            for s in result.spans:  # redacted but not planted: over-redaction
+                if not any(p[0] == turn and s.start < p[2] and p[1] < s.end for p in planted):
+                    extra[s.label] += 1
+                    missed["EXTRA " + s.label].append(repr(parts[turn][s.start : s.end]))
         for _, t in rows.iterrows():
             turn = int(t.turn) if t.turn else 0
             start, end = int(t.start), int(t.end)
@@ -67,6 +74,9 @@ def main() -> None:
               f"({hidden[label] / total[label]:.3f})  same label {labelled[label]:>4}")
     print(f"{'all':<15} planted {sum(total.values()):>4}  hidden {sum(hidden.values()):>4} "
           f"({sum(hidden.values()) / sum(total.values()):.3f})")
+    found = sum(hidden.values()) + sum(extra.values())
+    print(f"redacted spans not planted (over-redaction): {sum(extra.values())} of {found} "
+          f"({dict(extra)}); span precision {sum(hidden.values()) / max(1, found):.3f}")
     for label, items in missed.items():
         for item in items[:12]:
             print(f"  missed {label}: {item}")

@@ -205,7 +205,8 @@ def test_rerun_with_nothing_changed_reuses_everything(report_run):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert len(re.findall(r" reused$", done.stdout, flags=re.MULTILINE)) == 7
+    rows = [line for line in done.stdout.splitlines() if line.startswith("  ")]
+    assert len(rows) == 7 and all(re.search(r"\sreused\b", row) for row in rows), rows
     assert html.stat().st_mtime_ns == before
 
 

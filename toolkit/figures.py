@@ -189,44 +189,55 @@ def change_chart(published: pd.DataFrame, path: Path, wording: str) -> tuple[Pat
 def topic_effect_plot(
     pred: pd.DataFrame, covariate: str, labels: dict, path: Path
 ) -> tuple[Path, str]:
-    """Expected topic share by covariate level with 95% bands (stm ``plot.estimateEffect``)."""
-    topics = sorted(pred["topic"].unique())
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    """Expected topic share by covariate level with 95% bands (stm ``plot.estimateEffect``).
+
+    One small panel per topic (shared axes), so bands never hide each other.
+    """
+    topics = list(dict.fromkeys(pred["topic"]))
     levels = list(pd.unique(pred["level"]))
     numeric = all(isinstance(v, (int, float, np.integer, np.floating)) for v in levels)
-    for j, k in enumerate(topics):
+    ncols = min(4, len(topics)) or 1
+    nrows = -(-len(topics) // ncols) or 1
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(3.0 * ncols, 2.4 * nrows + 0.6),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    for ax in axes.ravel()[len(topics) :]:
+        ax.set_visible(False)
+    name = covariate.replace("_", " ")
+    if covariate == "imd_quintile":
+        name = "IMD quintile (1 = most deprived)"
+    for j, (ax, k) in enumerate(zip(axes.ravel(), topics, strict=False)):
         sub = pred[pred["topic"] == k]
-        x = (
-            sub["level"].astype(float)
-            if numeric
-            else np.arange(len(sub)) + 0.8 * (j / max(len(topics), 1) - 0.4)
-        )
-        name = labels.get(k, f"topic {k}")
+        colour = POINT_COLOURS[j % 7]
         if numeric:
-            ax.plot(
-                x, sub["estimate"], marker=MARKERS[j % 8], color=POINT_COLOURS[j % 7], label=name
-            )
-            ax.fill_between(
-                x, sub["ci_low"], sub["ci_high"], color=POINT_COLOURS[j % 7], alpha=0.15
-            )
+            x = sub["level"].astype(float)
+            ax.plot(x, sub["estimate"], marker=MARKERS[j % 8], color=colour)
+            ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colour, alpha=0.2)
         else:
+            x = np.arange(len(sub))
             ax.errorbar(
                 x,
                 sub["estimate"],
                 yerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
                 fmt=MARKERS[j % 8],
-                color=POINT_COLOURS[j % 7],
+                color=colour,
                 capsize=3,
-                label=name,
             )
-    if not numeric:
-        ax.set_xticks(range(len(levels)), [str(v) for v in levels])
-    ax.set_xlabel(covariate.replace("_", " "))
-    ax.set_ylabel("Expected share of a person's segments")
-    ax.set_title(f"Topic prevalence by {covariate.replace('_', ' ')} (95% intervals)")
-    ax.legend(fontsize=6, ncol=2)
+            ax.set_xticks(x, [str(v) for v in sub["level"]], rotation=30, fontsize=7)
+        title = labels.get(k, f"topic {k}")
+        ax.set_title(title if len(title) <= 32 else title[:30] + "...", fontsize=7)
+        ax.tick_params(labelsize=7)
+    fig.supxlabel(name, fontsize=8)
+    fig.supylabel("Expected share of a person's segments", fontsize=8)
+    fig.suptitle(f"Topic prevalence by {name} (95% intervals)", fontsize=10)
     alt = (
-        f"Chart of expected topic share by {covariate.replace('_', ' ')} for "
-        f"{len(topics)} topics, with 95% intervals from repeated draws."
+        f"Small charts, one per topic, of the expected share of a person's segments on that "
+        f"topic by {name}, with 95% intervals from repeated draws ({len(topics)} topics)."
     )
     return _save(fig, path), alt
