@@ -23,22 +23,55 @@ from pathlib import Path
 SEED = 2026
 OUT = Path(__file__).parent / "data" / "redaction_gold.jsonl"
 
-FIRST = """Sarah Kerry-Ann Priya Mohammed Tomasz Chloe Darren Aisha Jamal Bernadette Wayne Nkechi
-Olga Connor Shannon Ravi Siobhan Dean Fatima Kwame Leanne Marcin Yusuf Tracey Precious Liam
+FIRST = """
+Sarah Kerry-Ann Priya Mohammed Tomasz Chloe Darren Aisha Jamal Bernadette Wayne Nkechi Olga
+Connor Shannon Ravi Siobhan Dean Fatima Kwame Leanne Marcin Yusuf Tracey Precious Liam
 Agnieszka Stacey Bilal Demi Craig Hannah Oluwaseun Gemma Tyrone Maria Kayleigh Imran Joanne
-Ahmed Natalie Florin Sinead Kieran Amira Jodie""".split()
-LAST = """Jones Okafor Patel Kowalski Smith Begum Whitfield Hussain O'Brien Nowak Ahmed Clarke
-Mensah Taylor Adeyemi Murphy Khan Thompson Sharma Lewandowski Osei Parker Robinson Ali
-Fitzgerald Evans Akhtar Harrison Popescu McCarthy Chowdhury Bennett Wright Doherty Malik
-Edwards Kaur Richardson""".split()
+Ahmed Natalie Florin Sinead Kieran Amira Jodie
+""".split()  # noqa: SIM905 - a word list reads best as text
+LAST = """
+Jones Okafor Patel Kowalski Smith Begum Whitfield Hussain O'Brien Nowak Ahmed Clarke Mensah
+Taylor Adeyemi Murphy Khan Thompson Sharma Lewandowski Osei Parker Robinson Ali Fitzgerald
+Evans Akhtar Harrison Popescu McCarthy Chowdhury Bennett Wright Doherty Malik Edwards Kaur
+Richardson
+""".split()  # noqa: SIM905 - a word list reads best as text
 STREETS = """Victoria Road|High Street|Station Lane|Marine Parade|Church Road|Pier Avenue|Kings
 Road|Hadleigh Road|Oxford Close|Meadow Way|St Osyth Road|Elm Grove|Rectory Gardens|Thames
 Drive|Cromer Crescent|Anchor Lane|Coronation Terrace|Holland Road""".replace("\n", " ").split("|")
 BUILDINGS = ["Marine Court", "Harbour House", "Seaview Heights", "Beacon Lodge", "Oak Tower"]
-AREAS = ["SS1", "SS2", "SS0", "SS9", "SS13", "SS14", "SS15", "SS16", "CO15", "CO16", "CO12",
-         "CO4", "CM11", "CM12", "RM17", "SS7", "SS8"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+AREAS = [
+    "SS1",
+    "SS2",
+    "SS0",
+    "SS9",
+    "SS13",
+    "SS14",
+    "SS15",
+    "SS16",
+    "CO15",
+    "CO16",
+    "CO12",
+    "CO4",
+    "CM11",
+    "CM12",
+    "RM17",
+    "SS7",
+    "SS8",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 
@@ -63,8 +96,14 @@ def ni_number(rng: random.Random) -> str:
     second = rng.choice("ABCEGHJKLMNPRSTWXYZ")
     d = [f"{rng.randint(0, 99):02d}" for _ in range(3)]
     s = rng.choice("ABCD")
-    form = rng.choice([f"{first}{second} {d[0]} {d[1]} {d[2]} {s}", f"{first}{second}{''.join(d)}{s}",
-                       f"{first}{second}{''.join(d)}{s}".lower(), f"{first}{second} {''.join(d)} {s}"])
+    form = rng.choice(
+        [
+            f"{first}{second} {d[0]} {d[1]} {d[2]} {s}",
+            f"{first}{second}{''.join(d)}{s}",
+            f"{first}{second}{''.join(d)}{s}".lower(),
+            f"{first}{second} {''.join(d)} {s}",
+        ]
+    )
     return form
 
 
@@ -80,7 +119,8 @@ def phone(rng: random.Random) -> str:
 
 
 def postcode(rng: random.Random) -> str:
-    code = f"{rng.choice(AREAS)} {rng.randint(1, 9)}{rng.choice(UNIT_LETTERS)}{rng.choice(UNIT_LETTERS)}"
+    area, sector = rng.choice(AREAS), rng.randint(1, 9)
+    code = f"{area} {sector}{rng.choice(UNIT_LETTERS)}{rng.choice(UNIT_LETTERS)}"
     return rng.choice([code, code, code.replace(" ", ""), code.lower()])
 
 
@@ -107,20 +147,48 @@ def dob(rng: random.Random) -> str:
 
 def email(rng: random.Random, first: str, last: str) -> str:
     f, la = first.lower().replace("-", ""), last.lower().replace("'", "")
-    return rng.choice([f"{f}.{la}@example.com", f"{f}{rng.randint(1, 99)}@example.co.uk",
-                       f"{f[0]}{la}@test.nhs.uk", f"{la}.{f}@example.org"])
+    return rng.choice(
+        [
+            f"{f}.{la}@example.com",
+            f"{f}{rng.randint(1, 99)}@example.co.uk",
+            f"{f[0]}{la}@test.nhs.uk",
+            f"{la}.{f}@example.org",
+        ]
+    )
 
 
 def url(rng: random.Random, first: str, last: str) -> str:
     f, la = first.lower().replace("-", ""), last.lower().replace("'", "")
-    return rng.choice([f"www.facebook.com/{f}.{la}", f"https://instagram.com/{f}_{la}_cakes",
-                       f"https://www.linkedin.com/in/{f}-{la}-{rng.randint(10, 99)}",
-                       f"{f}{la}.co.uk", f"http://www.{f}{la}photography.com/about"])
+    return rng.choice(
+        [
+            f"www.facebook.com/{f}.{la}",
+            f"https://instagram.com/{f}_{la}_cakes",
+            f"https://www.linkedin.com/in/{f}-{la}-{rng.randint(10, 99)}",
+            f"{f}{la}.co.uk",
+            f"http://www.{f}{la}photography.com/about",
+        ]
+    )
+
+
+LABELS = {"NHS": "NHS_NUMBER", "NHSBAD": "NHS_NUMBER", "NI": "NI_NUMBER", "PHONE": "PHONE",
+          "EMAIL": "EMAIL", "POST": "POSTCODE", "ADDR": "ADDRESS", "DOB": "DATE_OF_BIRTH",
+          "URL": "URL"}  # fmt: skip
+
+
+def make_value(slot: str, rng: random.Random, first: str, last: str) -> str:
+    """A made-up identifier for a template slot (other than a person)."""
+    if slot in ("EMAIL", "URL"):
+        return (email if slot == "EMAIL" else url)(rng, first, last)
+    if slot == "NHSBAD":
+        return typo(nhs_number(rng))
+    maker = {"NHS": nhs_number, "NI": ni_number, "PHONE": phone, "POST": postcode,
+             "ADDR": address, "DOB": dob}[slot]  # fmt: skip
+    return maker(rng)
 
 
 # Templates: {P} a person (register or not), {NHS} {NI} {PHONE} {EMAIL} {POST} {ADDR} {DOB} {URL}.
 TEMPLATES = """
-PR: Can you tell me a bit about yourself? Participant: Yeah, my name's {P}, I'm 34 and I live over in Southend with my two kids.
+PR: Tell me a bit about yourself? Participant: Yeah, my name's {P}, I'm 34, I live in Southend.
 I was referred by {P} at the Job Centre Plus, she was brilliant to be fair.
 My NHS number is {NHS} if you need it for the form.
 The nurse wrote my NHS no. down as {NHSBAD} but I think she got a digit wrong.
@@ -219,24 +287,19 @@ def build(rng: random.Random) -> tuple[list[dict], list[str]]:
                 slot = m.group(1)
                 if slot == "P":
                     f, la = rng.choice(people)
-                    value = rng.choice([f, f"{f} {la}", f"{f} {la}", la if "Dr" in template
-                                        or "Mrs" in template or "Mr " in template else f])
+                    value = rng.choice(
+                        [
+                            f,
+                            f"{f} {la}",
+                            f"{f} {la}",
+                            la if "Dr" in template or "Mrs" in template or "Mr " in template else f,
+                        ]
+                    )
                     if template.islower() or (repeat == 5 and rng.random() < 0.3):
                         value = value.lower()
                     label = "PERSON"
                 else:
-                    label, value = {
-                        "NHS": ("NHS_NUMBER", lambda: nhs_number(rng)),
-                        "NHSBAD": ("NHS_NUMBER", lambda: typo(nhs_number(rng))),
-                        "NI": ("NI_NUMBER", lambda: ni_number(rng)),
-                        "PHONE": ("PHONE", lambda: phone(rng)),
-                        "EMAIL": ("EMAIL", lambda: email(rng, first, last)),
-                        "POST": ("POSTCODE", lambda: postcode(rng)),
-                        "ADDR": ("ADDRESS", lambda: address(rng)),
-                        "DOB": ("DATE_OF_BIRTH", lambda: dob(rng)),
-                        "URL": ("URL", lambda: url(rng, first, last)),
-                    }[slot]
-                    value = value()
+                    label, value = LABELS[slot], make_value(slot, rng, first, last)
                 spans.append({"start": len(text), "end": len(text) + len(value), "label": label})
                 text += value
                 pos = m.end()
@@ -247,7 +310,9 @@ def build(rng: random.Random) -> tuple[list[dict], list[str]]:
     for r in records:
         marked, pos = "", 0
         for s in r["spans"]:
-            marked += r["text"][pos : s["start"]] + f"⟦{s['label']}|{r['text'][s['start']:s['end']]}⟧"
+            marked += (
+                r["text"][pos : s["start"]] + f"⟦{s['label']}|{r['text'][s['start'] : s['end']]}⟧"
+            )
             pos = s["end"]
         r["marked"] = marked + r["text"][pos:]
     return records, register

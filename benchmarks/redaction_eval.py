@@ -45,12 +45,27 @@ def score(records: list[dict], predicted: list[list[dict]]) -> dict:
         gold = list(record["spans"])
         used = [False] * len(gold)
         for p in found:
-            match = next((i for i, g in enumerate(gold) if not used[i] and g["label"] == p["label"]
-                          and p["start"] < g["end"] and g["start"] < p["end"]), None)
+            match = next(
+                (
+                    i
+                    for i, g in enumerate(gold)
+                    if not used[i]
+                    and g["label"] == p["label"]
+                    and p["start"] < g["end"]
+                    and g["start"] < p["end"]
+                ),
+                None,
+            )
             if match is None:
                 fp[p["label"]] += 1
-                misses.append(("false positive", record["id"], p["label"],
-                               record["text"][p["start"]:p["end"]]))
+                misses.append(
+                    (
+                        "false positive",
+                        record["id"],
+                        p["label"],
+                        record["text"][p["start"] : p["end"]],
+                    )
+                )
             else:
                 used[match] = True
                 tp[p["label"]] += 1
@@ -59,11 +74,20 @@ def score(records: list[dict], predicted: list[list[dict]]) -> dict:
         for g, u in zip(gold, used, strict=True):
             if not u:
                 fn[g["label"]] += 1
-                misses.append(("missed", record["id"], g["label"], record["text"][g["start"]:g["end"]]))
+                misses.append(
+                    ("missed", record["id"], g["label"], record["text"][g["start"] : g["end"]])
+                )
         if record.get("decoy") and found:
             decoys_hit += 1
-    return {"tp": tp, "fp": fp, "fn": fn, "exact": exact, "decoys_hit": decoys_hit,
-            "decoys": sum(1 for r in records if r.get("decoy")), "misses": misses}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "exact": exact,
+        "decoys_hit": decoys_hit,
+        "decoys": sum(1 for r in records if r.get("decoy")),
+        "misses": misses,
+    }
 
 
 def report(title: str, result: dict, show_misses: int) -> None:
@@ -79,10 +103,12 @@ def report(title: str, result: dict, show_misses: int) -> None:
         flag = "" if goal is None else (f"recall >= {goal}: " + ("met" if r >= goal else "NOT MET"))
         print(f"{label:<15}{gold:>6}{found:>7}{p:>11.3f}{r:>8.3f}{exact[label]:>7}  {flag}")
     all_tp, all_fp, all_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
-    print(f"{'overall':<15}{all_tp + all_fn:>6}{all_tp + all_fp:>7}"
-          f"{all_tp / max(1, all_tp + all_fp):>11.3f}{all_tp / max(1, all_tp + all_fn):>8.3f}"
-          f"{sum(exact.values()):>7}  precision >= 0.90: "
-          + ("met" if all_tp / max(1, all_tp + all_fp) >= 0.9 else "NOT MET"))
+    print(
+        f"{'overall':<15}{all_tp + all_fn:>6}{all_tp + all_fp:>7}"
+        f"{all_tp / max(1, all_tp + all_fp):>11.3f}{all_tp / max(1, all_tp + all_fn):>8.3f}"
+        f"{sum(exact.values()):>7}  precision >= 0.90: "
+        + ("met" if all_tp / max(1, all_tp + all_fp) >= 0.9 else "NOT MET")
+    )
     print(f"decoy lines wrongly redacted: {result['decoys_hit']} of {result['decoys']}")
     for kind, rid, label, text in result["misses"][:show_misses]:
         print(f"  {kind:<15}{rid:<7}{label:<14}{text!r}")
@@ -94,8 +120,17 @@ def startup_seconds() -> float:
         source = Path(tmp) / "one.jsonl"
         source.write_text(json.dumps({"id": 1, "text": "Ring Jo on 07700 900123."}) + "\n")
         start = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "lxt"), "redact", str(source), "-o",
-                        str(Path(tmp) / "out.jsonl")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "lxt"),
+                "redact",
+                str(source),
+                "-o",
+                str(Path(tmp) / "out.jsonl"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - start
 
 
@@ -110,24 +145,31 @@ def main() -> None:
     records, register = load_gold()
     texts = [r["text"] for r in records]
     n_spans = sum(len(r["spans"]) for r in records)
-    print(f"{len(records)} lines ({sum(bool(r.get('decoy')) for r in records)} decoys), "
-          f"{n_spans} gold spans")
+    print(
+        f"{len(records)} lines ({sum(bool(r.get('decoy')) for r in records)} decoys), "
+        f"{n_spans} gold spans"
+    )
     for title, names in (("with register", register), ("no register", [])):
         redactor = Redactor(names=names, keep_terms=["Clacton", "Southend", "Basildon", "Jaywick"])
         redactor.redact_many(texts[:4])  # warm up
         start = time.perf_counter()
         done = redactor.redact_many(texts)
         seconds = time.perf_counter() - start
-        predicted = [[{"start": s.start, "end": s.end, "label": s.label} for s in d.spans]
-                     for d in done]
+        predicted = [
+            [{"start": s.start, "end": s.end, "label": s.label} for s in d.spans] for d in done
+        ]
         report(title, score(records, predicted), args.misses)
-        print(f"throughput: {len(texts) / seconds:.0f} segments per second "
-              f"({sum(map(len, texts)) / seconds / 1000:.0f}k characters per second)")
+        print(
+            f"throughput: {len(texts) / seconds:.0f} segments per second "
+            f"({sum(map(len, texts)) / seconds / 1000:.0f}k characters per second)"
+        )
     long_text = " ".join(texts) * 3  # a transcript-sized document (~60k characters)
     start = time.perf_counter()
     Redactor.default().redact_parts([long_text[i : i + 600] for i in range(0, len(long_text), 600)])
-    print(f"\ntranscript-sized document ({len(long_text)} characters, 600-character turns): "
-          f"{time.perf_counter() - start:.2f} s")
+    print(
+        f"\ntranscript-sized document ({len(long_text)} characters, 600-character turns): "
+        f"{time.perf_counter() - start:.2f} s"
+    )
     if not args.no_startup:
         print(f"start-up of `lxt redact` (one line, wall clock): {startup_seconds():.1f} s")
 

@@ -35,8 +35,10 @@ def main() -> None:
     inputs, _ = read_study_inputs(study)
     redactor = Redactor.for_study(study, [] if args.no_register else inputs.all_names())
     truth = pd.read_csv(EXAMPLE / "truth" / "identifiers.csv", dtype=str, keep_default_na=False)
-    waves = {w.file: pd.read_csv(study.path(w.file), dtype=str, keep_default_na=False)
-             for w in study.waves}
+    waves = {
+        w.file: pd.read_csv(study.path(w.file), dtype=str, keep_default_na=False)
+        for w in study.waves
+    }
     docs: dict[tuple, list[str]] = {}
     for (ref, file, source), _ in truth.groupby(["participant_ref", "file", "doc_source"]):
         if file in waves:
@@ -49,10 +51,14 @@ def main() -> None:
     missed, extra = defaultdict(list), Counter()
     for key, parts in docs.items():
         done = redactor.redact_parts(parts)
-        rows = truth[(truth.participant_ref == key[0]) & (truth.file == key[1])
-                     & (truth.doc_source == key[2])]
-        planted = {(int(t.turn) if t.turn else 0, int(t.start), int(t.end))
-                   for _, t in rows.iterrows()}
+        rows = truth[
+            (truth.participant_ref == key[0])
+            & (truth.file == key[1])
+            & (truth.doc_source == key[2])
+        ]
+        planted = {
+            (int(t.turn) if t.turn else 0, int(t.start), int(t.end)) for _, t in rows.iterrows()
+        }
         for turn, result in enumerate(done):
             for s in result.spans:  # redacted but not planted: over-redaction
                 if not any(p[0] == turn and s.start < p[2] and p[1] < s.end for p in planted):
@@ -65,18 +71,25 @@ def main() -> None:
             spans = done[turn].spans
             if any(s.start <= start and end <= s.end for s in spans):
                 hidden[t.label] += 1
-                labelled[t.label] += any(s.start <= start and end <= s.end and s.label == t.label
-                                         for s in spans)
+                labelled[t.label] += any(
+                    s.start <= start and end <= s.end and s.label == t.label for s in spans
+                )
             else:
-                missed[t.label].append(f"{parts[turn][max(0, start - 30):end + 15]!r}")
+                missed[t.label].append(f"{parts[turn][max(0, start - 30) : end + 15]!r}")
     for label in sorted(total):
-        print(f"{label:<15} planted {total[label]:>4}  hidden {hidden[label]:>4} "
-              f"({hidden[label] / total[label]:.3f})  same label {labelled[label]:>4}")
-    print(f"{'all':<15} planted {sum(total.values()):>4}  hidden {sum(hidden.values()):>4} "
-          f"({sum(hidden.values()) / sum(total.values()):.3f})")
+        print(
+            f"{label:<15} planted {total[label]:>4}  hidden {hidden[label]:>4} "
+            f"({hidden[label] / total[label]:.3f})  same label {labelled[label]:>4}"
+        )
+    print(
+        f"{'all':<15} planted {sum(total.values()):>4}  hidden {sum(hidden.values()):>4} "
+        f"({sum(hidden.values()) / sum(total.values()):.3f})"
+    )
     found = sum(hidden.values()) + sum(extra.values())
-    print(f"redacted spans not planted (over-redaction): {sum(extra.values())} of {found} "
-          f"({dict(extra)}); span precision {sum(hidden.values()) / max(1, found):.3f}")
+    print(
+        f"redacted spans not planted (over-redaction): {sum(extra.values())} of {found} "
+        f"({dict(extra)}); span precision {sum(hidden.values()) / max(1, found):.3f}"
+    )
     for label, items in missed.items():
         for item in items[:12]:
             print(f"  missed {label}: {item}")

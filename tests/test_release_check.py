@@ -134,13 +134,14 @@ def test_count_columns_of_unmarked_csvs_are_checked(tmp_path):
 def test_participant_references_and_register_names_are_found(tmp_path, example_study):
     (tmp_path / "notes.md").write_text(
         "# Notes\nQuote from CLA-0001 about the course.\nInterviewed by Shanice Bello.\n"
-        "Shabnam said it helped.\n"
+        "Shabnam said it helped.\n| transcripts/CLA-0002_baseline.txt | 6f06df1f |\n"
     )
     found = [(f.location, f.kind) for f in check_release(tmp_path, example_study)]
     assert found == [
         ("line 2", "participant reference"),
         ("line 3", "register name"),
         ("line 4", "register name"),
+        ("line 5", "participant reference"),
     ]
 
 

@@ -96,7 +96,10 @@ class _Scanner:
         self.url = UrlRecognizer()
         refs = sorted({r for r in references if r and len(r) >= 3}, key=len, reverse=True)
         self.references = (
-            re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, refs)) + r")(?![\w-])")
+            # Letters/digits only as boundaries: "CLA-0014_baseline.txt" names CLA-0014 too.
+            re.compile(
+                r"(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, refs)) + r")(?![A-Za-z0-9])"
+            )
             if refs
             else None
         )

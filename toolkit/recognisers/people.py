@@ -38,6 +38,8 @@ NAME_WORDS = frozenset(
 # Words that mark a named thing as a place, organisation or service rather than a person.
 NOT_PERSON_WORDS = frozenset(
     """
+    st saint osyth hadleigh rochford hockley thundersley leigh-on-sea holland-on-sea
+    walton-on-the-naze frinton-on-sea dovercourt manningtree wivenhoe tiptree halstead
     hospital centre center plus nhs gp surgery council trust clinic service services road
     street college school university academy bank jobcentre job group team project
     foundation ltd limited association church pharmacy practice health hub library station
@@ -103,6 +105,16 @@ _AGENT_VERBS = re.compile(
     r"from (?:the|my)|interviewed|supported|listened|never|always|was (?:my|so|really)|"
     r"['’]s (?:been|got|my|helped|always|never|so|really|amazing|brilliant|lovely))\b"
 )
+
+
+_CONTRACTION = re.compile(r"^(\w+)['’](?:s|ve|re|ll|d|m|t)$", re.IGNORECASE)
+
+
+def is_function_word(word: str) -> bool:
+    """A stop word, also when contracted ("We've", "she's", "Nobody's")."""
+    word = word.lower()
+    m = _CONTRACTION.match(word)
+    return word in STOP_WORDS or word in _NOT_A_NAME or bool(m and m.group(1) in STOP_WORDS)
 
 
 def at_sentence_start(text: str, start: int) -> bool:
@@ -229,7 +241,7 @@ def is_plain_word(word: str) -> bool:
     from toolkit.ner import english_words
 
     word = word.lower().strip("'’-")
-    if word in STOP_WORDS or word in _NOT_A_NAME or word in NOT_PERSON_WORDS:
+    if is_function_word(word) or word in NOT_PERSON_WORDS:
         return True
     words = english_words()
     if not words:
@@ -393,7 +405,7 @@ class ContextNameRecognizer(UKRecognizer):
             if start < last_end:
                 continue
             words = text[start:end].lower().split()
-            if any(w in NOT_PERSON_WORDS or w in STOP_WORDS or w in _NOT_A_NAME for w in words):
+            if any(w in NOT_PERSON_WORDS or is_function_word(w) for w in words):
                 continue
             if any(s < end and start < e for s, e in others):
                 continue
