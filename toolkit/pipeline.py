@@ -125,11 +125,30 @@ def study_inputs(study: Study) -> list[Path]:
 
 
 def input_checksums(study: Study) -> dict[str, str]:
+    """sha256 of every input, by path relative to the study folder.
+
+    Transcript file names carry participant references (``CLA-0014_baseline.txt``), and the
+    manifest is published beside reports, so the transcripts folder is recorded as one
+    combined checksum instead of file by file.
+    """
     out = {}
+    folder = study.path(study.transcripts.folder).resolve() if study.transcripts else None
+    combined = hashlib.sha256()
+    n_transcripts = 0
     for p in study_inputs(study):
-        if p.exists():
-            # Relative names keep the manifest free of where a user keeps their files.
-            out[os.path.relpath(p.resolve(), study.folder)] = sha256_file(p)
+        if not p.exists():
+            continue
+        digest = sha256_file(p)
+        if folder is not None and p.resolve().is_relative_to(folder):
+            name = os.path.relpath(p.resolve(), folder)
+            combined.update(f"{name}\0{digest}\n".encode())
+            n_transcripts += 1
+            continue
+        # Relative names keep the manifest free of where a user keeps their files.
+        out[os.path.relpath(p.resolve(), study.folder)] = digest
+    if n_transcripts:
+        label = os.path.relpath(folder, study.folder)
+        out[f"{label}/ ({n_transcripts} files, combined)"] = combined.hexdigest()
     return out
 
 
@@ -169,7 +188,7 @@ def _key_id() -> str:
 
     try:
         return Pseudonymiser.from_environment(create=False).key_id
-    except (UserError, OSError):  # no key yet: ingest creates one (with a warning) and the id changes
+    except (UserError, OSError):  # no key yet: ingest makes one, and the id changes
         return "no key yet"
 
 
@@ -249,6 +268,8 @@ def run_study(
         fingerprints[name] = fingerprint
         previous_name = name
         if stages and name not in stages:
+            if name in previous:  # keep what an earlier full run recorded
+                stage_records[name] = previous[name]
             continue
         before = previous.get(name, {})
         unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
