@@ -41,13 +41,6 @@ def test_no_planted_identifier_is_written_under_outputs(built_example):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="manifest.json (and the report's methods appendix, which prints it) lists input "
-    "files by name, and transcript names carry participant references "
-    "(transcripts/CLA-0014_baseline.txt): toolkit/pipeline.py input_checksums must not name "
-    "them. Remove this mark when fixed.",
-)
 def test_participant_references_never_reach_outputs(built_example):
     study_dir, outputs = built_example
     refs = pd.read_csv(Path(study_dir) / "participants.csv", dtype=str)["participant_ref"]

@@ -13,9 +13,6 @@ from collections.abc import Iterable
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-# Scores at or above this are redacted (Redactor.threshold); rules pick scores around it.
-ACCEPT = 0.5
-
 
 def words_near(text: str, start: int, end: int, before: int = 48, after: int = 32) -> str:
     """The text around a match, lower-cased, for context checks."""
