@@ -8,10 +8,10 @@ traceback is ever shown for a user error.
 
 Example
 -------
->>> p = Problem("baseline.csv", "value out of range", row=12, column="swem_3", value="7",
-...             expected="a whole number from 1 to 5")
+>>> p = Problem("baseline.csv", "out of range", row=12, column="swem_3", value="7",
+...             expected="1 to 5")
 >>> str(p)
-"baseline.csv, row 12, column 'swem_3': value out of range: found '7', expected a whole number from 1 to 5"
+"baseline.csv, row 12, column 'swem_3': out of range: found '7', expected 1 to 5"
 """
 
 from __future__ import annotations
