@@ -19,17 +19,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-STAGES = (
-    "referred",
-    "engaged",
-    "applied",
-    "interviewed",
-    "offered",
-    "checks_cleared",
-    "started",
-    "retained_3m",
-    "retained_6m",
-)
 P_ENGAGED = 0.88
 P_APPLIED = 0.78
 P_INTERVIEWED = 0.80

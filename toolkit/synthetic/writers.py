@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from toolkit.synthetic import pathway as pw
+from toolkit.study import PATHWAY_STAGES
 from toolkit.synthetic import surveys as sv
 from toolkit.synthetic import truth
 from toolkit.synthetic.people import COHORTS, Person
@@ -89,12 +89,12 @@ def write_wave(
 
 def write_pathway(out: Path, people: list[Person], pathways: dict) -> None:
     """Write ``pathway.csv``: one ISO date per stage reached, blank otherwise."""
-    columns = ["participant_ref", *(f"{stage}_on" for stage in pw.STAGES)]
+    columns = ["participant_ref", *(f"{stage}_on" for stage in PATHWAY_STAGES)]
     rows = []
     for person in people:
         dates = pathways[person.ref]
         row = {"participant_ref": person.ref}
-        for stage in pw.STAGES:
+        for stage in PATHWAY_STAGES:
             row[f"{stage}_on"] = dates[stage].isoformat() if stage in dates else ""
         rows.append(row)
     truth.write_csv(out / "pathway.csv", columns, rows)
