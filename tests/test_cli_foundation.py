@@ -117,6 +117,32 @@ def test_run_builds_the_ingest_tables_and_summarises(capsys, monkeypatch, tiny_s
     assert checksums(tiny_study) == before
 
 
+def held_report_stage(ctx) -> dict:
+    """Stands in for the report stage: one report made, one held by the release check."""
+    ctx.notes["reports"] = ["evaluation_report (south): HELD (release check): leak.csv, row 2"]
+    return {"ready": 1, "held": 1}
+
+
+def test_run_exits_1_when_a_report_is_held(capsys, monkeypatch, tiny_study, tmp_path):
+    monkeypatch.setattr(
+        "toolkit.pipeline.STAGES",
+        [
+            ("ingest", "toolkit.ingest:run_stage"),
+            ("report", "test_cli_foundation:held_report_stage"),
+        ],
+    )
+    out = tmp_path / "outputs"
+    status, stdout, stderr = lxt(capsys, monkeypatch, "run", tiny_study, "--out", out)
+    assert status == 1
+    assert "report" in stdout and (out / "manifest.json").exists()  # the run itself is kept
+    assert (
+        stderr.strip()
+        .splitlines()[-1]
+        .endswith("evaluation_report (south): HELD (release check): leak.csv, row 2")
+    )
+    assert "Traceback" not in stderr
+
+
 def test_run_refuses_an_unknown_cohort(capsys, monkeypatch, tiny_study, tmp_path):
     out = tmp_path / "outputs"
     status, _, stderr = lxt(

@@ -181,6 +181,10 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     if (SCHEMAS / "Project-mrt2019.xsd").exists():
         xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd")).validate(qde)
     assert qde.count("<CodeRef ") == len(applied_codes(study))
+    # ... and is safe to send: redacted sources, pseudonyms only, no register name.
+    from toolkit.release_check import check_release
+
+    assert [str(f) for f in check_release(tmp_path / "example.qdpx", study=study)] == []
 
     # Re-running the coding stage keeps every decision, and the codings now include them.
     from toolkit.pipeline import run_study

@@ -151,3 +151,51 @@ def test_register_deciles_fall_back_to_lsoa_lookup(tmp_path):
     register = pd.DataFrame({"imd": [4, None, None], "lsoa": ["E01021970", "E01033000", "X"]})
     assert register_imd_deciles(register, study).tolist()[:2] == [4, 10]
     assert pd.isna(register_imd_deciles(register, study).iloc[2])
+
+
+def _with_lsoa(study_dir, lookup: str = "file7.csv"):
+    """The tiny study with an LSOA column and a File 7 lookup named in study.yml."""
+    register = pd.read_csv(study_dir / "participants.csv", dtype=str, keep_default_na=False)
+    register["lsoa"] = ["E01021970", "E01021971", "E01033000", "", "E01021971", "E09999999"][
+        : len(register)
+    ]
+    register.to_csv(study_dir / "participants.csv", index=False)
+    text = (study_dir / "study.yml").read_text("utf-8")
+    text = text.replace(
+        "imd_decile_column: imd_decile", "imd_decile_column: imd_decile\n  lsoa_column: lsoa"
+    )
+    (study_dir / "study.yml").write_text(text + f"\nimd_lookup: {lookup}\n", "utf-8")
+    return register
+
+
+def test_ingest_fills_blank_deciles_from_the_lsoa_lookup(tiny_study, tmp_path):
+    from toolkit.pipeline import run_study
+
+    _file7(tiny_study / "file7.csv", "2021")
+    register = _with_lsoa(tiny_study)
+    out = tmp_path / "out"
+    run_study(tiny_study, out=out, stages=["ingest"], progress=False)
+    people = pd.read_parquet(out / "data" / "participants.parquet")
+    assert "lsoa" not in people.columns
+    given = pd.to_numeric(register["imd_decile"], errors="coerce")
+    lookup = {"E01021970": 1, "E01021971": 3, "E01033000": 10}
+    expected = [
+        int(g) if not np.isnan(g) else lookup.get(code)
+        for g, code in zip(given, register["lsoa"], strict=True)
+    ]
+    assert people["imd_decile"].astype("Float64").tolist() == [
+        pd.NA if e is None else e for e in expected
+    ]
+    assert people["imd_quintile"].dropna().tolist() == [
+        -(-e // 2) for e in expected if e is not None
+    ]
+
+
+def test_validate_reports_a_lookup_that_is_not_file7(tiny_study):
+    from toolkit.study import load_study
+    from toolkit.validate import read_study_inputs
+
+    (tiny_study / "file7.csv").write_text("area,score\nE01021970,3\n", "utf-8")
+    _with_lsoa(tiny_study)
+    _, problems = read_study_inputs(load_study(tiny_study))
+    assert any("file7.csv" in str(p) for p in problems), [str(p) for p in problems]

@@ -155,3 +155,47 @@ def test_cli_exits_1_and_lists_every_finding(tmp_path):
     (folder / "leak.csv").unlink()
     run = subprocess.run([str(lxt), "check-release", str(folder)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_identifiers_in_a_pdf_are_found_by_page(tmp_path):
+    import shutil
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils is installed by `make report-deps`")
+    with PdfPages(tmp_path / "report.pdf") as pdf:
+        for text in ("What you told us", "Ring Jo on 07700 900123 any time"):
+            fig = Figure()
+            fig.text(0.1, 0.5, text)
+            pdf.savefig(fig)
+    found = [(f.location, f.detail) for f in check_release(tmp_path)]
+    assert found == [("page 2, line 1", "PHONE '07…'")]
+
+
+def test_identifiers_inside_a_qdpx_project_are_found(tmp_path, example_study):
+    import zipfile
+
+    project = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<Project xmlns="urn:QDA-XML:project:1.0" name="example">'
+        '<Cases><Case guid="c1" name="p_3f9a"><Description>CLA-0001</Description></Case></Cases>'
+        "</Project>"
+    )
+    with zipfile.ZipFile(tmp_path / "example.qdpx", "w") as zf:
+        zf.writestr("project.qde", project)
+        zf.writestr("sources/a.txt", "I moved.\nNow at 27 High Street, SS1 1AA.\n")
+    findings = check_release(tmp_path, example_study)
+    found = [(f.file, f.location, f.kind) for f in findings]
+    assert found == [
+        ("example.qdpx!project.qde", "<Description>", "participant reference"),
+        ("example.qdpx!sources/a.txt", "line 2", "identifier"),
+        ("example.qdpx!sources/a.txt", "line 2", "identifier"),
+    ]
+    (tmp_path / "broken.qdpx").write_bytes(b"not a zip")
+    kinds = {f.file: f.kind for f in check_release(tmp_path, example_study)}
+    assert kinds["broken.qdpx"] == "unreadable"

@@ -35,6 +35,7 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit.core20 import register_imd_deciles
 from toolkit.errors import UserError
 from toolkit.pipeline import StageContext
 from toolkit.pseudonymise import Pseudonymiser
@@ -79,8 +80,13 @@ def participants_table(
     )
     for name, column in reg.columns.items():
         out[name] = pd.array([v or None for v in keep[column]], dtype="string")
-    if reg.imd_decile_column:
-        deciles = [int(float(v)) if v.strip() else None for v in keep[reg.imd_decile_column]]
+    if reg.imd_decile_column or (inputs.study.imd_lookup and reg.lsoa_column):
+        # The register's decile where given, else the user's LSOA -> IMD lookup. The LSOA
+        # itself never leaves ingest: with a small cohort it can point at a street or two.
+        deciles = [
+            None if pd.isna(d) else int(d)
+            for d in register_imd_deciles(keep, inputs.study).tolist()
+        ]
         out["imd_decile"] = pd.array(deciles, dtype="Int64")
         # REFERENCE.md: quintile = ceil(decile / 2); 1 = most deprived.
         out["imd_quintile"] = pd.array(

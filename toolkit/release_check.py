@@ -1,7 +1,7 @@
 """`lxt check-release`: look through what would be published for anything identifying.
 
 Scans every file under a folder (HTML, CSV, XLSX, JSON/JSONL, executed notebooks, Markdown,
-plain text, Word) for:
+plain text, Word, PDF, REFI-QDA projects and codebooks) for:
 
 - identifier patterns (NHS and National Insurance numbers, phone numbers, email addresses,
   postcodes, street addresses, dates of birth, web addresses outside public-sector sites);
@@ -26,6 +26,10 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -52,6 +56,9 @@ CHECKED_SUFFIXES = {
     ".jsonl",
     ".ipynb",
     ".docx",
+    ".pdf",
+    ".qdpx",
+    ".qdc",
     *TEXT_SUFFIXES,
 }
 # Public-sector and reference sites a report may cite without identifying anyone.
@@ -342,8 +349,61 @@ def _scan_file(path: Path, rel: str, scanner: _Scanner, rule: DisclosureRule) ->
         for t, table in enumerate(document.tables, start=1):
             rows = [[cell.text for cell in row.cells] for row in table.rows]
             yield from _scan_rows(rows, rel, scanner, None, rule, f"table {t}, ")
+    elif suffix == ".pdf":
+        for page, text in enumerate(_pdf_text(path).split("\f"), start=1):
+            yield from _scan_lines(text, scanner, rel, f"page {page}, ")
+    elif suffix == ".qdpx":
+        yield from _scan_qdpx(path, scanner, rel)
+    elif suffix == ".qdc":
+        yield from _scan_xml(path.read_bytes(), scanner, rel)
     else:
         yield from _scan_lines(path.read_text("utf-8", errors="replace"), scanner, rel)
+
+
+def _pdf_text(path: Path) -> str:
+    """The text layer of a PDF, page breaks kept as form feeds, via poppler's pdftotext."""
+    exe = shutil.which("pdftotext")
+    if exe is None:  # unreadable is not the same as safe: the caller reports it
+        raise ValueError("pdftotext (Debian package poppler-utils) is not installed")
+    done = subprocess.run(
+        [exe, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise ValueError(done.stderr.decode("utf-8", "replace").strip() or "pdftotext failed")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _scan_xml(data: bytes, scanner: _Scanner, rel: str) -> Iterator[Finding]:
+    """Every text node and attribute value of an XML document (REFI-QDA project or codebook)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ValueError(f"not well-formed XML ({exc})") from exc
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        name = el.get("name")
+        where = f"<{tag}{f' name={name!r}' if name else ''}>"
+        values = [(f"{where} @{k}", v) for k, v in el.attrib.items()]
+        values += [(where, t) for t in (el.text, el.tail) if t and t.strip()]
+        for location, text in values:
+            for kind, detail in scanner.scan(text):
+                yield Finding(rel, location, kind, detail)
+
+
+def _scan_qdpx(path: Path, scanner: _Scanner, rel: str) -> Iterator[Finding]:
+    """A .qdpx is a zip: the project XML plus the text of every source."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise ValueError(f"not a zip archive ({exc})") from exc
+    with zf:
+        for member in zf.namelist():
+            data = zf.read(member)
+            inner = f"{rel}!{member}"
+            if member.lower().endswith((".qde", ".xml")):
+                yield from _scan_xml(data, scanner, inner)
+            elif member.lower().endswith(".txt"):
+                yield from _scan_lines(data.decode("utf-8", "replace"), scanner, inner)
 
 
 def study_identifiers(study: Study) -> tuple[list[str], list[str]]:
@@ -395,7 +455,7 @@ def check_release(
 
 
 def unchecked_files(folder: str | Path) -> list[Path]:
-    """Files under ``folder`` that check-release cannot read (images, PDFs): check by eye."""
+    """Files under ``folder`` that check-release cannot read (images, media): check by eye."""
     folder = Path(folder)
     return sorted(
         p

@@ -548,6 +548,14 @@ def _check_other_files(study: Study, problems: _Problems) -> None:
                 "file not found",
                 expected=f"the file named in study.yml ({key}:)",
             )
+        elif value and key == "imd_lookup":
+            from toolkit.core20 import read_imd_lookup
+
+            try:  # checked here so that ingest never stops half-way on it
+                read_imd_lookup(study.path(value))
+            except UserError as exc:
+                for p in exc.problems:
+                    problems.items.append(p if isinstance(p, Problem) else Problem(str(value), p))
 
 
 def read_study_inputs(study: Study) -> tuple[StudyInputs, list[Problem]]:

@@ -60,6 +60,14 @@ def _run_and_report(
     root = StudyOutputs(load_study(study_dir).name, out).root
     for line in describe_run(manifest, root):
         typer.echo(line)
+    # Every stage ran and the manifest is written, but a failed or held report is not a
+    # success: say which, and exit 1 as `lxt report` does.
+    reports = (manifest["stages"].get("report") or {}).get("result") or {}
+    if reports.get("failed") or reports.get("held"):
+        raise UserError(
+            (manifest.get("notes") or {}).get("reports")
+            or [f"reports: {reports.get('failed', 0)} failed, {reports.get('held', 0)} held"]
+        )
     return root
 
 
