@@ -16,21 +16,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from toolkit.segment import SEGMENT_COLUMNS
+from toolkit.study import PATHWAY_STAGES
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_STUDY_FILE = REPO / "surveys" / "example" / "study.yml"
 CODEBOOK = REPO / "codebooks" / "employment_support.yml"
 SIZES = {"clacton": 70, "southend": 55, "basildon": 36}
-STAGES = [
-    "referred",
-    "engaged",
-    "applied",
-    "interviewed",
-    "offered",
-    "checks_cleared",
-    "started",
-    "retained_3m",
-    "retained_6m",
-]
+STAGES = list(PATHWAY_STAGES)
 REACH = [1.0, 0.85, 0.65, 0.5, 0.4, 0.35, 0.32, 0.27, 0.22]
 PHRASES = {
     "transport": "There is no bus before seven so I could not get to the early shift at all.",
@@ -162,21 +155,7 @@ def build_tables(data: Path, seed: int = 7) -> dict[str, pd.DataFrame]:
             topic_rows.append(
                 (seg_id, codes.index(code) % 4 if k < 2 else -1, float(rng.uniform(0.3, 1)))
             )
-    segments = pd.DataFrame(
-        seg_rows,
-        columns=[
-            "seg_id",
-            "doc_id",
-            "pid",
-            "cohort",
-            "wave",
-            "source",
-            "speaker",
-            "start",
-            "end",
-            "text",
-        ],
-    )
+    segments = pd.DataFrame(seg_rows, columns=SEGMENT_COLUMNS)
     codings = pd.DataFrame(
         coding_rows, columns=["seg_id", "code", "source", "score", "evidence", "decided_at"]
     )

@@ -15,6 +15,7 @@ from toolkit.agreement import (
     percent_agreement,
     study_agreement,
 )
+from toolkit.decisions import COLUMNS as LOG_COLUMNS
 from toolkit.decisions import append_decisions
 
 
@@ -49,18 +50,7 @@ def test_percent_agreement_counts_only_units_with_two_ratings():
 
 def _log(rows):
     frame = pd.DataFrame(rows, columns=["reviewer", "seg_id", "code", "decision"])
-    return frame.assign(decided_at="t", source_file="f", batch_id="b", text_hash="h")[
-        [
-            "decided_at",
-            "reviewer",
-            "seg_id",
-            "code",
-            "decision",
-            "source_file",
-            "batch_id",
-            "text_hash",
-        ]
-    ]
+    return frame.assign(decided_at="t", source_file="f", batch_id="b", text_hash="h")[LOG_COLUMNS]
 
 
 def test_agreement_table_per_code_and_overall():

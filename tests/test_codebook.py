@@ -10,26 +10,11 @@ import pytest
 
 from toolkit.codebook import load_codebook
 from toolkit.errors import UserError
+from toolkit.synthetic.phrases import THEME_IDS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "codebooks" / "employment_support.yml"
 # The ids the synthetic study's ground truth uses (surveys/example/truth/themes.csv).
-EXPECTED_IDS = {
-    "transport",
-    "childcare_caring",
-    "confidence",
-    "digital_access",
-    "money_benefits",
-    "health_disability",
-    "application_process",
-    "interviews_offers",
-    "checks_waits",
-    "mandatory_training",
-    "job_club_support",
-    "buddies_mentors",
-    "workplace_culture",
-    "staying_in_work",
-    "aspirations",
-}
+EXPECTED_IDS = set(THEME_IDS)
 
 
 @pytest.fixture(scope="module")

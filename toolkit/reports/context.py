@@ -124,6 +124,11 @@ class ReportContext:
             frame = self._restrict(frame)
         return frame
 
+    def tables(self, *names: str) -> tuple[list[pd.DataFrame | None], list[str]]:
+        """Several tables at once, and the names of those not built yet (for ``needs_note``)."""
+        frames = [self.table(n) for n in names]
+        return frames, [n for n, f in zip(names, frames, strict=True) if f is None]
+
     def _restrict(self, frame: pd.DataFrame) -> pd.DataFrame:
         if "cohort" in frame.columns:
             return frame[frame["cohort"] == self.cohort]

@@ -69,12 +69,7 @@ def who_took_part(ctx: ReportContext) -> Section:
 
 def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
     """The main themes, each with one quote from someone who agreed to be quoted."""
-    people, segments, codings = (ctx.table(n) for n in ("participants", "segments", "codings"))
-    gaps = [
-        n
-        for n, t in (("participants", people), ("segments", segments), ("codings", codings))
-        if t is None
-    ]
+    (people, segments, codings), gaps = ctx.tables("participants", "segments", "codings")
     if gaps:
         return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
     names = _code_names(ctx)

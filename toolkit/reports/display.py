@@ -50,6 +50,21 @@ def palette(i: int) -> tuple[str, str, str]:
     return OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]
 
 
+def draw_interval(ax, estimate: float, low: float, high: float, y: float, i: int) -> None:
+    """One estimate with its 95% CI as a point and whiskers, in series ``i``'s colour and marker."""
+    colour, marker, _ = palette(i)
+    ax.errorbar(
+        estimate,
+        y,
+        xerr=[[estimate - low], [high - estimate]],
+        fmt=marker,
+        color=colour,
+        ecolor="black",
+        capsize=5,
+        markersize=9,
+    )
+
+
 def style_axes(ax) -> None:
     """Large, plain axes: no top/right frame, readable tick labels."""
     ax.spines["top"].set_visible(False)

@@ -21,7 +21,16 @@ import pandas as pd  # noqa: E402
 from toolkit.prepost import publish_prepost  # noqa: E402
 from toolkit.reports import measures  # noqa: E402
 from toolkit.reports.context import ReportContext  # noqa: E402
-from toolkit.reports.display import Figure, Markdown, Note, Section, Table, palette, style_axes  # noqa: E402
+from toolkit.reports.display import (  # noqa: E402
+    Figure,
+    Markdown,
+    Note,
+    Section,
+    Table,
+    draw_interval,
+    palette,
+    style_axes,
+)
 from toolkit.reports.sections import _code_names, cohort_changes, cohort_funnel, rounded  # noqa: E402
 
 
@@ -152,17 +161,7 @@ def change_by_cohort(ctx: ReportContext) -> Section:
         ys = np.arange(len(first))[::-1]
         names = []
         for i, (y, row) in enumerate(zip(ys, first.itertuples(), strict=True)):
-            colour, marker, _ = palette(i)
-            ax.errorbar(
-                row.mean_change,
-                y,
-                xerr=[[row.mean_change - row.ci_low], [row.ci_high - row.mean_change]],
-                fmt=marker,
-                color=colour,
-                ecolor="black",
-                capsize=5,
-                markersize=9,
-            )
+            draw_interval(ax, row.mean_change, row.ci_low, row.ci_high, y, i)
             names.append("All cohorts" if row.cohort == "all" else ctx.label_of(row.cohort))
         ax.axvline(0, color="black", linestyle="--", linewidth=1)
         ax.set_yticks(ys, names)
@@ -181,12 +180,7 @@ def change_by_cohort(ctx: ReportContext) -> Section:
 
 
 def themes_by_cohort(ctx: ReportContext, top: int = 8) -> Section:
-    people, segments, codings = (ctx.table(n) for n in ("participants", "segments", "codings"))
-    gaps = [
-        n
-        for n, t in (("participants", people), ("segments", segments), ("codings", codings))
-        if t is None
-    ]
+    (people, segments, codings), gaps = ctx.tables("participants", "segments", "codings")
     if gaps:
         return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
     names = _code_names(ctx)

@@ -33,6 +33,7 @@ from toolkit.reports.display import (  # noqa: E402
     Quote,
     Section,
     Table,
+    draw_interval,
     palette,
     style_axes,
 )
@@ -350,17 +351,7 @@ def _forest(changes: pd.DataFrame):
     k = len(changes)
     fig, axes = plt.subplots(k, 1, figsize=(8, 1.1 * k + 0.8), squeeze=False)
     for i, (ax, row) in enumerate(zip(axes[:, 0], changes.itertuples(), strict=True)):
-        colour, marker, _ = palette(i)
-        ax.errorbar(
-            row.mean_change,
-            0,
-            xerr=[[row.mean_change - row.ci_low], [row.ci_high - row.mean_change]],
-            fmt=marker,
-            color=colour,
-            ecolor="black",
-            capsize=5,
-            markersize=9,
-        )
+        draw_interval(ax, row.mean_change, row.ci_low, row.ci_high, 0, i)
         ax.axvline(0, color="black", linewidth=1, linestyle="--")
         span = max(abs(row.ci_low), abs(row.ci_high), 0.5) * 1.3
         ax.set_xlim(-span, span)
