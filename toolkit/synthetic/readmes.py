@@ -13,7 +13,9 @@ in three Essex places, Clacton-on-Sea, Southend-on-Sea and Basildon: about 450 r
 a survey at baseline and at six months, an employment pathway from referral to six months in
 work, and about 45 interviews by peer researchers.
 
-- `study.yml`: the study description the toolkit reads (the only file written by hand);
+- `study.yml`: the study description the toolkit reads (written by hand, as is
+  `next_steps/`: what the peer researchers say happens next, per cohort, shown at the end
+  of each co-production report);
 - `participants.csv`: the participant register: reference, name, cohort, demographics,
   IMD decile, LSOA, PLUS-group flags and consent;
 - `staff.csv`: `name` and `role` of the peer researchers, interviewers and job coaches
