@@ -113,3 +113,40 @@ def test_cronbach_alpha_matches_formula():
     k = 5
     expected = k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var())
     assert cronbach_alpha(items) == pytest.approx(expected)
+
+
+def test_retention_counts_only_starters_who_could_have_reached_it():
+    pathway = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4"],
+            "cohort": "a",
+            "referred": [D("2025-01-01")] * 4,
+            "offered": [D("2025-02-01")] * 4,
+            "checks_cleared": [D("2025-03-01")] * 4,
+            # p1 six months in by the extract; p2 one day short; p3 one day short but
+            # already recorded as retained (the date wins); p4 exactly six months.
+            "started": [D("2025-03-15"), D("2025-09-02"), D("2025-09-02"), D("2025-09-01")],
+            "retained_6m": [pd.NaT, pd.NaT, D("2026-03-01"), D("2026-03-01")],
+        }
+    )
+    study = make_study([{"name": "kept", "kind": "stage_reached", "stage": "retained_6m"}])
+    as_given = build_outcomes(study, SCORES, pathway).query("outcome == 'kept'")
+    assert as_given.set_index("pid")["value"].to_dict() == {
+        "p1": 0.0,
+        "p2": 0.0,
+        "p3": 1.0,
+        "p4": 1.0,
+    }
+    study.pathway.extracted_on = pd.Timestamp("2026-03-01").date()
+    censored = build_outcomes(study, SCORES, pathway).query("outcome == 'kept'")
+    assert censored.set_index("pid")["value"].to_dict() == {"p1": 0.0, "p3": 1.0, "p4": 1.0}
+
+
+def test_extract_date_is_read_from_study_yml():
+    study = Study.model_validate(
+        {
+            **make_study([]).model_dump(exclude_none=True),
+            "pathway": {"file": "pw.csv", "stages": {"started": "s"}, "extracted_on": "2026-03-01"},
+        }
+    )
+    assert study.pathway.extracted_on.isoformat() == "2026-03-01"

@@ -15,7 +15,8 @@ defined. Kinds (see :class:`toolkit.study.Outcome`):
 ``stage_reached``
     1 if the pathway stage has a date, else 0. Retention stages (``retained_3m``,
     ``retained_6m``) are defined only for people who started a job: retention is a share
-    of job starters, as employment programmes report it.
+    of job starters, as employment programmes report it; with ``pathway.extracted_on`` only
+    starters who had been in post 3 (6) months by that date count.
 ``days_between``
     days from ``from_stage`` to ``to_stage`` for people with both dates.
 
@@ -247,6 +248,22 @@ def _score_outcome(spec, outcome, study, scores, responses) -> pd.DataFrame | No
     )
 
 
+def _could_be_retained(dates: pd.DataFrame, stage: str, study: Study) -> pd.Series:
+    """True where a starter has been in work long enough, by the extract date, to count.
+
+    Someone who started four weeks before the pathway was extracted cannot have kept a job
+    for six months; counting them as "not retained" would understate retention. Without
+    ``pathway.extracted_on`` in study.yml every starter counts (the file is taken as final).
+    """
+    extracted = study.pathway.extracted_on if study.pathway is not None else None
+    if extracted is None:
+        return pd.Series(True, index=dates.index)
+    months = 3 if stage == "retained_3m" else 6
+    started = pd.to_datetime(dates["started"], errors="coerce")
+    due = started + pd.DateOffset(months=months)
+    return (due <= pd.Timestamp(extracted)) | pd.to_datetime(dates[stage], errors="coerce").notna()
+
+
 def _pathway_outcome(spec, outcome, study, pathway) -> pd.DataFrame | None:
     if pathway is None or pathway.empty:
         return None
@@ -264,7 +281,7 @@ def _pathway_outcome(spec, outcome, study, pathway) -> pd.DataFrame | None:
         stage = outcome.stage
         value = reached(stage).astype(float)
         if stage in RETENTION_STAGES and "started" in dates.columns:
-            value = value[reached("started")]
+            value = value[reached("started") & _could_be_retained(dates, stage, study)]
     elif spec.kind == "post_offer_loss":
         offered = reached("offered")
         value = (~reached("started")[offered]).astype(float)

@@ -13,6 +13,7 @@ Example
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -127,6 +128,11 @@ class Pathway(Strict):
     stages: dict[str, str] = Field(description="stage -> date column")
     programme_cost: dict[str, float] | None = Field(
         None, description="cohort -> programme cost in pounds, for cost per job started"
+    )
+    extracted_on: date | None = Field(
+        None,
+        description="date the pathway file was extracted: starters who could not yet have "
+        "reached 3 (6) months in work by then are left out of retained_3m (retained_6m)",
     )
 
     @field_validator("stages")
