@@ -80,3 +80,23 @@ def test_published_funnel_hides_small_groups(pathway):
     assert pd.isna(loss.loc["a", "post_offer_loss_share"])  # 3 people: not shown
     # Published cost per job divides by the published (rounded) count: 90,000 / 10.
     assert loss.loc["a", "cost_per_job_started"] == pytest.approx(9_000)
+
+
+def test_retention_conversion_counts_only_starters_in_post_long_enough():
+    d = pd.Timestamp
+    pathway = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4"],
+            "cohort": "a",
+            "started": [d("2025-01-10"), d("2025-06-01"), d("2025-11-01"), d("2025-12-20")],
+            # By 2026-01-15 only p1 and p2 can be 3 months in; p1 was retained, p2 was not.
+            "retained_3m": [d("2025-04-10"), pd.NaT, pd.NaT, pd.NaT],
+        }
+    )
+    stages = ["started", "retained_3m"]
+    final = pathway_funnel(pathway, stages, ["a"]).set_index(["cohort", "stage"])
+    assert final.loc[("a", "retained_3m"), "conversion_from_previous"] == pytest.approx(1 / 4)
+    cut = pathway_funnel(pathway, stages, ["a"], extracted_on=d("2026-01-15").date())
+    row = cut.set_index(["cohort", "stage"]).loc[("a", "retained_3m")]
+    assert row["n_previous"] == 2 and row["conversion_from_previous"] == pytest.approx(1 / 2)
+    assert row["n_reached"] == 1

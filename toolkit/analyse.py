@@ -251,7 +251,8 @@ def run_stage(ctx) -> dict:
     if pathway is not None:
         pw = pathway[pathway["cohort"].astype(str).isin(ctx.cohorts)]
         stages = list(study.pathway.stages) if study.pathway else None
-        fun = funnel.pathway_funnel(pw, stages, ctx.cohorts)
+        extracted = study.pathway.extracted_on if study.pathway else None
+        fun = funnel.pathway_funnel(pw, stages, ctx.cohorts, extracted)
         publish("pathway_funnel", fun, funnel.publish_funnel(fun, rule))
         costs = study.pathway.programme_cost if study.pathway else None
         if "started" in pw.columns:

@@ -46,10 +46,33 @@ def _groups(pathway: pd.DataFrame, cohorts: list[str] | None):
         yield c, pathway[pathway["cohort"].astype(str) == c]
 
 
+RETENTION_MONTHS = {"retained_3m": 3, "retained_6m": 6}
+
+
+def could_be_retained(dates: dict[str, pd.Series], stage: str, extracted_on) -> pd.Series:
+    """Starters in post long enough, by the extract date, to have reached retention ``stage``.
+
+    Anyone with the stage's date counts. Without an extract date every starter counts.
+    """
+    reached = dates[stage].notna()
+    if extracted_on is None or "started" not in dates:
+        return pd.Series(True, index=reached.index)
+    due = dates["started"] + pd.DateOffset(months=RETENTION_MONTHS[stage])
+    return reached | (due <= pd.Timestamp(extracted_on))
+
+
 def pathway_funnel(
-    pathway: pd.DataFrame, stages: list[str] | None = None, cohorts: list[str] | None = None
+    pathway: pd.DataFrame,
+    stages: list[str] | None = None,
+    cohorts: list[str] | None = None,
+    extracted_on=None,
 ) -> pd.DataFrame:
-    """One row per cohort x stage (raw counts; publish with :func:`publish_funnel`)."""
+    """One row per cohort x stage (raw counts; publish with :func:`publish_funnel`).
+
+    With ``extracted_on`` (the pathway's extract date), conversion into a retention stage
+    counts only the people of the previous stage who had been in post long enough to get
+    there; the others are not yet known, not lost.
+    """
     stages = [s for s in (stages or PATHWAY_STAGES) if s in pathway.columns]
     rows = []
     for cohort, sub in _groups(pathway, cohorts):
@@ -71,6 +94,8 @@ def pathway_funnel(
             }
             if i > 0:
                 prev = dates[stages[i - 1]].notna()
+                if stage in RETENTION_MONTHS:
+                    prev &= could_be_retained(dates, stage, extracted_on)
                 row["n_previous"] = int(prev.sum())
                 if prev.sum():
                     row["conversion_from_previous"] = float((reached & prev).sum() / prev.sum())

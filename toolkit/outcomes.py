@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import UserError
+from toolkit.funnel import could_be_retained
 from toolkit.study import Outcome, Study
 
 RETENTION_STAGES = ("retained_3m", "retained_6m")
@@ -248,22 +249,6 @@ def _score_outcome(spec, outcome, study, scores, responses) -> pd.DataFrame | No
     )
 
 
-def _could_be_retained(dates: pd.DataFrame, stage: str, study: Study) -> pd.Series:
-    """True where a starter has been in work long enough, by the extract date, to count.
-
-    Someone who started four weeks before the pathway was extracted cannot have kept a job
-    for six months; counting them as "not retained" would understate retention. Without
-    ``pathway.extracted_on`` in study.yml every starter counts (the file is taken as final).
-    """
-    extracted = study.pathway.extracted_on if study.pathway is not None else None
-    if extracted is None:
-        return pd.Series(True, index=dates.index)
-    months = 3 if stage == "retained_3m" else 6
-    started = pd.to_datetime(dates["started"], errors="coerce")
-    due = started + pd.DateOffset(months=months)
-    return (due <= pd.Timestamp(extracted)) | pd.to_datetime(dates[stage], errors="coerce").notna()
-
-
 def _pathway_outcome(spec, outcome, study, pathway) -> pd.DataFrame | None:
     if pathway is None or pathway.empty:
         return None
@@ -281,7 +266,9 @@ def _pathway_outcome(spec, outcome, study, pathway) -> pd.DataFrame | None:
         stage = outcome.stage
         value = reached(stage).astype(float)
         if stage in RETENTION_STAGES and "started" in dates.columns:
-            value = value[reached("started") & _could_be_retained(dates, stage, study)]
+            extracted = study.pathway.extracted_on if study.pathway is not None else None
+            stage_dates = {s: pd.to_datetime(dates[s], errors="coerce") for s in ("started", stage)}
+            value = value[reached("started") & could_be_retained(stage_dates, stage, extracted)]
     elif spec.kind == "post_offer_loss":
         offered = reached("offered")
         value = (~reached("started")[offered]).astype(float)

@@ -137,8 +137,8 @@ def outcome_changes(study, scores, participants, responses=None, cohorts=None) -
     )
 
 
-def funnel(pathway: pd.DataFrame, cohorts=None) -> pd.DataFrame:
+def funnel(pathway: pd.DataFrame, cohorts=None, extracted_on=None) -> pd.DataFrame:
     """Pathway funnel per cohort and ``all`` (see :func:`toolkit.funnel.pathway_funnel`)."""
     from toolkit.funnel import pathway_funnel
 
-    return pathway_funnel(pathway, cohorts=cohorts)
+    return pathway_funnel(pathway, cohorts=cohorts, extracted_on=extracted_on)

@@ -100,7 +100,8 @@ def cohort_funnel(ctx: ReportContext) -> pd.DataFrame | None:
     if pathway is None or pathway.empty:
         return None
     cohorts = [ctx.cohort] if ctx.cohort else ctx.study.cohort_names
-    table = measures.funnel(pathway, cohorts=cohorts)
+    extracted = ctx.study.pathway.extracted_on if ctx.study.pathway else None
+    table = measures.funnel(pathway, cohorts=cohorts, extracted_on=extracted)
     return table[table["cohort"] == ctx.cohort] if ctx.cohort else table
 
 
