@@ -169,6 +169,11 @@ def test_same_inputs_and_seed_give_identical_topics_offline(built, barriers, no_
     assert [first.keywords(t) for t in first.topic_ids] == [
         again.keywords(t) for t in again.topic_ids
     ]
+    # The re-run read UMAP's reduction from the cache, and gives what a fresh UMAP gives.
+    assert again.model.umap_model.hit
+    fresh = fit_topic_model(barriers, embeddings, embedder, seed=7, reduction_cache=None)
+    assert not fresh.model.umap_model.hit
+    np.testing.assert_array_equal(first.topics, fresh.topics)
 
 
 def test_command_line_writes_one_line_per_text(built, tmp_path):

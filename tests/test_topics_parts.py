@@ -167,3 +167,41 @@ def test_a_study_with_too_little_text_gets_empty_topic_tables(tiny_study, tmp_pa
         "topic",
         "label",
     ]
+
+
+def test_npmi_counts_phrases_as_the_vectoriser_forms_them():
+    # "bus late" is a phrase of the vectoriser once stop words go ("the bus was late").
+    docs = ["The bus was late.", "The bus was late again.", "A bus.", "Childcare costs."]
+    # P(bus)=3/4, P(bus late)=2/4, P(both)=2/4 -> log(0.5/0.375)/-log(0.5)
+    expected = np.log(0.5 / (0.75 * 0.5)) / -np.log(0.5)
+    assert npmi_per_topic([["bus", "bus late"]], docs)[0] == pytest.approx(expected)
+    # Redaction placeholders are not words of any segment.
+    assert np.isnan(npmi_per_topic([["person", "bus"]], ["I told [PERSON_1]", "bus"])[0])
+
+
+def test_umap_reductions_are_cached_by_content_parameters_and_seed(tmp_path):
+    from umap import UMAP
+
+    from toolkit.reduction_cache import CachedReduction
+
+    vectors = np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32)
+
+    def reducer(seed):
+        return CachedReduction(UMAP(n_neighbors=5, n_components=2, random_state=seed), tmp_path)
+
+    first = reducer(1)
+    reduced = first.fit_transform(vectors)
+    assert not first.hit and len(list((tmp_path / "reductions").glob("umap-*.npz"))) == 1
+    again = reducer(1)
+    assert np.array_equal(again.fit_transform(vectors.copy()), reduced) and again.hit
+    assert np.array_equal(again.transform(vectors), reduced)
+    other_seed = reducer(2)
+    other_seed.fit_transform(vectors)
+    assert not other_seed.hit
+    changed = reducer(1)
+    changed.fit_transform(vectors + 1e-3)
+    assert not changed.hit
+    assert len(list((tmp_path / "reductions").glob("umap-*.npz"))) == 3
+    (next((tmp_path / "reductions").glob("umap-*.npz"))).write_bytes(b"damaged")
+    for seed in (1, 2):  # a damaged entry is recomputed, never an error
+        assert reducer(seed).fit_transform(vectors).shape == (60, 2)

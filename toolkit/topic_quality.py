@@ -18,10 +18,12 @@ Example
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
+from scipy import sparse
 
 
 def topic_diversity(top_words: list[list[str]], n: int = 10) -> float:
@@ -30,40 +32,79 @@ def topic_diversity(top_words: list[list[str]], n: int = 10) -> float:
     return float(len(set(words)) / len(words)) if words else float("nan")
 
 
+TOKEN = re.compile(r"(?u)\b[a-z][a-z]+\b")
+
+
+def document_terms(document: str, max_n: int = 2) -> set[str]:
+    """The words and phrases a segment contains, tokenised as the topic vectoriser does.
+
+    Lower-cased, redaction placeholders dropped, tokens of two or more letters. Single words
+    are every token; a phrase of ``k`` words is ``k`` adjacent tokens, either in the text as
+    written or once stop words and fillers are dropped (which is how the vectoriser forms the
+    phrases it can report, e.g. "bus late" from "the bus was late").
+
+    >>> sorted(document_terms("The bus was late again"))  # doctest: +NORMALIZE_WHITESPACE
+    ['again', 'bus', 'bus late', 'bus was', 'late', 'late again', 'the', 'the bus', 'was',
+     'was late']
+    """
+    from toolkit.topic_model import STOP_WORDS, preprocess
+
+    tokens = TOKEN.findall(preprocess(document))
+    terms = set(tokens)
+    if max_n < 2:
+        return terms
+    stop = _stop_set(tuple(STOP_WORDS))
+    content = [t for t in tokens if t not in stop]
+    for seq in (tokens, content):
+        for k in range(2, max_n + 1):
+            terms.update(" ".join(seq[i : i + k]) for i in range(len(seq) - k + 1))
+    return terms
+
+
+@lru_cache(maxsize=2)
+def _stop_set(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words)
+
+
 def npmi_per_topic(top_words: list[list[str]], documents: list[str], n: int = 10) -> list[float]:
     """Mean NPMI of each topic's top ``n`` words, co-occurrence counted per document.
 
-    Words (or two-word phrases) are matched as the vectoriser below tokenises them; a word
-    that appears in no document is skipped.
+    Words and phrases are matched with :func:`document_terms` (the topic vectoriser's
+    tokenisation), the same way for every model scored; a word that appears in no document is
+    skipped. A pair that never co-occurs scores -1; one that always co-occurs, 1.
     """
-    vocab = sorted({w for topic in top_words for w in topic[:n] if w})
+    vocab = sorted({w.lower() for topic in top_words for w in topic[:n] if w})
     if not vocab:
         return [float("nan")] * len(top_words)
     max_n = max(len(w.split()) for w in vocab)
-    vectorizer = CountVectorizer(
-        vocabulary=vocab,
-        ngram_range=(1, max_n),
-        binary=True,
-        lowercase=True,
-        token_pattern=r"(?u)\b[a-z][a-z]+\b",
-    )
-    presence = vectorizer.fit_transform(documents).astype(np.float64).tocsc()
-    n_docs = presence.shape[0]
     index = {w: i for i, w in enumerate(vocab)}
+    rows, cols = [], []
+    for d, doc in enumerate(documents):
+        for term in document_terms(doc, max_n):
+            j = index.get(term)
+            if j is not None:
+                rows.append(d)
+                cols.append(j)
+    n_docs = len(documents)
+    presence = sparse.csc_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(n_docs, len(vocab)), dtype=np.float64
+    )
     doc_freq = np.asarray(presence.sum(axis=0)).ravel()
+    joint_counts = (presence.T @ presence).tocsr()
     scores = []
     for topic in top_words:
-        ids = [index[w] for w in topic[:n] if w in index and doc_freq[index[w]] > 0]
+        ids = [index[w.lower()] for w in topic[:n] if w and doc_freq[index[w.lower()]] > 0]
+        ids = list(dict.fromkeys(ids))
         pair_scores = []
         for a, b in combinations(ids, 2):
-            joint = presence[:, a].multiply(presence[:, b]).sum() / n_docs
+            joint = joint_counts[a, b] / n_docs
             if joint == 0:
                 pair_scores.append(-1.0)
                 continue
-            pa, pb = doc_freq[a] / n_docs, doc_freq[b] / n_docs
             if joint == 1.0:
                 pair_scores.append(1.0)
                 continue
+            pa, pb = doc_freq[a] / n_docs, doc_freq[b] / n_docs
             pair_scores.append(float(np.log(joint / (pa * pb)) / -np.log(joint)))
         scores.append(float(np.mean(pair_scores)) if pair_scores else float("nan"))
     return scores
