@@ -27,8 +27,10 @@ report-deps:
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    chromium poppler-utils fonts-dejavu-core; }
 
+# The committed example study, into outputs/example (where `make lab`'s notebook looks);
+# a second `make demo` reuses every stage whose inputs did not change.
 demo: setup report-deps
-	$(VENV)/bin/lxt demo
+	$(VENV)/bin/lxt run surveys/example
 
 test: setup report-deps
 	$(PY) -m pytest -q

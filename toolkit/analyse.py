@@ -227,6 +227,8 @@ def run_stage(ctx) -> dict:
     segments_all = _maybe(out, "segments")
     if segments_all is not None and "source" in segments_all.columns:
         interviewed = set(segments_all.loc[segments_all["source"] == "interview", "pid"])
+        # person_frame joins many feature columns; copy once so adding one is cheap.
+        frame = frame.copy()
         frame[INTERVIEWED] = frame.index.isin(interviewed).astype(float)
     labels = feature_labels(study, topic_info)
     alt: dict[str, str] = {}
