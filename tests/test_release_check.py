@@ -183,7 +183,8 @@ def test_identifiers_inside_a_qdpx_project_are_found(tmp_path, example_study):
     project = (
         '<?xml version="1.0" encoding="utf-8"?>'
         '<Project xmlns="urn:QDA-XML:project:1.0" name="example">'
-        '<Cases><Case guid="c1" name="p_3f9a"><Description>CLA-0001</Description></Case></Cases>'
+        '<Cases><Case guid="3e7827f0-0588-4bc5-a29b-cd0337431293" name="p_3f9a">'
+        "<Description>CLA-0001</Description></Case></Cases>"
         "</Project>"
     )
     with zipfile.ZipFile(tmp_path / "example.qdpx", "w") as zf:

@@ -373,6 +373,11 @@ def _pdf_text(path: Path) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
+# REFI-QDA identifies everything by GUID ("guid", "targetGUID", "internal://<guid>.txt"); a
+# run of hex digits there is not a phone number.
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 def _scan_xml(data: bytes, scanner: _Scanner, rel: str) -> Iterator[Finding]:
     """Every text node and attribute value of an XML document (REFI-QDA project or codebook)."""
     try:
@@ -386,7 +391,7 @@ def _scan_xml(data: bytes, scanner: _Scanner, rel: str) -> Iterator[Finding]:
         values = [(f"{where} @{k}", v) for k, v in el.attrib.items()]
         values += [(where, t) for t in (el.text, el.tail) if t and t.strip()]
         for location, text in values:
-            for kind, detail in scanner.scan(text):
+            for kind, detail in scanner.scan(_GUID.sub(" ", text)):
                 yield Finding(rel, location, kind, detail)
 
 
