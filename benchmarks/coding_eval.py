@@ -17,7 +17,8 @@ classifier that had seen a sentence in review would simply remember it. To keep 
 comparison honest the corpus is de-duplicated (ignoring case and curly quotes) and split once,
 at a fixed seed, into a review pool and a test half: simulated reviews come from the pool
 only, and codebook-only and learned coding are both scored on the same test half.
-Codebook-only scores are also given over all sentences as they occur.
+Codebook-only scores are also given over all sentences as they occur, and per participant
+("mentioned the theme at all", the ``code_<id>`` features the outcome analysis uses).
 
 Throughput is segments per second for auto-coding every sentence with nothing cached
 (spaCy lemmas + pattern matching + embedding + similarity).
@@ -26,6 +27,8 @@ Run::
 
     .venv/bin/python benchmarks/coding_eval.py                    # MiniLM meaning model
     .venv/bin/python benchmarks/coding_eval.py --embedding tfidf  # no neural model
+    # the recorded run (benchmarks/results/coding_eval.md, .csv):
+    .venv/bin/python benchmarks/coding_eval.py --cached --out benchmarks/results/coding_eval.csv
     # also check segmentation against the truth sentences, after `lxt run surveys/example`:
     .venv/bin/python benchmarks/coding_eval.py --segments outputs/example/data/segments.parquet
 """
@@ -86,6 +89,18 @@ def per_code_scores(
     macro = {"code": "MACRO", "support": int(table["support"].sum())}
     macro.update(table[["precision", "recall", "f1"]].mean().to_dict())
     return pd.concat([table, pd.DataFrame([macro])], ignore_index=True)
+
+
+def participant_scores(predicted: list[set], truth: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """Per-code scores for "the person mentioned it at all" (``code_<id>`` features).
+
+    A person counts as coded if any of their sentences is; one wrong sentence in twenty is
+    enough to put someone in the wrong group, so this is stricter than sentence scores.
+    """
+    people = truth.assign(_pred=predicted).groupby("participant_ref")
+    pred = people["_pred"].agg(lambda s: frozenset().union(*s)).tolist()
+    actual = people["themes"].agg(lambda s: frozenset().union(*s)).tolist()
+    return per_code_scores(pred, actual, codes)
 
 
 def simulate_review(auto_scores: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -214,6 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\n== codebook only (patterns + meaning), all sentences as they occur ==")
     print(fmt(table))
     all_rows.append(table.assign(setting="codebook_only_all"))
+
+    table = participant_scores(predicted, truth, codes)
+    print(
+        "\n== codebook only, per participant: mentioned the theme at all "
+        "(the features the analysis uses) =="
+    )
+    print(fmt(table))
+    all_rows.append(table.assign(setting="codebook_only_participants"))
 
     patterns = [{codes[j] for j in np.flatnonzero(row >= args.threshold)} for row in rule_only]
     table = per_code_scores(patterns, truth["themes"].tolist(), codes)

@@ -65,6 +65,39 @@ def test_sentence_about_nothing_in_the_codebook_gets_no_codes(patterns_only):
     assert patterns_only.suggest(["The weather was lovely on Tuesday."]) == [[]]
 
 
+# Sentences written for this test (not from the synthetic study's generator): the shipped
+# codebook's patterns for the three themes the example study plants, and the near misses they
+# must leave to other codes.
+SHIPPED_PATTERN_CASES = [
+    ("i was so nervous and shy tbh", "confidence"),
+    ("I’d talked myself out of applying for years.", "confidence"),
+    ("Nobody would want to hire me at my age, I thought.", "confidence"),
+    ("I never thought I’d have it in me.", "confidence"),
+    ("My Enhanced DBS took nine weeks.", "checks_waits"),
+    ("Occ health lost my vaccination records twice.", "checks_waits"),
+    ("My start date got pushed back again.", "checks_waits"),
+    ("They paired me up with someone who’d done the course.", "buddies_mentors"),
+    ("An HCA took me under her wing on my first shifts.", "buddies_mentors"),
+]
+SHIPPED_NEAR_MISSES = [
+    ("I was worried my housing benefit would stop.", "confidence"),
+    ("I was scared the bus would be late.", "confidence"),
+    ("I left after a few weeks because of the nights.", "checks_waits"),
+    ("My manager checks in with me on Mondays.", "checks_waits"),
+    ("I want to be a peer researcher one day.", "buddies_mentors"),
+]
+
+
+@pytest.mark.parametrize("text, code", SHIPPED_PATTERN_CASES)
+def test_shipped_patterns_find_the_planted_themes_as_people_write_them(patterns_only, text, code):
+    assert code in {s.code for s in patterns_only.suggest([text])[0]}
+
+
+@pytest.mark.parametrize("text, code", SHIPPED_NEAR_MISSES)
+def test_shipped_patterns_leave_near_misses_to_other_codes(patterns_only, text, code):
+    assert code not in {s.code for s in patterns_only.suggest([text])[0]}
+
+
 def test_meaning_alone_can_suggest_and_evidence_names_nearest_example(book):
     coder = AutoCoder(book, embedder=FixedEmbedder(), semantic_weight=0.6)
     # Make one transport example "similar" to the segment; nothing else is.

@@ -100,6 +100,29 @@ def test_every_problem_is_reported_with_file_and_code_id(tmp_path):
     assert len(lines) == 6
 
 
+def test_lemma_words_the_tokenizer_splits_are_reported(tmp_path):
+    # "long-term" is three tokens to spaCy, so as one lemma alternative it never matched.
+    path = tmp_path / "hyphen.yml"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            name: hyphen
+            codes:
+              - id: health
+                definition: Health.
+                lemma_patterns: ["long term|long-term condition", "can * not|don't cope"]
+            """
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError) as info:
+        load_codebook(path)
+    text = "\n".join(info.value.lines)
+    assert "lemma pattern has 'long-term', which is several words" in text
+    assert 'lemma pattern has "don\'t"' in text
+    assert len(info.value.lines) == 2
+
+
 def test_broken_yaml_names_the_row(tmp_path):
     path = tmp_path / "broken.yml"
     path.write_text("codes:\n  - id: a\n   name: [unclosed\n", encoding="utf-8")

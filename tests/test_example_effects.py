@@ -125,13 +125,6 @@ def test_pipeline_features_point_the_planted_way(pipeline_results):
         assert (row["estimate"] > null_value) == (direction == "up"), (outcome, feature)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="rule-based auto-coding is too noisy on the example study: it finds 42% of the "
-    "people who talked about confidence and half its checks_waits codes are wrong, which "
-    "dilutes the planted effects below the false discovery rate threshold (see the "
-    "truth-feature test above for the same analysis on exact themes)",
-)
 def test_pipeline_features_find_planted_effects(pipeline_results, truth):
     _study, out = pipeline_results
     _check(out.read("associations"), truth)

@@ -27,7 +27,8 @@ File layout::
             color: "#E69F00"
 
 Lemma patterns are space-separated lemmas matched on consecutive words, case-insensitively:
-``a|b`` means either word and ``*`` means up to three words of anything.
+``a|b`` means either word and ``*`` means up to three words of anything. Each word must be one
+token to spaCy (letters and digits: "long-term" or "don't" are several, so they are reported).
 
 Example
 -------
@@ -48,6 +49,8 @@ import yaml
 from toolkit.errors import ProblemCollector, UserError
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# One word to spaCy's tokenizer: letters and digits only (no hyphen, apostrophe, ...).
+LEMMA_WORD = re.compile(r"\w+")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
 KNOWN_KEYS = {
     "id",
@@ -243,6 +246,20 @@ def _parse_codes(
                     f"{label}: lemma pattern is not valid",
                     value=pattern,
                     expected="words separated by spaces, '*' only between words",
+                )
+            split = [
+                a for w in words for a in w.split("|") if a != "*" and not LEMMA_WORD.fullmatch(a)
+            ]
+            if split:
+                # The tokenizer splits "long-term" or "don't" into several words, so a lemma
+                # alternative holding one can never match: say so rather than never suggest.
+                problems.add(
+                    file,
+                    f"{label}: lemma pattern has {split[0]!r}, which is several words to the "
+                    "matcher and so never matches",
+                    value=pattern,
+                    expected="single words in lemma patterns (write 'long term', not "
+                    "'long-term'); put phrases with hyphens or apostrophes in keywords",
                 )
         if code.codable and not code.definition:
             problems.add(
