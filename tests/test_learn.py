@@ -251,3 +251,33 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
     # Segments people already decided for transport are not asked again.
     assert not queue["seg_id"].isin([f"s{i:02d}" for i in range(30)]).any()
     assert queue["uncertainty"].is_monotonic_decreasing
+
+
+def test_a_classifier_is_used_only_where_it_beats_the_codebook():
+    from sklearn.metrics import f1_score as sk_f1
+
+    # Half the segments mention a bus; people coded exactly those as transport.
+    texts = [("the bus was late" if i % 2 == 0 else "the kids were ill") for i in range(60)]
+    segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(60)], "text": texts})
+    y = np.array([i % 2 == 0 for i in range(60)], dtype=int)
+    log = _log_from_labels(segments["seg_id"].to_numpy()[:40], y[:40], "transport")
+    # An embedder that cannot tell the two apart: its classifier is no better than chance.
+    blind = WordEmbedder()
+    blind.words = ["zebra"]
+
+    def rows(seg_ids):
+        return pd.DataFrame({"seg_id": list(seg_ids), "code": "transport"})
+
+    perfect = rows(segments["seg_id"][y == 1])
+    learned = learn_from_decisions(log, segments, BOOK, blind, seed=42, suggested=perfect)
+    m = learned.metrics.set_index("code").loc["transport"]
+    assert m["codebook_f1"] == pytest.approx(1.0) and m["f1"] < 1.0
+    assert not m["used"] and learned.codings(segments).empty
+    # A codebook that suggests every other bus segment and two wrong ones: F1 by hand.
+    partial = rows(list(segments["seg_id"][::4]) + ["s01", "s03"])
+    learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42, suggested=partial)
+    m = learned.metrics.set_index("code").loc["transport"]
+    said = segments["seg_id"][:40].isin(partial["seg_id"]).to_numpy()
+    assert m["codebook_f1"] == pytest.approx(sk_f1(y[:40], said))
+    assert m["used"] and m["f1"] == pytest.approx(1.0)
+    assert set(learned.codings(segments)["seg_id"]) == set(segments["seg_id"][y == 1])

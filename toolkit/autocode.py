@@ -346,12 +346,14 @@ def run_stage(ctx) -> dict:
     summary: dict = {"segments": len(segments), "rule_codings": len(rule_rows)}
 
     log = read_decisions(study)
-    learned = learn_from_decisions(log, segments, book, embedder, seed=ctx.seed, features=scores)
+    learned = learn_from_decisions(
+        log, segments, book, embedder, seed=ctx.seed, features=scores, suggested=rule_rows
+    )
     if learned.models:
         model_rows = learned.codings(segments)
         frames.append(model_rows)
         summary["model_codings"] = len(model_rows)
-        summary["model_codes"] = sorted(learned.models)
+        summary["model_codes"] = sorted(learned.metrics.query("used")["code"])
         write_csv(learned.metrics, ctx.outputs.models / "coding_cv_metrics.csv")
     human = human_codings(log)
     frames.append(human)

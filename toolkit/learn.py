@@ -46,6 +46,8 @@ METRIC_COLUMNS = [
     "recall",
     "f1",
     "still_needed",
+    "codebook_f1",
+    "used",
 ]
 
 
@@ -136,10 +138,14 @@ class LearnedCoder:
         if not self.models or self.vectors is None or not len(segments):
             return pd.DataFrame(columns=CODING_COLUMNS)
         proba = self.predict_proba(self.vectors)
-        f1 = self.metrics.set_index("code")["f1"]
+        metrics = self.metrics.set_index("code")
+        f1 = metrics["f1"]
+        used = metrics["used"].fillna(True).astype(bool) if "used" in metrics else None
         rows = []
         seg_ids = segments["seg_id"].to_numpy()
         for code in proba.columns:
+            if used is not None and not used.get(code, True):
+                continue
             hits = np.flatnonzero(proba[code].to_numpy() >= threshold)
             note = (
                 f"classifier trained on people's decisions "
@@ -186,6 +192,8 @@ def fit_codes(
             "recall": np.nan,
             "f1": np.nan,
             "still_needed": need,
+            "codebook_f1": np.nan,
+            "used": False,
         }
         if need == 0:
             Xc = X[seg_index[mine["seg_id"]].to_numpy()]
@@ -197,9 +205,35 @@ def fit_codes(
                 }
             )
             learned.models[code] = make_classifier(seed, C).fit(Xc, y)
-            record["trained"] = True
+            record["trained"] = record["used"] = True
         rows.append(record)
     learned.metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    return learned
+
+
+def compare_with_codebook(
+    learned: LearnedCoder, labels: pd.DataFrame, suggested: pd.DataFrame
+) -> LearnedCoder:
+    """Use a code's classifier only where it beats the codebook on the same decisions.
+
+    A good codebook can be better than a classifier trained on a few dozen decisions (in
+    ``benchmarks/coding_eval.py`` the codebook's F1 for ``confidence`` was 0.97 against 0.70
+    for a classifier on 50 decisions). For each trained code, the codebook's F1 on the
+    segments people decided (suggested or not, against their label) goes in ``codebook_f1``;
+    ``used`` says whether the classifier's cross-validated F1 is higher, and only then do
+    its codings join the codebook's.
+    """
+    pairs = set(zip(suggested["seg_id"], suggested["code"], strict=True))
+    m = learned.metrics.set_index("code")
+    for code in m.index[m["trained"].astype(bool)]:
+        mine = labels[labels["code"] == code]
+        said = np.array([(s, code) in pairs for s in mine["seg_id"]], dtype=bool)
+        truth = mine["label"].to_numpy().astype(bool)
+        tp = int((said & truth).sum())
+        denom = int(said.sum() + truth.sum())
+        m.loc[code, "codebook_f1"] = 2 * tp / denom if denom else 0.0
+        m.loc[code, "used"] = bool(m.loc[code, "f1"] > m.loc[code, "codebook_f1"])
+    learned.metrics = m.reset_index()[METRIC_COLUMNS]
     return learned
 
 
@@ -212,13 +246,16 @@ def learn_from_decisions(
     min_positives: int = MIN_POSITIVES,
     min_negatives: int = MIN_NEGATIVES,
     features: np.ndarray | None = None,
+    suggested: pd.DataFrame | None = None,
 ) -> LearnedCoder:
     """Train per-code classifiers from the decision log on the current segments.
 
     Each segment is described by its embedding and, if given, ``features`` (one row per
     segment; the stage passes the codebook's auto-coding scores for every code, which lifted
     macro F1 by 0.03-0.04 in ``benchmarks/coding_eval.py``). Segments are embedded only if
-    some code has enough decisions (embedding is the slow part).
+    some code has enough decisions (embedding is the slow part). With ``suggested`` (the
+    codebook's codings, ``seg_id, code``), a classifier is used only where it beats the
+    codebook (:func:`compare_with_codebook`).
     """
     labels = training_labels(decisions, codebook.codable_ids)
     labels = labels[labels["seg_id"].isin(set(segments["seg_id"]))]
@@ -254,6 +291,8 @@ def learn_from_decisions(
         vectors, labels, seg_index, codebook.codable_ids, seed, min_positives, min_negatives
     )
     learned.vectors = vectors  # the feature rows, for predictions on the same segments
+    if suggested is not None:
+        learned = compare_with_codebook(learned, labels, suggested)
     return learned
 
 
