@@ -363,8 +363,10 @@ def learn_study(study_dir, top: int = 50, out=None):
     segments = outputs.read("segments")
     log = read_decisions(study)
     embedder = make_embedder(study.topics.embedding, study.seed)
-    _, scores = AutoCoder(book, embedder, progress=True).code_segments(segments)
-    learned = learn_from_decisions(log, segments, book, embedder, study.seed, features=scores)
+    rule_rows, scores = AutoCoder(book, embedder, progress=True).code_segments(segments)
+    learned = learn_from_decisions(
+        log, segments, book, embedder, study.seed, features=scores, suggested=rule_rows
+    )
     queue = pd.DataFrame(columns=["seg_id", "code", "probability", "uncertainty", "text"])
     if learned.models:
         proba = learned.predict_proba(learned.vectors)
