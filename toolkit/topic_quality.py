@@ -47,13 +47,13 @@ def document_terms(document: str, max_n: int = 2) -> set[str]:
     ['again', 'bus', 'bus late', 'bus was', 'late', 'late again', 'the', 'the bus', 'was',
      'was late']
     """
-    from toolkit.topic_model import STOP_WORDS, preprocess
+    from toolkit.topic_model import preprocess
 
     tokens = TOKEN.findall(preprocess(document))
     terms = set(tokens)
     if max_n < 2:
         return terms
-    stop = _stop_set(tuple(STOP_WORDS))
+    stop = _stop_set()
     content = [t for t in tokens if t not in stop]
     for seq in (tokens, content):
         for k in range(2, max_n + 1):
@@ -61,9 +61,12 @@ def document_terms(document: str, max_n: int = 2) -> set[str]:
     return terms
 
 
-@lru_cache(maxsize=2)
-def _stop_set(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(words)
+@lru_cache(maxsize=1)
+def _stop_set() -> frozenset[str]:
+    """The topic vectoriser's stop words and fillers, built once (called per document)."""
+    from toolkit.topic_model import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 def npmi_per_topic(top_words: list[list[str]], documents: list[str], n: int = 10) -> list[float]:
