@@ -43,10 +43,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import UserError
-from toolkit.funnel import could_be_retained
+from toolkit.funnel import RETENTION_MONTHS, could_be_retained
 from toolkit.study import Outcome, Study
 
-RETENTION_STAGES = ("retained_3m", "retained_6m")
 # |RCI| beyond this is reliable change at the 5% level (Jacobson & Truax 1991; REFERENCE.md).
 RCI_CRITICAL = 1.96
 
@@ -265,7 +264,7 @@ def _pathway_outcome(spec, outcome, study, pathway) -> pd.DataFrame | None:
     if spec.kind == "stage_reached":
         stage = outcome.stage
         value = reached(stage).astype(float)
-        if stage in RETENTION_STAGES and "started" in dates.columns:
+        if stage in RETENTION_MONTHS and "started" in dates.columns:
             extracted = study.pathway.extracted_on if study.pathway is not None else None
             stage_dates = {s: pd.to_datetime(dates[s], errors="coerce") for s in ("started", stage)}
             value = value[reached("started") & could_be_retained(stage_dates, stage, extracted)]
