@@ -4,9 +4,10 @@ Compares the toolkit's coding with the synthetic example study's ground truth
 (``surveys/example/truth/themes.csv``: every participant sentence with the themes planted in
 it) and prints, per code, precision, recall and F1 for
 
-1. **codebook only**: :class:`toolkit.autocode.AutoCoder` suggestions (patterns + meaning),
+1. **codebook only**: :class:`toolkit.coding.suggest.AutoCoder` suggestions (patterns + meaning),
    before anybody has reviewed anything;
-2. **learned**: per-code classifiers (:mod:`toolkit.learn`, features = segment embedding +
+2. **learned**: per-code classifiers (:mod:`toolkit.coding.classifiers`, features = segment
+embedding +
    the codebook's score for every code; embeddings alone shown as an ablation) after 50, 100
    and 200 simulated reviewed segments per code. The simulated reviewer sees half of their
    segments from the top of the auto-coder's suggestions for the code and half at random
@@ -46,9 +47,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.autocode import AutoCoder  # noqa: E402
-from toolkit.codebook import load_codebook  # noqa: E402
-from toolkit.learn import cross_validate_code, make_classifier  # noqa: E402
+from toolkit.coding.classifiers import cross_validate_code, make_classifier  # noqa: E402
+from toolkit.coding.codebook import load_codebook  # noqa: E402
+from toolkit.coding.suggest import AutoCoder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 
 
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     enforce_offline()
 
-    from toolkit.embeddings import get_embedder
+    from toolkit.embeddings.backends import get_embedder
 
     book = load_codebook(args.codebook)
     codes = book.codable_ids

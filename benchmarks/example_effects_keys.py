@@ -45,9 +45,9 @@ DOWNSTREAM = {
 def check_key(key: str, workdir: Path) -> dict:
     import yaml
 
-    from toolkit.commands.foundation import copy_study
-    from toolkit.pipeline import run_study
-    from toolkit.tables import StudyOutputs
+    from toolkit.cli.foundation import copy_study
+    from toolkit.study.pipeline import run_study
+    from toolkit.study.tables import StudyOutputs
 
     os.environ["LXT_PSEUDONYM_KEY"] = key
     study_dir = copy_study(REPO / "surveys" / "example", workdir / "example")

@@ -3,7 +3,7 @@
 Generates a synthetic study of the given size (``toolkit.synthetic.generate_study``) in a
 temporary folder, then times
 
-1. **validate**: reading and checking every input (``toolkit.validate.read_study_inputs``);
+1. **validate**: reading and checking every input (``toolkit.study.validate.read_study_inputs``);
 2. **tables without redaction**: pseudonymising, scoring and building all six tables with a
    redactor that changes nothing, to show the cost of everything but redaction;
 3. **full ingest** (unless ``--skip-redaction``): the real stage, with the study's redactor.
@@ -50,12 +50,12 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("LXT_PSEUDONYM_KEY", "benchmark key, not for real studies")
-    from toolkit.ingest import build_tables
-    from toolkit.pipeline import run_study
-    from toolkit.pseudonymise import Pseudonymiser
-    from toolkit.study import load_study
+    from toolkit.ingest.stage import build_tables
+    from toolkit.privacy.pseudonymise import Pseudonymiser
+    from toolkit.study.config import load_study
+    from toolkit.study.pipeline import run_study
+    from toolkit.study.validate import read_study_inputs
     from toolkit.synthetic import generate_study
-    from toolkit.validate import read_study_inputs
 
     with tempfile.TemporaryDirectory(prefix="lxt-bench-") as tmp:
         folder = Path(tmp) / "study"

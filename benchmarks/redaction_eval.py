@@ -140,7 +140,7 @@ def main() -> None:
     parser.add_argument("--misses", type=int, default=40, help="errors to list per setting")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from toolkit.redact import Redactor
+    from toolkit.privacy.redact import Redactor
 
     records, register = load_gold()
     texts = [r["text"] for r in records]

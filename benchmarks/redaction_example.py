@@ -26,10 +26,10 @@ def main() -> None:
     parser.add_argument("--no-register", action="store_true", help="redact without names")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from toolkit.redact import Redactor
-    from toolkit.study import load_study
-    from toolkit.transcripts import read_transcript
-    from toolkit.validate import read_study_inputs
+    from toolkit.ingest.transcripts import read_transcript
+    from toolkit.privacy.redact import Redactor
+    from toolkit.study.config import load_study
+    from toolkit.study.validate import read_study_inputs
 
     study = load_study(EXAMPLE)
     inputs, _ = read_study_inputs(study)

@@ -42,13 +42,13 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from test_coding_journey import review_like_a_person
 
-    from toolkit.commands.foundation import copy_study
-    from toolkit.decisions import applied_codes
-    from toolkit.refiqda import export_qdpx, import_qdpx
-    from toolkit.review import export_review
-    from toolkit.review_import import import_review
-    from toolkit.study import load_study
-    from toolkit.tables import StudyOutputs
+    from toolkit.cli.foundation import copy_study
+    from toolkit.coding.decisions import applied_codes
+    from toolkit.coding.refiqda import export_qdpx, import_qdpx
+    from toolkit.coding.review_export import export_review
+    from toolkit.coding.review_import import import_review
+    from toolkit.study.config import load_study
+    from toolkit.study.tables import StudyOutputs
 
     source = load_study(args.study)
     outputs = StudyOutputs(source.name, args.out)

@@ -62,7 +62,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lxt-report-bench-"))
     out = args.out
     if out is None:
-        from toolkit.pipeline import STAGES, run_study
+        from toolkit.study.pipeline import STAGES, run_study
 
         out = work / "outputs"
         stages = [name for name, _ in STAGES if name != "report"]

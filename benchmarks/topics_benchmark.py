@@ -6,7 +6,7 @@ Usage (from the repository root; writes JSON results to benchmarks/results/):
     .venv/bin/python benchmarks/topics_benchmark.py scale [--sizes 1000 10000 100000]
 
 ``compare``: on the example study's segments and the SAME MiniLM embeddings, this pipeline
-(:func:`toolkit.topic_model.fit_topic_model`) against ``BERTopic().fit_transform`` with default
+(:func:`toolkit.topics.model.fit_topic_model`) against ``BERTopic().fit_transform`` with default
 parameters: wall time, peak memory, outlier share, NPMI, diversity and agreement (NMI, ARI)
 with the planted themes in ``truth/themes.csv`` (segments with exactly one planted theme,
 matched by text; NMI is sklearn's arithmetic-mean NMI, and the chance-adjusted AMI is reported
@@ -63,7 +63,7 @@ def warm_numba() -> None:
 def build_segments(study: Path, out: Path):
     import pandas as pd
 
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     # A throwaway pseudonym key: the benchmark never keeps its outputs.
     os.environ.setdefault("LXT_PSEUDONYM_KEY", "benchmark-only key, not for real studies")
@@ -89,7 +89,7 @@ def _quality(topics, words, texts, study, queue_extra):
         normalized_mutual_info_score,
     )
 
-    from toolkit.topic_quality import npmi_coherence, topic_diversity
+    from toolkit.topics.quality import npmi_coherence, topic_diversity
 
     labels = planted_labels(study, texts)
     mask = np.array([lab is not None for lab in labels])
@@ -116,8 +116,8 @@ def run_fit(kind: str, study: str, segments_path: str, cache: str, queue) -> Non
 
     warnings.simplefilter("ignore")
     os.environ["LXT_CACHE_DIR"] = cache
-    from toolkit.embeddings import get_embedder
-    from toolkit.topic_model import EmbedderBackend, fit_topic_model
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.topics.model import EmbedderBackend, fit_topic_model
 
     texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
     embedder = get_embedder("minilm", cache_dir=Path(cache) / "embeddings")
@@ -155,8 +155,8 @@ def run_end_to_end(segments_path: str, cache: str, queue) -> None:
     import pandas as pd
 
     warnings.simplefilter("ignore")
-    from toolkit.embeddings import get_embedder
-    from toolkit.topic_model import fit_topic_model
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.topics.model import fit_topic_model
 
     warm_numba()
     texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
@@ -208,11 +208,11 @@ def run_scale(n: int, study: str, queue) -> None:
     import numpy as np
 
     warnings.simplefilter("ignore")
-    from toolkit.disclosure import DisclosureRule
-    from toolkit.embeddings import get_embedder
-    from toolkit.topic_model import fit_topic_model
-    from toolkit.topic_quality import quality_summary
-    from toolkit.topic_quotes import topic_quotes
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.privacy.disclosure import DisclosureRule
+    from toolkit.topics.model import fit_topic_model
+    from toolkit.topics.quality import quality_summary
+    from toolkit.topics.quotes import topic_quotes
 
     work = Path(tempfile.mkdtemp(prefix="lxt-scale-"))
     segments = build_segments(Path(study), work / "out")
@@ -264,7 +264,7 @@ def run_scale(n: int, study: str, queue) -> None:
 
 
 def scale(study: Path, sizes: list[int]) -> list[dict]:
-    from toolkit.static_model import distill_static_model, static_model_folder
+    from toolkit.embeddings.static import distill_static_model, static_model_folder
 
     if static_model_folder() is None:
         t0 = time.perf_counter()

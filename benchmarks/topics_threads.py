@@ -3,7 +3,7 @@
 Usage:  .venv/bin/python benchmarks/topics_threads.py
 Each setting runs in a fresh process because OMP_WAIT_POLICY is read when torch loads.
 Measured on the 2-core project machine: 1 thread 4.3 s, 2 threads 3.3 s, 2 threads with
-OMP_WAIT_POLICY=PASSIVE 2.8 s, hence toolkit.embeddings.configure_torch_threads.
+OMP_WAIT_POLICY=PASSIVE 2.8 s, hence toolkit.embeddings.backends.configure_torch_threads.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os, sys, time
 sys.path.insert(0, {repo!r})
 import torch
 torch.set_num_threads(int(sys.argv[1]))
-from toolkit.embeddings import MiniLMEmbedder
+from toolkit.embeddings.backends import MiniLMEmbedder
 model = MiniLMEmbedder(use_cache=False)
 texts = [f"I found it hard to get to interviews because the bus number {{i}} never comes on "
          "time and childcare costs" for i in range(600)]

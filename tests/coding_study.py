@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
+from toolkit.study.config import load_study
+from toolkit.study.tables import StudyOutputs
 
 CODEBOOK_YAML = textwrap.dedent(
     """\

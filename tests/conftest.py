@@ -43,7 +43,7 @@ def pseudonym_key(tmp_path_factory) -> str:
 
 def copy_study(source: Path, target: Path) -> Path:
     """Copy a study folder, making paths that point outside it (``../..``) absolute."""
-    from toolkit.commands.foundation import copy_study as _copy
+    from toolkit.cli.foundation import copy_study as _copy
 
     return _copy(source, target)
 
@@ -81,7 +81,7 @@ def bad_study(tmp_path):
 @pytest.fixture(scope="session")
 def built_tiny(tmp_path_factory) -> tuple[Path, Path]:
     """The tiny study run through the ingest stage once (the later stages are not run)."""
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     base = tmp_path_factory.mktemp("built-tiny")
     study = copy_study(TINY, base / "tiny")
@@ -104,7 +104,7 @@ def ingested_example(example_copy, tmp_path_factory) -> tuple[Path, Path]:
 
     For tests of the ingest tables that must not depend on the later stages.
     """
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     out = tmp_path_factory.mktemp("example-outputs")
     run_study(example_copy, out=out, stages=["ingest"], progress=False)
@@ -117,7 +117,7 @@ def built_example(ingested_example) -> tuple[Path, Path]:
 
     Shares its outputs folder with ``ingested_example``: the ingest stage is reused, not rerun.
     """
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     study, out = ingested_example
     run_study(study, out=out, progress=False)

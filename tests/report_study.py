@@ -2,7 +2,7 @@
 
 The report tests need every stage's tables (participants ... topic_info) but should not wait
 minutes for the whole pipeline, so this writes small, seeded tables that follow the table
-contracts (toolkit/tables.py) straight into a temporary outputs folder. Segment texts are
+contracts (toolkit/study/tables.py) straight into a temporary outputs folder. Segment texts are
 made-up sentences, already "redacted". Cohort sizes differ so that disclosure control has
 work to do (basildon's carers are fewer than 8 people and must show as "*").
 """
@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from toolkit.segment import SEGMENT_COLUMNS
-from toolkit.study import PATHWAY_STAGES
+from toolkit.segment.sentences import SEGMENT_COLUMNS
+from toolkit.study.config import PATHWAY_STAGES
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_STUDY_FILE = REPO / "surveys" / "example" / "study.yml"

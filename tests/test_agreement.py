@@ -8,15 +8,15 @@ import pytest
 from coding_study import make_study
 from sklearn.metrics import cohen_kappa_score
 
-from toolkit.agreement import (
+from toolkit.coding.agreement import (
     agreement_table,
     cohens_kappa,
     krippendorff_alpha,
     percent_agreement,
     study_agreement,
 )
-from toolkit.decisions import COLUMNS as LOG_COLUMNS
-from toolkit.decisions import append_decisions
+from toolkit.coding.decisions import COLUMNS as LOG_COLUMNS
+from toolkit.coding.decisions import append_decisions
 
 
 def test_cohens_kappa_matches_scikit_learn():

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.pipeline import StageContext
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
+from toolkit.study.config import load_study
+from toolkit.study.pipeline import StageContext
+from toolkit.study.tables import StudyOutputs
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +42,7 @@ def analysed(built_example, tmp_path_factory):
     )
     study = load_study(study_dir)
     study.social_values = str(values)
-    from toolkit.analyse import run_stage
+    from toolkit.outcomes.analyse import run_stage
 
     summary = run_stage(StageContext(study=study, outputs=out, cohorts=study.cohort_names))
     return study, out, summary
@@ -82,7 +82,7 @@ def test_social_value_uses_published_counts(analysed):
 
 
 def test_every_published_table_passes_release_check(analysed):
-    from toolkit.release_check import check_release
+    from toolkit.privacy.release_check import check_release
 
     study, out, _ = analysed
     findings = check_release(out.tables, study=study)
@@ -97,9 +97,9 @@ def test_every_published_table_passes_release_check(analysed):
 
 def test_tiny_study_is_analysed_without_revealing_anyone(built_tiny, tmp_path):
     """Six people: every count is hidden, no mean is shown, and nothing crashes."""
-    from toolkit.analyse import run_stage as analyse
-    from toolkit.features import run_stage as link
-    from toolkit.release_check import check_release
+    from toolkit.outcomes.analyse import run_stage as analyse
+    from toolkit.outcomes.link import run_stage as link
+    from toolkit.privacy.release_check import check_release
 
     study_dir, out_dir = built_tiny
     root = tmp_path / "out"

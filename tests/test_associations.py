@@ -8,7 +8,7 @@ import pytest
 from analysis_sim import simulate_binary, simulate_change, simulate_people
 from statsmodels.stats.multitest import multipletests
 
-from toolkit.associations import associations, covariate_matrix, fit_one
+from toolkit.outcomes.associations import associations, covariate_matrix, fit_one
 
 
 @pytest.fixture(scope="module")

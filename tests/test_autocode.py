@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.autocode import AutoCoder, code_jsonl, run_stage
-from toolkit.codebook import load_codebook
-from toolkit.decisions import append_decisions, text_hash
-from toolkit.pipeline import StageContext
-from toolkit.segment import segment_documents
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
+from toolkit.coding.codebook import load_codebook
+from toolkit.coding.decisions import append_decisions, text_hash
+from toolkit.coding.suggest import AutoCoder, code_jsonl, run_stage
+from toolkit.segment.sentences import segment_documents
+from toolkit.study.config import load_study
+from toolkit.study.pipeline import StageContext
+from toolkit.study.tables import StudyOutputs
 
 SHIPPED = Path(__file__).resolve().parent.parent / "codebooks" / "employment_support.yml"
 

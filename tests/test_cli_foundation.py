@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import BAD_CASES, TINY, expected_line
 
-from toolkit.pipeline import sha256_file
+from toolkit.study.pipeline import sha256_file
 
 LXT = Path(sys.executable).parent / "lxt"
 
@@ -98,7 +98,9 @@ def test_validate_says_a_good_study_is_ready(capsys, monkeypatch, tiny_study):
 
 def test_run_builds_the_ingest_tables_and_summarises(capsys, monkeypatch, tiny_study, tmp_path):
     # Only the ingest stage: the later stages have their own tests.
-    monkeypatch.setattr("toolkit.pipeline.STAGES", [("ingest", "toolkit.ingest:run_stage")])
+    monkeypatch.setattr(
+        "toolkit.study.pipeline.STAGES", [("ingest", "toolkit.ingest.stage:run_stage")]
+    )
     before = checksums(tiny_study)
     out = tmp_path / "outputs"
     status, stdout, _ = lxt(
@@ -125,9 +127,9 @@ def held_report_stage(ctx) -> dict:
 
 def test_run_exits_1_when_a_report_is_held(capsys, monkeypatch, tiny_study, tmp_path):
     monkeypatch.setattr(
-        "toolkit.pipeline.STAGES",
+        "toolkit.study.pipeline.STAGES",
         [
-            ("ingest", "toolkit.ingest:run_stage"),
+            ("ingest", "toolkit.ingest.stage:run_stage"),
             ("report", "test_cli_foundation:held_report_stage"),
         ],
     )
@@ -159,7 +161,7 @@ def test_bad_usage_exits_2(capsys, monkeypatch):
 
 
 def test_demo_prepares_the_example_study_in_the_given_folder(tmp_path, monkeypatch):
-    from toolkit.commands import foundation
+    from toolkit.cli import foundation
 
     # The demo copies the committed example study when its data are there.
     monkeypatch.setattr(foundation, "EXAMPLE_STUDY", TINY)
@@ -170,8 +172,8 @@ def test_demo_prepares_the_example_study_in_the_given_folder(tmp_path, monkeypat
 
 
 def test_demo_generates_the_study_when_the_repository_copy_has_no_data(tmp_path, monkeypatch):
-    from toolkit.commands import foundation
-    from toolkit.validate import validate_study
+    from toolkit.cli import foundation
+    from toolkit.study.validate import validate_study
 
     monkeypatch.setattr(foundation, "has_example_data", lambda folder: False)
     study = foundation.prepare_demo_study(tmp_path)
@@ -188,12 +190,14 @@ def test_demo_generates_the_study_when_the_repository_copy_has_no_data(tmp_path,
 
 
 def test_demo_runs_the_pipeline_and_says_where_the_outputs_are(capsys, monkeypatch, tmp_path):
-    from toolkit.commands import foundation
+    from toolkit.cli import foundation
 
     # The tiny study stands in for the example, and only ingest runs: the full demo is what
     # `make demo` does, and the shared `built_example` fixture runs every stage once.
     monkeypatch.setattr(foundation, "EXAMPLE_STUDY", TINY)
-    monkeypatch.setattr("toolkit.pipeline.STAGES", [("ingest", "toolkit.ingest:run_stage")])
+    monkeypatch.setattr(
+        "toolkit.study.pipeline.STAGES", [("ingest", "toolkit.ingest.stage:run_stage")]
+    )
     status, stdout, stderr = lxt(capsys, monkeypatch, "demo", "--out", tmp_path)
     assert status == 0, stderr
     out = tmp_path / "outputs" / "example"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.codebook import load_codebook
+from toolkit.coding.codebook import load_codebook
 from toolkit.errors import UserError
 from toolkit.synthetic.phrases import THEME_IDS
 

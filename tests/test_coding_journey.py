@@ -19,10 +19,10 @@ import yaml
 from openpyxl import load_workbook
 from sklearn.metrics import cohen_kappa_score
 
-from toolkit.codebook import load_codebook
-from toolkit.decisions import applied_codes, log_path, orphaned_decisions, read_decisions
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
+from toolkit.coding.codebook import load_codebook
+from toolkit.coding.decisions import applied_codes, log_path, orphaned_decisions, read_decisions
+from toolkit.study.config import load_study
+from toolkit.study.tables import StudyOutputs
 
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "refi-qda"
 SLOTS = 5
@@ -182,12 +182,12 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
         xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd")).validate(qde)
     assert qde.count("<CodeRef ") == len(applied_codes(study))
     # ... and is safe to send: redacted sources, pseudonyms only, no register name.
-    from toolkit.release_check import check_release
+    from toolkit.privacy.release_check import check_release
 
     assert [str(f) for f in check_release(tmp_path / "example.qdpx", study=study)] == []
 
     # Re-running the coding stage keeps every decision, and the codings now include them.
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     run_study(study_dir, out=out, progress=False, stages=["code"])
     assert log_path(study).read_bytes() == before

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from toolkit.core20 import (
+from toolkit.errors import UserError
+from toolkit.outcomes.core20 import (
     core20_summary,
     imd_from_lsoa,
     participant_groups,
@@ -16,9 +17,8 @@ from toolkit.core20 import (
     read_imd_lookup,
     wilson_interval,
 )
-from toolkit.disclosure import DisclosureRule
-from toolkit.errors import UserError
-from toolkit.study import Study
+from toolkit.privacy.disclosure import DisclosureRule
+from toolkit.study.config import Study
 
 DECILE = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
 
@@ -134,7 +134,7 @@ def test_published_summary_suppresses_small_groups(people):
 
 
 def test_register_deciles_fall_back_to_lsoa_lookup(tmp_path):
-    from toolkit.core20 import register_imd_deciles
+    from toolkit.outcomes.core20 import register_imd_deciles
 
     _file7(tmp_path / "file7.csv", "2021")
     study = Study.model_validate(
@@ -169,7 +169,7 @@ def _with_lsoa(study_dir, lookup: str = "file7.csv"):
 
 
 def test_ingest_fills_blank_deciles_from_the_lsoa_lookup(tiny_study, tmp_path):
-    from toolkit.pipeline import run_study
+    from toolkit.study.pipeline import run_study
 
     _file7(tiny_study / "file7.csv", "2021")
     register = _with_lsoa(tiny_study)
@@ -192,8 +192,8 @@ def test_ingest_fills_blank_deciles_from_the_lsoa_lookup(tiny_study, tmp_path):
 
 
 def test_validate_reports_a_lookup_that_is_not_file7(tiny_study):
-    from toolkit.study import load_study
-    from toolkit.validate import read_study_inputs
+    from toolkit.study.config import load_study
+    from toolkit.study.validate import read_study_inputs
 
     (tiny_study / "file7.csv").write_text("area,score\nE01021970,3\n", "utf-8")
     _with_lsoa(tiny_study)

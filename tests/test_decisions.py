@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from coding_study import make_study
 
-from toolkit.decisions import (
+from toolkit.coding.decisions import (
     COLUMNS,
     append_decisions,
     current_decisions,

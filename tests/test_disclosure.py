@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.disclosure import DisclosureRule, html_table, publish_csv, read_marker
-from toolkit.study import load_study
+from toolkit.privacy.disclosure import DisclosureRule, html_table, publish_csv, read_marker
+from toolkit.study.config import load_study
 
 
 def test_counts_follow_the_nhs_england_rule():

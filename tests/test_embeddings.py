@@ -8,9 +8,8 @@ import socket
 import numpy as np
 import pytest
 
-from toolkit import embeddings
-from toolkit.embedding_cache import MAX_SHARDS, EmbeddingCache, text_keys
-from toolkit.embeddings import (
+from toolkit.embeddings import backends as embeddings
+from toolkit.embeddings.backends import (
     MINILM_SHA256,
     FallbackNotice,
     MiniLMEmbedder,
@@ -18,6 +17,7 @@ from toolkit.embeddings import (
     get_embedder,
     minilm_folder,
 )
+from toolkit.embeddings.cache import MAX_SHARDS, EmbeddingCache, text_keys
 from toolkit.errors import UserError
 
 SENTENCES = [

@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from toolkit.analyse import person_frame, run_associations
-from toolkit.outcomes import outcome_specs
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
+from toolkit.outcomes.analyse import person_frame, run_associations
+from toolkit.outcomes.definitions import outcome_specs
+from toolkit.study.config import load_study
+from toolkit.study.tables import StudyOutputs
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def _check(table: pd.DataFrame, truth) -> None:
 def test_truth_features_find_planted_effects_and_nothing_else(
     pipeline_results, truth, example_copy
 ):
-    from toolkit.pseudonymise import Pseudonymiser
+    from toolkit.privacy.pseudonymise import Pseudonymiser
 
     study, out = pipeline_results
     themes = pd.read_csv(example_copy / "truth" / "participant_themes.csv")
@@ -150,7 +150,7 @@ def test_post_offer_loss_matches_generator(pipeline_results, truth):
 
 
 def test_published_outputs_pass_release_check(pipeline_results):
-    from toolkit.release_check import check_release
+    from toolkit.privacy.release_check import check_release
 
     study, out = pipeline_results
     findings = check_release(out.tables, study=study)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.features import feature_columns, participant_features, resolve_codings
+from toolkit.outcomes.link import feature_columns, participant_features, resolve_codings
 
 SEGMENTS = pd.DataFrame(
     {

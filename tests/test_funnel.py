@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.disclosure import DisclosureRule
-from toolkit.funnel import pathway_funnel, post_offer_loss, publish_funnel, publish_post_offer_loss
+from toolkit.outcomes.funnel import (
+    pathway_funnel,
+    post_offer_loss,
+    publish_funnel,
+    publish_post_offer_loss,
+)
+from toolkit.privacy.disclosure import DisclosureRule
 
 D = pd.Timestamp
 

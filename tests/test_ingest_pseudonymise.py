@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.pseudonymise import KEY_ENV, KEY_FILE_ENV, Pseudonymiser, load_key
+from toolkit.privacy.pseudonymise import KEY_ENV, KEY_FILE_ENV, Pseudonymiser, load_key
 
 
 def test_pid_is_the_truncated_hmac_of_the_reference():
@@ -65,7 +65,7 @@ def test_first_use_creates_a_private_key_file_with_a_warning(monkeypatch, tmp_pa
 
 
 def test_a_key_file_inside_the_project_or_outputs_is_refused(monkeypatch, tmp_path):
-    from toolkit.tables import REPO_ROOT
+    from toolkit.study.tables import REPO_ROOT
 
     monkeypatch.delenv(KEY_ENV, raising=False)
     monkeypatch.setenv(KEY_FILE_ENV, str(REPO_ROOT / "pseudonym.key"))

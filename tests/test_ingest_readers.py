@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.readers import parse_date, parse_flag, read_table
+from toolkit.ingest.readers import parse_date, parse_flag, read_table
 
 ROWS = "participant_ref,q_support\r\nA1,Café on Tuesdays – really helped\r\nA2,\r\n"
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import TEST_KEY
 
-from toolkit.ingest import TABLES
-from toolkit.pseudonymise import Pseudonymiser
+from toolkit.ingest.stage import TABLES
+from toolkit.privacy.pseudonymise import Pseudonymiser
 
 REFERENCES = [f"T-00{i}" for i in range(1, 7)]
 NAMES = ["Aisha", "Khan", "Gareth", "Pryce", "Mei", "Fong", "Tomasz", "Nowak", "Bola",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.transcripts import Turn, filename_regex, read_transcript
-from toolkit.validate import speaker_role
+from toolkit.ingest.transcripts import Turn, filename_regex, read_transcript
+from toolkit.study.validate import speaker_role
 
 
 def test_text_transcript_with_timestamps_and_continuation_lines(tmp_path):

@@ -9,14 +9,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 
-from toolkit.codebook import parse_codebook
-from toolkit.learn import (
+from toolkit.coding.classifiers import (
     cross_validate_code,
     fit_codes,
     learn_from_decisions,
     rank_for_review,
     training_labels,
 )
+from toolkit.coding.codebook import parse_codebook
 
 BOOK = parse_codebook(
     {
@@ -172,9 +172,9 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
     import sys
 
     from toolkit import cli
-    from toolkit.decisions import append_decisions
-    from toolkit.study import load_study
-    from toolkit.tables import StudyOutputs
+    from toolkit.coding.decisions import append_decisions
+    from toolkit.study.config import load_study
+    from toolkit.study.tables import StudyOutputs
 
     monkeypatch.setenv("LXT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("LXT_OUTPUTS", str(tmp_path / "outputs"))

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.outcomes import build_outcomes, cronbach_alpha, outcome_specs
-from toolkit.study import Study
+from toolkit.outcomes.definitions import build_outcomes, cronbach_alpha, outcome_specs
+from toolkit.study.config import Study
 
 D = pd.Timestamp
 

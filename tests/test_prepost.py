@@ -8,8 +8,8 @@ import pytest
 from analysis_sim import scores_long, simulate_change, simulate_people
 from scipy import stats
 
-from toolkit.outcomes import reliable_change_index
-from toolkit.prepost import (
+from toolkit.outcomes.definitions import reliable_change_index
+from toolkit.outcomes.prepost import (
     change_wording,
     completer_comparison,
     hedges_j,
@@ -108,10 +108,10 @@ def test_wording_follows_comparison_group():
 
 
 def test_table_per_cohort_and_published_version():
-    from toolkit.disclosure import DisclosureRule
-    from toolkit.outcomes import outcome_specs
-    from toolkit.prepost import prepost_table, publish_prepost
-    from toolkit.study import Study
+    from toolkit.outcomes.definitions import outcome_specs
+    from toolkit.outcomes.prepost import prepost_table, publish_prepost
+    from toolkit.privacy.disclosure import DisclosureRule
+    from toolkit.study.config import Study
 
     study = Study.model_validate(
         {

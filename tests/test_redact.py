@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.redact import Redactor, Span
+from toolkit.privacy.redact import Redactor, Span
 
 REGISTER = ["Kerry-Ann Whitfield", "Tomasz Nowak", "Carol Bennett"]
 
@@ -132,7 +132,7 @@ def test_for_study_uses_names_keep_terms_and_cohort_places(example_study_redacto
 
 @pytest.fixture(scope="module")
 def example_study_redactor() -> Redactor:
-    from toolkit.study import load_study
+    from toolkit.study.config import load_study
 
     return Redactor.for_study(load_study("surveys/example"), REGISTER)
 
@@ -169,7 +169,7 @@ def test_lxt_redact_reads_and_writes_jsonl(tmp_path):
 
 
 def test_lxt_redact_reports_bad_lines(tmp_path):
-    from toolkit.commands.privacy import read_jsonl_texts
+    from toolkit.cli.privacy import read_jsonl_texts
 
     source = tmp_path / "bad.jsonl"
     source.write_text('{"id": 1, "text": "ok"}\nnot json\n{"id": 3}\n', encoding="utf-8")

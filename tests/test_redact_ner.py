@@ -6,7 +6,7 @@ import warnings
 
 import pytest
 
-from toolkit import ner
+from toolkit.privacy import ner
 
 
 def test_installed_pipeline_matches_the_official_en_core_web_sm_release():
@@ -50,7 +50,7 @@ def test_a_missing_pipeline_falls_back_to_blank_english_with_a_warning():
 
 
 def test_redaction_without_a_model_still_uses_rules_and_registers():
-    from toolkit.redact import Redactor
+    from toolkit.privacy.redact import Redactor
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -11,8 +11,8 @@ import xmlschema
 import yaml
 from coding_study import make_study
 
-from toolkit.codebook import load_codebook
-from toolkit.decisions import (
+from toolkit.coding.codebook import load_codebook
+from toolkit.coding.decisions import (
     append_decisions,
     applied_codes,
     current_decisions,
@@ -21,9 +21,9 @@ from toolkit.decisions import (
     read_decisions,
     text_hash,
 )
+from toolkit.coding.refiqda import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdpx
+from toolkit.coding.refiqda.common import guid, normalise_newlines
 from toolkit.errors import UserError
-from toolkit.refiqda import export_qdc, export_qdpx, import_qdc, import_qdpx, read_qdpx
-from toolkit.refiqda.common import guid, normalise_newlines
 
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "refi-qda"
 needs_schemas = pytest.mark.skipif(
@@ -371,7 +371,7 @@ def test_files_that_are_not_projects_are_refused(tmp_path):
 
 
 def test_an_academic_partners_new_codings_are_theirs_and_ours_stay_as_they_are(coded):
-    from toolkit.refiqda.qdc import code_guid
+    from toolkit.coding.refiqda.qdc import code_guid
 
     study, outputs, tmp = coded
     export_qdpx(study, tmp / "mini.qdpx", outputs=outputs)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from toolkit.disclosure import DisclosureRule, html_table, publish_csv
-from toolkit.release_check import Finding, check_release
-from toolkit.study import load_study
+from toolkit.privacy.disclosure import DisclosureRule, html_table, publish_csv
+from toolkit.privacy.release_check import Finding, check_release
+from toolkit.study.config import load_study
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from report_study import PHRASES, build_tables
 
-from toolkit.disclosure import DisclosureRule
+from toolkit.privacy.disclosure import DisclosureRule
 from toolkit.reports import measures
 from toolkit.reports.display import Figure, Markdown, Section, Table
 from toolkit.reports.readability import flesch, prose_from_html, syllables
@@ -190,7 +190,7 @@ def test_notebooks_call_toolkit_functions_only():
 
 def test_manifest_record_is_json_with_results(tmp_path):
     from toolkit.reports.runner import ReportResult, ReportRun, record_in_manifest
-    from toolkit.tables import StudyOutputs
+    from toolkit.study.tables import StudyOutputs
 
     outputs = StudyOutputs("s", tmp_path)
     outputs.manifest.write_text(json.dumps({"stages": {"ingest": {"reused": True}}}))

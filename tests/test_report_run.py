@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from report_study import SIZES, build
 
-from toolkit.disclosure import DisclosureRule
+from toolkit.privacy.disclosure import DisclosureRule
 from toolkit.reports import run_reports
 from toolkit.reports.readability import PLAIN_ENGLISH
 from toolkit.reports.render import chromium_command, find_chromium

@@ -10,10 +10,10 @@ import pytest
 from coding_study import make_study
 from openpyxl import Workbook, load_workbook
 
-from toolkit.decisions import current_decisions, log_path, read_decisions
+from toolkit.coding.decisions import current_decisions, log_path, read_decisions
+from toolkit.coding.review_export import META_SHEET, export_review, read_meta, study_codebook
+from toolkit.coding.review_import import import_review
 from toolkit.errors import UserError
-from toolkit.review import META_SHEET, export_review, read_meta, study_codebook
-from toolkit.review_import import import_review
 
 DECISION_1, DECISION_2, ADD_1 = 9, 12, 22  # columns (1-based) in the Review sheet
 
@@ -233,7 +233,7 @@ def test_a_workbook_from_elsewhere_is_refused(mini):
         .replace("name: mini", "name: other")
     )
     (other.folder / "study.yml").write_text(text, encoding="utf-8")
-    from toolkit.study import load_study
+    from toolkit.study.config import load_study
 
     lines = _problems(load_study(other.folder), tmp / "b.xlsx")
     assert "this workbook belongs to another study: found 'mini'" in lines[0]
@@ -291,9 +291,9 @@ def test_the_command_line_round_trip(mini, monkeypatch, capsys):
 
 
 def test_once_people_have_decided_enough_the_least_certain_come_first(mini):
-    from toolkit.decisions import append_decisions
-    from toolkit.embeddings import get_embedder
-    from toolkit.learn import learn_from_decisions, rank_for_review
+    from toolkit.coding.classifiers import learn_from_decisions, rank_for_review
+    from toolkit.coding.decisions import append_decisions
+    from toolkit.embeddings.backends import get_embedder
 
     study, outputs, tmp = mini
     # 24 decided segments about buses (transport) or courses (not transport), 6 undecided.

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import UserError
-from toolkit.instruments import load_instrument
-from toolkit.scoring import score_file, score_frame
+from toolkit.scoring.instruments import load_instrument
+from toolkit.scoring.rules import score_file, score_frame
 
 SWEMWBS_ITEMS = [str(i) for i in range(1, 8)]
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.segment import SEGMENT_COLUMNS, segment_documents, segment_id, split_sentences
+from toolkit.segment.sentences import (
+    SEGMENT_COLUMNS,
+    segment_documents,
+    segment_id,
+    split_sentences,
+)
 
 INTERVIEW = (
     "How did you get on with the buses?\n"
@@ -157,8 +162,8 @@ def test_empty_documents_give_no_segments():
 def test_stage_reads_documents_and_turns_and_writes_segments(tmp_path, documents):
     from types import SimpleNamespace
 
-    from toolkit.segment import run_stage
-    from toolkit.tables import StudyOutputs
+    from toolkit.segment.sentences import run_stage
+    from toolkit.study.tables import StudyOutputs
 
     outputs = StudyOutputs("mini", tmp_path / "out")
     outputs.write("documents", documents)

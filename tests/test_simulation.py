@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from analysis_sim import simulate_binary, simulate_change, simulate_people
 
-from toolkit.associations import associations, covariate_matrix, fit_one
-from toolkit.prepost import paired_change
-from toolkit.topic_effects import TopicEffects
+from toolkit.outcomes.associations import associations, covariate_matrix, fit_one
+from toolkit.outcomes.prepost import paired_change
+from toolkit.outcomes.topic_effects import TopicEffects
 
 N_STUDIES = 200
 MC_SLACK = 3 * np.sqrt(0.05 * 0.95 / N_STUDIES)

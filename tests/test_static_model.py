@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from toolkit.embeddings import get_embedder, minilm_folder
-from toolkit.static_model import MANIFEST, static_model_folder
+from toolkit.embeddings.backends import get_embedder, minilm_folder
+from toolkit.embeddings.static import MANIFEST, static_model_folder
 
 pytestmark = pytest.mark.slow
 

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.embeddings import get_embedder
-from toolkit.study import load_study
-from toolkit.tables import StudyOutputs
-from toolkit.topic_model import fit_topic_model
+from toolkit.embeddings.backends import get_embedder
+from toolkit.study.config import load_study
+from toolkit.study.tables import StudyOutputs
+from toolkit.topics.model import fit_topic_model
 
 pytestmark = pytest.mark.slow
 LXT = shutil.which("lxt", path=str(Path(sys.executable).parent)) or "lxt"
@@ -76,7 +76,7 @@ def test_topics_agree_with_the_planted_themes(built):
 
 
 def test_quotes_are_redacted_diverse_and_from_enough_people(built):
-    from toolkit.disclosure import DisclosureRule
+    from toolkit.privacy.disclosure import DisclosureRule
 
     study, out = built
     rule = DisclosureRule.from_study(study)
@@ -134,7 +134,7 @@ def test_topics_per_cohort_wave_crosswalk_and_saved_model(built):
 
 
 def test_segments_are_never_embedded_twice(built):
-    from toolkit.topics import stage_cache_dir
+    from toolkit.topics.stage import stage_cache_dir
 
     _, out = built
     embedder = get_embedder("minilm", cache_dir=stage_cache_dir(out))
@@ -156,7 +156,7 @@ def barriers(built):
 
 
 def test_same_inputs_and_seed_give_identical_topics_offline(built, barriers, no_network):
-    from toolkit.topics import stage_cache_dir
+    from toolkit.topics.stage import stage_cache_dir
 
     _, out = built
     embedder = get_embedder("minilm", cache_dir=stage_cache_dir(out))

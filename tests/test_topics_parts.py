@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.disclosure import DisclosureRule
 from toolkit.errors import UserError
-from toolkit.topic_model import make_vectorizer, reduce_outliers, scaled_parameters, topic_label
-from toolkit.topic_quality import npmi_coherence, npmi_per_topic, topic_diversity
-from toolkit.topic_quotes import topic_quotes
-from toolkit.topic_stability import compare_runs
-from toolkit.topics import crosswalk
-from toolkit.topics_jsonl import read_texts
+from toolkit.privacy.disclosure import DisclosureRule
+from toolkit.topics.jsonl import read_texts
+from toolkit.topics.model import make_vectorizer, reduce_outliers, scaled_parameters, topic_label
+from toolkit.topics.quality import npmi_coherence, npmi_per_topic, topic_diversity
+from toolkit.topics.quotes import topic_quotes
+from toolkit.topics.stability import compare_runs
+from toolkit.topics.stage import crosswalk
 
 
 def test_defaults_grow_with_the_corpus():
@@ -153,10 +153,10 @@ def test_jsonl_input_problems_are_listed_with_their_lines(tmp_path):
 
 
 def test_a_study_with_too_little_text_gets_empty_topic_tables(tiny_study, tmp_path):
-    from toolkit.pipeline import StageContext
-    from toolkit.study import load_study
-    from toolkit.tables import StudyOutputs
-    from toolkit.topics import run_stage
+    from toolkit.study.config import load_study
+    from toolkit.study.pipeline import StageContext
+    from toolkit.study.tables import StudyOutputs
+    from toolkit.topics.stage import run_stage
 
     study = load_study(tiny_study)
     out = StudyOutputs(study.name, tmp_path / "out")
@@ -182,7 +182,7 @@ def test_npmi_counts_phrases_as_the_vectoriser_forms_them():
 def test_umap_reductions_are_cached_by_content_parameters_and_seed(tmp_path):
     from umap import UMAP
 
-    from toolkit.reduction_cache import CachedReduction
+    from toolkit.topics.reduction_cache import CachedReduction
 
     vectors = np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32)
 

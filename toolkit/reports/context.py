@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.study import Study, load_study
-from toolkit.tables import StudyOutputs
+from toolkit.study.config import Study, load_study
+from toolkit.study.tables import StudyOutputs
 
 # Which stage builds each table: used to tell the reader what to run when one is missing.
 TABLE_STAGE = {
@@ -46,7 +46,7 @@ class ReportContext:
     study: Study
     outputs: StudyOutputs
     cohort: str | None
-    rule: object  # toolkit.disclosure.DisclosureRule
+    rule: object  # toolkit.privacy.disclosure.DisclosureRule
     seed: int = 42
     parameters: dict = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
@@ -67,7 +67,7 @@ class ReportContext:
         ``cohort`` None (or "") means all cohorts (the overview). ``outputs_dir`` is the
         study's own outputs folder (``outputs/<study>``); empty means the default.
         """
-        from toolkit.disclosure import DisclosureRule
+        from toolkit.privacy.disclosure import DisclosureRule
 
         study = load_study(study_dir)
         cohort = cohort or None

@@ -152,7 +152,7 @@ class Quote:
 class Table:
     """A small display table with a caption and scoped header cells.
 
-    The frame must already be disclosure-controlled (see ``toolkit.disclosure``): this block
+    The frame must already be disclosure-controlled (see ``toolkit.privacy.disclosure``): this block
     only formats it. ``count_columns`` and ``rule`` mark the table (``data-lxt-counts``) so
     that ``lxt check-release`` re-checks those columns for small or unrounded counts.
     """

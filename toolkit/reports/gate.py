@@ -1,7 +1,7 @@
 """The release gate: a report is marked ready only after it passes ``lxt check-release``.
 
 A rendered report (executed notebook, HTML, PDF) is checked in a folder of its own with
-:func:`toolkit.release_check.check_release`. If nothing is found, the files move to
+:func:`toolkit.privacy.release_check.check_release`. If nothing is found, the files move to
 ``reports/<cohort>/`` and ``READY.json`` there records the check; otherwise they go to
 ``reports/_held/<cohort>/`` with ``FINDINGS.json``, and are not published.
 
@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from toolkit.tables import write_json
+from toolkit.study.tables import write_json
 
 HELD_FOLDER = "_held"
 FAILED_FOLDER = "_failed"
@@ -32,7 +32,7 @@ def run_gate(folder: Path, study=None) -> tuple[bool, list[str]]:
     and the finding says why.
     """
     try:
-        from toolkit.release_check import check_release
+        from toolkit.privacy.release_check import check_release
     except ImportError as exc:
         return False, [f"{UNCHECKED}: the release check could not be loaded ({exc})"]
     findings = check_release(folder, study=study)

@@ -126,11 +126,11 @@ def consenting_pids(people: pd.DataFrame) -> set[str]:
 def outcome_changes(study, scores, participants, responses=None, cohorts=None) -> pd.DataFrame:
     """Pre/post change of every score outcome in ``study.yml``, per cohort and ``all``.
 
-    A thin wrapper over :func:`toolkit.prepost.prepost_table` (raw numbers: publish with
-    :func:`toolkit.prepost.publish_prepost`).
+    A thin wrapper over :func:`toolkit.outcomes.prepost.prepost_table` (raw numbers: publish with
+    :func:`toolkit.outcomes.prepost.publish_prepost`).
     """
-    from toolkit.outcomes import outcome_specs
-    from toolkit.prepost import prepost_table
+    from toolkit.outcomes.definitions import outcome_specs
+    from toolkit.outcomes.prepost import prepost_table
 
     return prepost_table(
         study, scores, participants, outcome_specs(study), responses=responses, cohorts=cohorts
@@ -138,7 +138,9 @@ def outcome_changes(study, scores, participants, responses=None, cohorts=None) -
 
 
 def funnel(pathway: pd.DataFrame, cohorts=None, extracted_on=None) -> pd.DataFrame:
-    """Pathway funnel per cohort and ``all`` (see :func:`toolkit.funnel.pathway_funnel`)."""
-    from toolkit.funnel import pathway_funnel
+    """Pathway funnel per cohort and ``all`` (see
+    :func:`toolkit.outcomes.funnel.pathway_funnel`).
+    """
+    from toolkit.outcomes.funnel import pathway_funnel
 
     return pathway_funnel(pathway, cohorts=cohorts, extracted_on=extracted_on)

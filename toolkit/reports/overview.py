@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from toolkit.prepost import publish_prepost  # noqa: E402
+from toolkit.outcomes.prepost import publish_prepost  # noqa: E402
 from toolkit.reports import measures  # noqa: E402
 from toolkit.reports.context import ReportContext  # noqa: E402
 from toolkit.reports.display import (  # noqa: E402

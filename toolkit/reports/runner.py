@@ -47,8 +47,8 @@ from toolkit import __version__
 from toolkit.errors import UserError
 from toolkit.reports import gate
 from toolkit.reports.templates import OVERVIEW_FOLDER, REPORTS, file_checksum, template_path
-from toolkit.study import load_study, study_file
-from toolkit.tables import REPO_ROOT, StudyOutputs, write_json
+from toolkit.study.config import load_study, study_file
+from toolkit.study.tables import REPO_ROOT, StudyOutputs, write_json
 
 STAGING_FOLDER = ".staging"
 LOG_FOLDER = ".logs"  # kernel and worker messages, for diagnosis
@@ -141,15 +141,15 @@ class ReportRun:
 # any of them re-renders the reports; changes elsewhere (ingest, topics...) reach the reports
 # through the tables, which are checksummed separately.
 REPORT_DEPENDENCIES = (
-    "associations.py",
-    "codebook.py",
-    "disclosure.py",
-    "funnel.py",
-    "outcomes.py",
-    "prepost.py",
-    "release_check.py",
-    "study.py",
-    "tables.py",
+    "outcomes/associations.py",
+    "coding/codebook.py",
+    "privacy/disclosure.py",
+    "outcomes/funnel.py",
+    "outcomes/definitions.py",
+    "outcomes/prepost.py",
+    "privacy/release_check.py",
+    "study/config.py",
+    "study/tables.py",
     "data/report.css",
 )
 
@@ -357,7 +357,7 @@ def plan_jobs(
     study, outputs: StudyOutputs, cohorts: list[str] | None, templates: Path | None = None
 ) -> list[ReportJob]:
     """The jobs for ``cohorts`` (default: all), overview last, with their cache keys."""
-    from toolkit.pipeline import input_checksums
+    from toolkit.study.pipeline import input_checksums
 
     cohorts = list(cohorts or study.cohort_names)
     unknown = sorted(set(cohorts) - set(study.cohort_names))

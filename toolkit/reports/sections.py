@@ -21,7 +21,7 @@ matplotlib.use("Agg")  # reports render off-screen; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from toolkit.prepost import publish_prepost  # noqa: E402
+from toolkit.outcomes.prepost import publish_prepost  # noqa: E402
 from toolkit.reports import measures  # noqa: E402
 from toolkit.reports.context import ReportContext  # noqa: E402
 from toolkit.reports.display import (  # noqa: E402
@@ -374,7 +374,7 @@ def _p(p: float) -> str:
 def _code_names(ctx: ReportContext) -> dict[str, str]:
     if not ctx.study.codebook:
         return {}
-    from toolkit.codebook import load_codebook
+    from toolkit.coding.codebook import load_codebook
 
     try:
         book = load_codebook(ctx.study.path(ctx.study.codebook))
@@ -485,8 +485,8 @@ def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
     The models are fitted on everyone (cohort is a covariate), because single cohorts are
     too small for stable estimates; the section says so.
     """
-    from toolkit.associations import FDR_LEVEL, publish_associations
-    from toolkit.outcomes import outcome_specs
+    from toolkit.outcomes.associations import FDR_LEVEL, publish_associations
+    from toolkit.outcomes.definitions import outcome_specs
 
     table = ctx.table("associations", cohort_only=False)
     if table is None:
@@ -627,8 +627,8 @@ def limitations(ctx: ReportContext) -> Section:
 
 def methods_appendix(ctx: ReportContext) -> Section:
     """Toolkit and package versions, seeds, parameters and input checksums."""
-    from toolkit.pipeline import input_checksums, package_versions
     from toolkit.reports.templates import template_checksums
+    from toolkit.study.pipeline import input_checksums, package_versions
 
     versions = package_versions()
     params = pd.DataFrame(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from toolkit.study import PATHWAY_STAGES
+from toolkit.study.config import PATHWAY_STAGES
 from toolkit.synthetic import surveys as sv
 from toolkit.synthetic import truth
 from toolkit.synthetic.people import COHORTS, Person

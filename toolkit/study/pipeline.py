@@ -1,0 +1,308 @@
+"""Run a study's stages in order, reusing what has not changed (DESIGN.md principle 6).
+
+ingest -> (redact inside ingest) -> segment -> code -> topics -> link -> analyse -> report
+
+A stage is a function ``run(ctx: StageContext) -> dict`` that reads and writes named tables
+through ``ctx.outputs``. The runner fingerprints each stage from the study file, the input files'
+checksums, the decision log, the toolkit version and the fingerprints of the stages before it;
+a stage whose fingerprint is unchanged and whose tables exist is reused, not rerun. What ran
+and what was reused goes into ``outputs/<study>/manifest.json``.
+
+Stages are registered in :data:`STAGES` by dotted path so that ``lxt run`` needs no import of
+heavy libraries (BERTopic, torch) until a stage actually runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from toolkit import __version__
+from toolkit.study.config import Study, load_study, study_file
+from toolkit.study.tables import StudyOutputs, write_json
+
+# (stage name, "module:function"), in pipeline order. Later issues add their stages here.
+STAGES: list[tuple[str, str]] = [
+    ("ingest", "toolkit.ingest.stage:run_stage"),
+    ("segment", "toolkit.segment.sentences:run_stage"),
+    ("code", "toolkit.coding.suggest:run_stage"),
+    ("topics", "toolkit.topics.stage:run_stage"),
+    ("link", "toolkit.outcomes.link:run_stage"),
+    ("analyse", "toolkit.outcomes.analyse:run_stage"),
+    ("report", "toolkit.reports:run_stage"),
+]
+
+# Stages with a finer cache of their own, always called: `report` re-renders only the reports
+# whose tables, notebook template, report code or parameters changed, which the stage
+# fingerprint here cannot see (templates, next-steps notes).
+SELF_CACHED = {"report"}
+
+# What each stage's result depends on, so that reuse is precise: a new coding decision reruns
+# coding and everything after it, but not ingest or the topic model. A stage not listed
+# depends on the stage before it. "decisions" means the study's human decision log.
+DEPENDS_ON: dict[str, tuple[str, ...]] = {
+    "ingest": (),
+    "segment": ("ingest",),
+    "code": ("segment", "decisions"),
+    "topics": ("segment",),
+    "link": ("code", "topics", "decisions"),
+    "analyse": ("link",),
+    "report": ("analyse", "code", "topics"),
+}
+
+# Packages whose versions a methods appendix should state.
+RECORDED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "spacy",
+    "presidio-analyzer",
+    "bertopic",
+    "sentence-transformers",
+    "torch",
+    "umap-learn",
+    "hdbscan",
+    "papermill",
+    "nbconvert",
+    "krippendorff",
+)
+
+
+@dataclass
+class StageContext:
+    study: Study
+    outputs: StudyOutputs
+    cohorts: list[str]
+    jobs: int = 1
+    seed: int = 42
+    progress: bool = True
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def study_inputs(study: Study) -> list[Path]:
+    """Every input file the study names (files, transcript folder contents, codebook)."""
+    paths: list[Path] = [study_file(study.folder)]
+    paths.append(study.path(study.participants.file))
+    if study.staff:
+        paths.append(study.path(study.staff.file))
+    paths += [study.path(w.file) for w in study.waves]
+    if study.pathway:
+        paths.append(study.path(study.pathway.file))
+    if study.codebook:
+        paths.append(study.path(study.codebook))
+    for optional in (study.imd_lookup, study.social_values):
+        if optional:
+            paths.append(study.path(optional))
+    if study.transcripts:
+        folder = study.path(study.transcripts.folder)
+        if folder.is_dir():
+            paths += sorted(p for p in folder.rglob("*") if p.is_file())
+    decisions = study.path(study.decisions)
+    if decisions.is_dir():
+        paths += sorted(p for p in decisions.rglob("*") if p.is_file())
+    return paths
+
+
+def input_checksums(study: Study) -> dict[str, str]:
+    """sha256 of every input, by path relative to the study folder.
+
+    Transcript file names carry participant references (``CLA-0014_baseline.txt``), and the
+    manifest is published beside reports, so the transcripts folder is recorded as one
+    combined checksum instead of file by file.
+    """
+    out = {}
+    folder = study.path(study.transcripts.folder).resolve() if study.transcripts else None
+    combined = hashlib.sha256()
+    n_transcripts = 0
+    for p in study_inputs(study):
+        if not p.exists():
+            continue
+        digest = sha256_file(p)
+        if folder is not None and p.resolve().is_relative_to(folder):
+            name = os.path.relpath(p.resolve(), folder)
+            combined.update(f"{name}\0{digest}\n".encode())
+            n_transcripts += 1
+            continue
+        # Relative names keep the manifest free of where a user keeps their files.
+        out[os.path.relpath(p.resolve(), study.folder)] = digest
+    if n_transcripts:
+        label = os.path.relpath(folder, study.folder)
+        out[f"{label}/ ({n_transcripts} files, combined)"] = combined.hexdigest()
+    return out
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "toolkit": __version__}
+    for name in RECORDED_PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def _resolve(target: str) -> Callable[[StageContext], dict | None]:
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _fingerprint(
+    name: str, upstream: list[str], checksums: dict[str, str], ctx: StageContext
+) -> str:
+    payload = json.dumps(
+        {
+            "stage": name,
+            "upstream": upstream,
+            "inputs": checksums,
+            "toolkit": __version__,
+            "cohorts": ctx.cohorts,
+            "seed": ctx.seed,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _key_id() -> str:
+    from toolkit.errors import UserError
+    from toolkit.privacy.pseudonymise import Pseudonymiser
+
+    try:
+        return Pseudonymiser.from_environment(create=False).key_id
+    except (UserError, OSError):  # no key yet: ingest makes one, and the id changes
+        return "no key yet"
+
+
+def _split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict]:
+    """Separate the decision log from the other inputs (it changes far more often)."""
+    prefix = str(Path(study.decisions)).rstrip("/") + "/"
+    decisions = {k: v for k, v in checksums.items() if k.startswith(prefix)}
+    return {k: v for k, v in checksums.items() if k not in decisions}, decisions
+
+
+def run_study(
+    folder: str | Path,
+    cohorts: list[str] | None = None,
+    jobs: int = 1,
+    out: str | Path | None = None,
+    stages: list[str] | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run every registered stage on a study; return the manifest written beside the outputs."""
+    from toolkit.errors import UserError
+
+    study = load_study(folder)
+    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
+    if unknown:
+        raise UserError(
+            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
+            f"expected some of {study.cohort_names}"
+        )
+    outputs = StudyOutputs(study.name, out)
+    ctx = StageContext(
+        study=study,
+        outputs=outputs,
+        cohorts=list(cohorts or study.cohort_names),
+        jobs=jobs,
+        seed=study.seed,
+        progress=progress,
+    )
+    started = datetime.now(UTC)
+    checksums = input_checksums(study)
+    previous = {}
+    if outputs.manifest.exists():
+        try:
+            previous = json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
+        except (json.JSONDecodeError, OSError):
+            previous = {}
+
+    data_inputs, decision_inputs = _split_checksums(study, checksums)
+    # The codebook matters from coding on: editing it must not re-ingest the study.
+    codebook_inputs = {}
+    if study.codebook:
+        key = next(
+            (
+                k
+                for k in data_inputs
+                if study.path(k).resolve() == study.path(study.codebook).resolve()
+            ),
+            None,
+        )
+        if key is not None:
+            codebook_inputs[key] = data_inputs.pop(key)
+    stage_records: dict[str, Any] = {}
+    fingerprints: dict[str, str] = {}
+    previous_name = None
+    for name, target in STAGES:
+        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
+        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
+        inputs = dict(data_inputs) if name == "ingest" else {}
+        if name == "ingest":
+            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
+            inputs["pseudonym key"] = _key_id()
+        if "decisions" in needs:
+            inputs.update(decision_inputs)
+        if name == "code":
+            inputs.update(codebook_inputs)
+        fingerprint = _fingerprint(name, upstream, inputs, ctx)
+        fingerprints[name] = fingerprint
+        previous_name = name
+        if stages and name not in stages:
+            if name in previous:  # keep what an earlier full run recorded
+                stage_records[name] = previous[name]
+            continue
+        before = previous.get(name, {})
+        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
+        if not force and unchanged and name not in SELF_CACHED:
+            stage_records[name] = {**before, "reused": True}
+            continue
+        t0 = time.perf_counter()
+        result = _resolve(target)(ctx) or {}
+        stage_records[name] = {
+            "fingerprint": fingerprint,
+            "status": "ok",
+            "reused": False,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "result": result,
+        }
+
+    manifest = {
+        "study": study.name,
+        "title": study.title,
+        "toolkit_version": __version__,
+        "started": started.isoformat(),
+        "finished": datetime.now(UTC).isoformat(),
+        "cohorts": ctx.cohorts,
+        "seed": ctx.seed,
+        "parameters": {
+            "disclosure": study.disclosure.model_dump(),
+            "topics": study.topics.model_dump(),
+            "jobs": jobs,
+        },
+        "inputs": checksums,
+        "packages": package_versions(),
+        "stages": stage_records,
+        "notes": ctx.notes,
+    }
+    write_json(manifest, outputs.manifest)
+    return manifest

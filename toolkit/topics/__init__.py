@@ -1,0 +1,1 @@
+"""Topics: BERTopic fitted on the whole study, labels, stability, quotes and the topics stage."""

@@ -1,0 +1,126 @@
+"""Topic modelling of a JSONL file of texts (``lxt topics IN.jsonl``), without a study.
+
+Input lines are ``{"id": ..., "text": ...}``; output lines ``{"id", "topic", "label",
+"probability"}`` in input order (DESIGN.md, "Command line"). Texts are modelled as given, so
+they should already be redacted (``lxt redact``). Every problem in the input is reported at
+once with its line number, before anything is written.
+
+Example
+-------
+>>> records = read_texts("answers.jsonl")                      # doctest: +SKIP
+>>> lines, summary = topics_for_texts(records, seed=42)        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from toolkit.errors import Problem, ProblemCollector, UserError
+
+
+def read_texts(path: str | Path) -> pd.DataFrame:
+    """Read ``{"id", "text"}`` lines; raise UserError listing every bad line."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(Problem(str(path), "file not found", expected="a JSONL file"))
+    problems = ProblemCollector()
+    ids, texts, seen = [], [], set()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise UserError(
+            Problem(str(path), "not UTF-8 text", expected="a UTF-8 JSONL file")
+        ) from None
+    for row, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.add(str(path), f"not valid JSON ({exc.msg})", row=row)
+            continue
+        if not isinstance(rec, dict):
+            problems.add(str(path), "expected a JSON object", row=row, value=line)
+            continue
+        if "id" not in rec or isinstance(rec["id"], (dict, list)) or rec["id"] is None:
+            problems.add(
+                str(path),
+                "missing or invalid id",
+                row=row,
+                column="id",
+                expected="a string or number",
+            )
+            continue
+        if not isinstance(rec.get("text"), str):
+            problems.add(
+                str(path),
+                "missing or invalid text",
+                row=row,
+                column="text",
+                value=rec.get("text"),
+                expected="a string",
+            )
+            continue
+        key = rec["id"]
+        if json.dumps(key) in seen:
+            problems.add(
+                str(path), "duplicate id", row=row, column="id", value=key, expected="each id once"
+            )
+            continue
+        seen.add(json.dumps(key))
+        ids.append(key)
+        texts.append(rec["text"])
+    problems.raise_if_any()
+    if not ids:
+        raise UserError(
+            Problem(str(path), "no texts found", expected='lines like {"id": 1, "text": "..."}')
+        )
+    return pd.DataFrame({"id": ids, "text": texts})
+
+
+def topics_for_texts(
+    records: pd.DataFrame,
+    seed: int = 42,
+    embedding: str = "minilm",
+    stability_runs: int = 0,
+    min_topic_size: int | None = None,
+    cache_dir: str | Path | None = None,
+) -> tuple[list[dict], pd.DataFrame]:
+    """Fit topics on ``records`` (id, text); return output lines and a summary table."""
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.topics.model import topic_label
+    from toolkit.topics.quality import npmi_per_topic
+    from toolkit.topics.stability import topic_stability
+    from toolkit.topics.stage import model_topics
+
+    embedder = get_embedder(embedding, cache_dir=cache_dir, seed=seed)
+    frame = records.assign(text=records["text"].astype(str))
+    fitted, embeddings, _ = model_topics(frame, embedder, seed=seed, min_topic_size=min_topic_size)
+    texts = frame["text"].tolist()
+    labels = {t: topic_label(fitted.keywords(t), t) for t in set(fitted.topics.tolist())}
+    lines = [
+        {"id": key, "topic": int(t), "label": labels[int(t)], "probability": round(float(p), 4)}
+        for key, t, p in zip(frame["id"], fitted.topics, fitted.probability, strict=True)
+    ]
+    ids = fitted.topic_ids
+    npmi = dict(zip(ids, npmi_per_topic([fitted.keywords(t) for t in ids], texts), strict=True))
+    rows = [
+        {
+            "topic": t,
+            "label": labels[t],
+            "size": int(np.sum(fitted.topics == t)),
+            "keywords": ", ".join(fitted.keywords(t)) if t >= 0 else "",
+            "npmi": round(npmi[t], 4) if t in npmi else None,
+        }
+        for t in sorted(labels)
+    ]
+    summary = pd.DataFrame(rows)
+    if stability_runs > 0 and ids:
+        stability, _ = topic_stability(fitted, texts, embeddings, embedder, runs=stability_runs)
+        summary = summary.merge(stability, on="topic", how="left")
+        summary["stable"] = summary["stable"].fillna(False).astype(bool)
+    return lines, summary
