@@ -53,7 +53,7 @@ from toolkit.coding.refiqda.common import (
     slug,
 )
 from toolkit.coding.refiqda.qdc import code_guid
-from toolkit.coding.refiqda.reader import QdpxProject, read_qdpx
+from toolkit.coding.refiqda.reader import QdpxProject, read_qdpx, unknown_users_note
 from toolkit.errors import Problem, ProblemCollector, UserError
 from toolkit.study.config import Study
 from toolkit.study.tables import StudyOutputs
@@ -327,6 +327,8 @@ def import_qdpx(
     project = read_qdpx(path)
     documents = outputs.read("documents")
     report = QdpxImportReport(result=None, notes=list(project.notes))
+    if not reviewer:
+        report.notes += unknown_users_note(project)
     doc_of = match_sources(project, study, documents)
     report.matched_sources = len(doc_of)
     report.unmatched_sources = [

@@ -82,6 +82,7 @@ class QdpxProject:
     variables: list[str] = field(default_factory=list)  # variable names, in project order
     skipped: list[str] = field(default_factory=list)  # "name (PDF, 3 codings)"
     notes: list[str] = field(default_factory=list)
+    unknown_users: list[str] = field(default_factory=list)  # GUIDs missing from <Users>
     origin: str = ""
     creating_user: str = ""  # normalised GUID of the project's creating user
 
@@ -311,16 +312,22 @@ def _cases(root: ET.Element) -> tuple[list[ProjectCase], list[str]]:
     return cases, [n for n in variables.values() if n]
 
 
-def _name_unknown_users(users: dict[str, str], selections: pd.DataFrame) -> list[str]:
-    """Give users missing from <Users> a stable name; return a note when there were any."""
+def name_unknown_users(users: dict[str, str], selections: pd.DataFrame) -> list[str]:
+    """Give users missing from <Users> a stable name (``user-<8 hex>``); return their GUIDs."""
     missing = sorted(set(selections["user_guid"]) - set(users) - {""})
     for g in missing:
         users[g] = f"user-{g.replace('-', '')[:8]}"
-    if not missing:
+    return missing
+
+
+def unknown_users_note(project: QdpxProject) -> list[str]:
+    """A note naming who the codings of users missing from ``<Users>`` are credited to."""
+    if not project.unknown_users:
         return []
+    names = ", ".join(project.users[g] for g in project.unknown_users)
     return [
-        f"{len(missing)} user(s) who coded are not listed in the project's <Users>; "
-        f"their codings are credited to {', '.join(users[g] for g in missing)}"
+        f"{len(project.unknown_users)} user(s) who coded are not listed in the project's "
+        f"<Users>; their codings are credited to {names}"
     ]
 
 
@@ -369,7 +376,8 @@ def read_qdpx(path: str | Path) -> QdpxProject:
     cases, variables = _cases(root)
     users = _users(root)
     selections = pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS)
-    notes = _name_unknown_users(users, selections)
+    unknown = name_unknown_users(users, selections)
+    notes = []
     if skipped:
         notes.append(
             f"{len(skipped)} source(s) are not text and were skipped: " + "; ".join(skipped)
@@ -385,6 +393,7 @@ def read_qdpx(path: str | Path) -> QdpxProject:
         variables=variables,
         skipped=skipped,
         notes=notes,
+        unknown_users=unknown,
         origin=(root.get("origin") or "").strip(),
         creating_user=normal_guid(root.get("creatingUserGUID") or root.get("creatingUser")),
     )
