@@ -297,3 +297,42 @@ def test_project_to_new_study_to_run_to_export_gives_the_codings_back(tmp_path, 
     # A second run places nothing twice, and a reviewer's later change stands.
     again = run_study(folder, out=out, stages=RUN_STAGES, progress=False)
     assert again["stages"]["imported"]["result"]["appended"] == 0
+
+
+def test_codings_that_cannot_be_placed_are_listed_with_a_reason():
+    from toolkit.coding.refiqda.placement import place_selections
+    from toolkit.segment.sentences import segment_documents
+
+    raw = {"notes": "Jo Bloggs rang me.  I felt better after that.", "memo": "Never ingested."}
+    documents = pd.DataFrame(
+        {
+            "doc_id": ["p1/project/notes"],
+            "pid": ["p1"],
+            "cohort": ["project"],
+            "kind": ["survey"],
+            "source": ["notes"],
+            "wave": ["project"],
+            "text": ["[PERSON_1] rang me.  I felt better after that."],
+        }
+    )
+    segments = segment_documents(documents)
+    text = raw["notes"]
+    selections = pd.DataFrame(
+        [
+            ("notes", text.index("I felt"), len(text), "relief", "uni01", "Notes", "Relief"),
+            ("notes", 0, 9, "contact", "uni01", "Notes", "Contact"),  # the name itself
+            ("notes", 18, 20, "pause", "uni01", "Notes", "Pause"),  # two spaces only
+            ("memo", 0, 5, "relief", "uni01", "Memo", "Relief"),
+        ],
+        columns=["source", "start", "end", "code", "reviewer", "source_name", "code_name"],
+    )
+    records, not_placed = place_selections(selections, documents, segments, raw)
+    seg = segments.set_index("text")["seg_id"]
+    assert sorted(map(tuple, records[["seg_id", "code"]].values.tolist())) == sorted(
+        [(seg["I felt better after that."], "relief"), (seg["[PERSON_1] rang me."], "contact")]
+    )
+    assert set(records["decision"]) == {"add"}
+    assert not_placed[["source_name", "code", "reason"]].values.tolist() == [
+        ["Memo", "relief", "the source has no document in this run (empty, or another cohort)"],
+        ["Notes", "pause", "covers no segment (e.g. an identifier or blank text only)"],
+    ]
