@@ -245,14 +245,20 @@ def test_an_existing_target_folder_is_refused_and_left_untouched(tmp_path, capsy
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.qdpx", "study"]
 
 
-def test_offsets_move_with_redaction_placeholders():
-    raw = "Ask Jo Bloggs on 07700 900461 today."
-    red = "Ask [PERSON_1] on [PHONE_1] today."
-    m = OffsetMap.align(raw, red)
-    assert red[m(raw.index("today")) :].startswith("today")
-    assert red[m(raw.index(" on ")) : m(raw.index(" on ") + 4)] == " on "
-    assert (m(0), m(len(raw))) == (0, len(red))
-    assert OffsetMap.align("something else", red) is None
+def test_offsets_follow_words_through_redaction_and_transcript_labels():
+    raw = "Ask Jo Bloggs on 07700 900461 today.\nI: Why?\nP1: I said so.  Really."
+    doc = (
+        "Ask [PERSON_1] on [PHONE_1] today.\n\nInterviewer: Why?\n\nParticipant: I said so. Really."
+    )
+    turns = [(0, 34), (49, 53), (68, len(doc))]  # what was said, as the turns table gives it
+    m = OffsetMap.align(raw, doc, turns)
+    assert doc[m.start(raw.index("today")) : m.end(raw.index("today") + 5)] == "today"
+    assert doc[m.start(4) : m.end(13)].strip() == "[PERSON_1]"  # the name itself
+    said = raw.index("I said")
+    assert doc[m.start(said) : m.end(len(raw))] == "I said so. Really."
+    assert doc[m.start(said + 2) : m.end(said + 6)] == "said"
+    assert (m.start(0), m.end(len(raw))) == (0, len(doc))
+    assert OffsetMap.align("something else", doc, turns) is None
 
 
 # -- the whole journey --------------------------------------------------------------------------

@@ -41,48 +41,81 @@ PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*_\d+\]")
 NOT_PLACED_COLUMNS = ["source_name", "code", "reviewer", "start", "end", "reason"]
 
 
+_TOKEN = re.compile(r"\S+")
+
+
+def _word_edge_ok(raw: str, start: int, end: int, token: str) -> bool:
+    """A token found in the raw text must not be part of a longer word there ("I" is not
+    the first letter of "Interviewer")."""
+    before = start > 0 and token[0].isalnum() and raw[start - 1].isalnum()
+    after = end < len(raw) and token[-1].isalnum() and raw[end].isalnum()
+    return not (before or after)
+
+
 class OffsetMap:
-    """Map offsets in a text to the same places in its redacted version.
+    """Map offsets in a source's original text to the same words in its ingested document.
+
+    Ingest changes a text in three ways: identifiers become placeholders ("Jo Bloggs" ->
+    "[PERSON_1]"), transcript labels become roles ("P1:" -> "Participant:") and whitespace is
+    tidied. Every other word is kept, in order, so the document's words are found one after
+    another in the original; an offset between words (or inside a replaced identifier) moves
+    to the nearest word edge on its side.
 
     >>> m = OffsetMap.align("Call Jo Bloggs today.", "Call [PERSON_1] today.")
-    >>> m("Call Jo Bloggs today.".index("today")), m(8), m(14)
-    (16, 15, 15)
+    >>> red = "Call [PERSON_1] today."
+    >>> red[m.start(5) : m.end(14)].strip(), red[m.start(15) :]
+    ('[PERSON_1]', 'today.')
     """
 
-    def __init__(self, pieces: list[tuple[int, int, int]], raw_len: int, red_len: int):
-        # (raw start, raw end, redacted start) of each verbatim piece, in order.
+    def __init__(self, pieces: list[tuple[int, int, int, int]], doc_len: int):
+        # (raw start, raw end, document start, document end) of each word found, in order.
         self.pieces = pieces
-        self.starts = [p[0] for p in pieces]
-        self.raw_len, self.red_len = raw_len, red_len
+        self.raw_starts = [p[0] for p in pieces]
+        self.raw_ends = [p[1] for p in pieces]
+        self.doc_len = doc_len
 
     @classmethod
-    def align(cls, raw: str, redacted: str) -> OffsetMap | None:
-        """The map from ``raw`` to ``redacted``, or None when they do not correspond."""
-        pieces, cursor, position = [], 0, 0
-        parts = PLACEHOLDER.split(redacted)
-        holders = [m.end() - m.start() for m in PLACEHOLDER.finditer(redacted)]
-        for i, part in enumerate(parts):
-            if part:
-                # Leading text must match where we are; later pieces follow a replaced
-                # identifier of unknown length, so they are searched for (at least 1 on).
-                found = raw.find(part, cursor + (1 if i else 0)) if i else raw.find(part)
-                if found < 0:
-                    return None
-                pieces.append((found, found + len(part), position))
-                cursor = found + len(part)
-            position += len(part) + (holders[i] if i < len(holders) else 0)
-        return cls(pieces, len(raw), len(redacted))
+    def align(
+        cls, raw: str, document: str, spans: list[tuple[int, int]] | None = None
+    ) -> OffsetMap | None:
+        """Align ``raw`` with ``document`` (only its ``spans``, e.g. what was said in each
+        turn; default all of it). None when a word of the document is not in ``raw``."""
+        pieces: list[tuple[int, int, int, int]] = []
+        cursor = 0
+        for span_start, span_end in spans or [(0, len(document))]:
+            # The text between placeholders is in the original; a placeholder is not.
+            literals, pos = [], span_start
+            for m in PLACEHOLDER.finditer(document, span_start, span_end):
+                literals.append((pos, m.start()))
+                pos = m.end()
+            literals.append((pos, span_end))
+            for a, b in literals:
+                for token in _TOKEN.finditer(document, a, b):
+                    word = token.group()
+                    found = raw.find(word, cursor)
+                    while found >= 0 and not _word_edge_ok(raw, found, found + len(word), word):
+                        found = raw.find(word, found + 1)
+                    if found < 0:
+                        return None
+                    pieces.append((found, found + len(word), token.start(), token.end()))
+                    cursor = found + len(word)
+        return cls(pieces, len(document))
 
-    def __call__(self, offset: int) -> int:
-        i = bisect.bisect_right(self.starts, offset) - 1
-        if i < 0:
-            return 0
-        raw_start, raw_end, red_start = self.pieces[i]
-        if offset <= raw_end:
-            return red_start + (offset - raw_start)
-        # Inside a replaced identifier: to the end of its placeholder.
-        nxt = self.pieces[i + 1][2] if i + 1 < len(self.pieces) else self.red_len
-        return nxt
+    def start(self, offset: int) -> int:
+        """Where a selection starting at ``offset`` starts in the document (a start between
+        words goes back to the end of the word before, keeping a placeholder in between)."""
+        i = bisect.bisect_right(self.raw_ends, offset)  # first word ending after offset
+        if i < len(self.pieces) and self.pieces[i][0] <= offset:
+            return self.pieces[i][2] + offset - self.pieces[i][0]
+        return self.pieces[i - 1][3] if i > 0 else 0
+
+    def end(self, offset: int) -> int:
+        """Where a selection ending at ``offset`` (exclusive) ends in the document (an end
+        between words goes on to the start of the next word)."""
+        j = bisect.bisect_left(self.raw_starts, offset) - 1  # last word starting before it
+        if j >= 0 and self.pieces[j][1] >= offset:
+            return self.pieces[j][3] - (self.pieces[j][1] - offset)
+        return self.pieces[j + 1][2] if j + 1 < len(self.pieces) else self.doc_len
 
 
 def raw_sources(study) -> dict[str, str]:
@@ -127,8 +160,8 @@ def redacted_spans(
             continue
         moved = group.assign(
             doc_id=doc_of.loc[source, "doc_id"],
-            start=group["start"].map(mapping),
-            end=group["end"].map(mapping),
+            start=group["start"].map(mapping.start),
+            end=group["end"].map(mapping.end),
         )
         rows.append(moved)
     spans = pd.concat(rows, ignore_index=True) if rows else selections.iloc[0:0].assign(doc_id="")
