@@ -114,6 +114,16 @@ INTERVIEWS = [
             "When I get anxious at night I listen to the radio until it passes.",
         ],
     ),
+    (
+        "Diary 01",  # written notes, not an interview: a free-text document of the same case
+        "Carer A",
+        {"Gender": "Woman", "Age group": "55-64"},
+        [
+            "Monday: the district nurse came late again and there was no time to eat.",
+            "Tuesday was better because my sister took him out for two hours.",
+            "I feel lonely most evenings once he is asleep.",
+        ],
+    ),
 ]
 
 # Code tree: (name, description, keywords that make a sentence coded with it, children).
@@ -220,12 +230,15 @@ def nvivo_project(path: Path, *, mac: bool = False, interviews=INTERVIEWS) -> Pa
     cases_el = ET.SubElement(root, f"{{{NS}}}Cases")
     sources_el = ET.SubElement(root, f"{{{NS}}}Sources")
     files: dict[str, bytes] = {}
+    case_els: dict[str, ET.Element] = {}
     for number, (name, case, values, lines) in enumerate(interviews):
         g = _guid("source", name)
-        case_el = ET.SubElement(
-            cases_el, f"{{{NS}}}Case", {"guid": _guid("case", case), "name": case}
-        )
-        for v, value in values.items():
+        case_el = case_els.get(case)
+        if case_el is None:
+            case_el = case_els[case] = ET.SubElement(
+                cases_el, f"{{{NS}}}Case", {"guid": _guid("case", case), "name": case}
+            )
+        for v, value in values.items() if not len(case_el) else []:
             vv = ET.SubElement(case_el, f"{{{NS}}}VariableValue")
             ET.SubElement(vv, f"{{{NS}}}VariableRef", {"targetGUID": variables[v]})
             ET.SubElement(vv, f"{{{NS}}}TextValue").text = value

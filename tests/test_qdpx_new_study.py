@@ -43,7 +43,7 @@ def test_nvivo_offsets_counting_crlf_twice_land_on_the_coded_words(tmp_path):
     texts = project.sources.set_index("guid")["text"]
     assert not any("\r" in t or t.startswith("\ufeff") for t in texts)
     got = [texts[s.source_guid][s.start : s.end] for s in project.selections.itertuples()]
-    assert len(got) == 36 and set(got) <= expected_selection_texts()
+    assert len(got) == 40 and set(got) <= expected_selection_texts()
     # Line 5 of interview 1 starts 4 line breaks in: 4 characters earlier than in CRLF counts.
     first = INTERVIEWS[0][3]
     janet = next(
@@ -151,12 +151,21 @@ def test_a_new_study_holds_the_projects_sources_codes_cases_and_codings(tmp_path
     report = create_study(project, tmp_path / "carers")
     folder = tmp_path / "carers"
     assert project.read_bytes() == before  # the project is never changed
-    assert (report.documents, report.participants, report.selections) == (6, 6, 36)
+    assert (report.documents, report.participants, report.selections) == (7, 6, 40)
     assert report.reviewers == ["AO", "SR"]
     assert (folder / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
     assert validate_study(folder) == []
     study = load_study(folder)
-    assert [q.question for q in study.free_text] == [name for name, *_ in INTERVIEWS]
+    # Interviews with an interviewer's label are transcripts (a wave each, so that the
+    # interviewer's questions are left out of the analysis); the diary is free text.
+    assert [q.question for q in study.free_text] == ["Diary 01"]
+    assert study.wave_names == ["project"] + [f"interview_0{i}" for i in range(1, 7)]
+    assert study.transcripts.speakers == {
+        "Interviewer": "interviewer",
+        "Participant": "participant",
+    }
+    files = sorted(p.name for p in (folder / "transcripts").iterdir())
+    assert files == [f"Carer {c}_interview_0{i}.txt" for i, c in enumerate("ABCDEF", start=1)]
     register = pd.read_csv(folder / "participants.csv", dtype=str)
     assert register[["participant_ref", "gender", "age_group"]].values.tolist()[:2] == [
         ["Carer A", "Woman", "55-64"],
@@ -175,16 +184,18 @@ def test_a_new_study_holds_the_projects_sources_codes_cases_and_codings(tmp_path
     )
     # The source text is kept exactly, so the stored offsets still point at the coded words.
     sources = pd.read_csv(folder / "sources.csv", dtype=str, keep_default_na=False)
-    selections = pd.read_csv(folder / "decisions" / "imported_selections.csv", dtype=str)
     texts = {q: "".join(sources[q]) for q in sources.columns[1:]}
-    got = {texts[r.source][int(r.start) : int(r.end)] for r in selections.itertuples()}
-    assert got <= expected_selection_texts()
+    for path in (folder / "transcripts").iterdir():
+        texts[path.stem.split("_", 1)[1]] = path.read_text(encoding="utf-8")
+    selections = pd.read_csv(folder / "decisions" / "imported_selections.csv", dtype=str)
+    got = [texts[r.source][int(r.start) : int(r.end)] for r in selections.itertuples()]
+    assert len(got) == 40 and set(got) <= expected_selection_texts()
     assert not read_decisions(study).shape[0]  # placed by `lxt run`, after redaction
 
 
 def test_without_cases_each_source_is_a_participant_and_reviewer_takes_every_coding(tmp_path):
     report = create_study(atlas_project(tmp_path / "a.qdpx"), tmp_path / "a", reviewer="uni01")
-    assert report.reviewers == ["uni01"] and report.participants == 6
+    assert report.reviewers == ["uni01"] and report.participants == 7
     assert "the project has no cases: each source is a participant of its own" in report.notes
     assert not any("<Users>" in n for n in report.notes)  # all credited to uni01 anyway
     register = pd.read_csv(tmp_path / "a" / "participants.csv", dtype=str)
@@ -298,7 +309,10 @@ def test_project_to_new_study_to_run_to_export_gives_the_codings_back(tmp_path, 
     original, back = coded_pairs(project), coded_pairs(tmp_path / "back.qdpx")
     kept = len(original & back) / len(original)
     assert kept >= 0.95, sorted(original - back)
-    assert exported.sources == 6
+    assert exported.sources == 7
+    # The interviewer's questions are not analysed as if a carer had said them.
+    assert not segments["text"].str.contains("Tell me about a normal day").any()
+    assert segments["text"].str.contains("district nurse came late").sum() == 1
 
     # A second run places nothing twice, and a reviewer's later change stands.
     again = run_study(folder, out=out, stages=RUN_STAGES, progress=False)
@@ -340,5 +354,5 @@ def test_codings_that_cannot_be_placed_are_listed_with_a_reason():
     assert set(records["decision"]) == {"add"}
     assert not_placed[["source_name", "code", "reason"]].values.tolist() == [
         ["Memo", "relief", "the source has no document in this run (empty, or another cohort)"],
-        ["Notes", "pause", "covers no segment (e.g. an identifier or blank text only)"],
+        ["Notes", "pause", "covers no segment (an interviewer's words, or blank text only)"],
     ]

@@ -66,6 +66,13 @@ SELECTION_FIELDS = ["source", "start", "end", "code", "reviewer", "source_name",
 # Source names and GUIDs by free-text question id, so `lxt export qdpx` names them again.
 SOURCES_INDEX = "qdpx_sources.json"
 RESERVED_COLUMNS = {"pid", "cohort", "participant_ref"}
+TRANSCRIPTS_DIR = "transcripts"
+# Speaker labels taken to be the interviewer's. A guess from common transcription habits,
+# written into study.yml (transcripts.speakers) where the user can correct it.
+INTERVIEWER_LABELS = {
+    "interviewer", "int", "i", "iv", "q", "question", "researcher", "facilitator",
+    "moderator", "pr", "peer researcher",
+}  # fmt: skip
 
 
 @dataclass
@@ -102,6 +109,15 @@ def identifier(text: str, fallback: str) -> str:
     return out or fallback
 
 
+def file_safe(name: str) -> str:
+    """A participant reference that can be part of a file name (transcripts are named by it).
+
+    >>> file_safe("Carer A/B: 2")
+    'Carer A-B- 2'
+    """
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "-", name).strip()
+
+
 def _unique(base: str, used: set[str]) -> str:
     name, n = base, 2
     while name in used:
@@ -122,9 +138,38 @@ def source_table(project: QdpxProject) -> tuple[pd.DataFrame, list[str]]:
         names = ", ".join(sources.loc[empty, "name"].tolist()[:10])
         notes.append(f"{int(empty.sum())} source(s) have no text and were left out: {names}")
     sources = sources.loc[~empty].reset_index(drop=True)
-    used: set[str] = set()
+    used: set[str] = {WAVE}  # a transcript's id is also a wave name
     sources["qid"] = [_unique(identifier(n, "source"), used) for n in sources["name"]]
+    sources["labels"] = [speaker_labels(t) for t in sources["text"]]
+    sources["kind"] = ["transcript" if labels else "survey" for labels in sources["labels"]]
     return sources, notes
+
+
+def speaker_labels(text: str) -> list[str]:
+    """The speaker labels of a source that reads as an interview transcript, else ``[]``.
+
+    Only a source with at least two speaker labels, one of them an interviewer's, is taken as
+    a transcript: then ingest can leave the interviewer's questions out of the analysis, as
+    for any transcript. Anything else (notes, diaries, answers) is a free-text document.
+    """
+    from toolkit.ingest.transcripts import parse_lines
+
+    turns = parse_lines(text.split("\n"))
+    labels = list(dict.fromkeys(t.label for t in turns))
+    if len(turns) < 2 or len(labels) < 2:
+        return []
+    if not any(label.casefold() in INTERVIEWER_LABELS for label in labels):
+        return []
+    return labels
+
+
+def speakers(sources: pd.DataFrame) -> dict[str, str]:
+    """Speaker label -> role for every transcript source (study.yml ``transcripts.speakers``)."""
+    labels = dict.fromkeys(label for ls in sources["labels"] for label in ls)
+    return {
+        label: "interviewer" if label.casefold() in INTERVIEWER_LABELS else "participant"
+        for label in labels
+    }
 
 
 def participants(project: QdpxProject, sources: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -136,7 +181,7 @@ def participants(project: QdpxProject, sources: pd.DataFrame) -> tuple[pd.DataFr
     notes, rows, used = [], [], set()
     owner: dict[str, str] = {}
     for case in project.cases:
-        ref = _unique(case.name or f"case {len(rows) + 1}", used)
+        ref = _unique(file_safe(case.name) or f"case {len(rows) + 1}", used)
         mine = [g for g in case.sources if g in set(sources["guid"]) and g not in owner]
         shared = [g for g in case.sources if g in owner]
         if shared:
@@ -150,7 +195,8 @@ def participants(project: QdpxProject, sources: pd.DataFrame) -> tuple[pd.DataFr
     if alone and project.cases:
         notes.append(f"{len(alone)} source(s) belong to no case; each is a participant of its own")
     for s in alone:
-        rows.append({"participant_ref": _unique(s.name or s.qid, used), "sources": [s.guid]})
+        ref = _unique(file_safe(s.name) or s.qid, used)
+        rows.append({"participant_ref": ref, "sources": [s.guid]})
     register = pd.DataFrame(rows).fillna("")
     register.insert(1, "cohort", COHORT)
     return register, notes
@@ -259,23 +305,39 @@ def _csv_text(frame: pd.DataFrame) -> str:
 
 
 def sources_csv(register: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """The wave file: a row per participant with documents, a column per source."""
-    text_of = sources.set_index("guid")
+    """The wave file: a row per participant, a column per free-text (non-transcript) source."""
+    survey = sources.loc[sources["kind"] == "survey"].set_index("guid")
     rows = []
     for person in register.itertuples():
-        if not person.sources:
-            continue
         row = {"participant_ref": person.participant_ref}
-        row.update({text_of.loc[g, "qid"]: text_of.loc[g, "text"] for g in person.sources})
+        row.update(
+            {
+                survey.loc[g, "qid"]: survey.loc[g, "text"]
+                for g in person.sources
+                if g in survey.index
+            }
+        )
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=["participant_ref", *sources["qid"]]).fillna("")
+    frame = pd.DataFrame(rows, columns=["participant_ref", *survey["qid"]]).fillna("")
     return _csv_text(frame)
+
+
+def transcript_files(register: pd.DataFrame, sources: pd.DataFrame) -> dict[str, str]:
+    """``transcripts/<participant>_<source id>.txt`` per transcript source (a wave each)."""
+    ref_of = {g: r.participant_ref for r in register.itertuples() for g in r.sources}
+    files = {}
+    for s in sources.loc[sources["kind"] == "transcript"].itertuples():
+        files[f"{TRANSCRIPTS_DIR}/{ref_of[s.guid]}_{s.qid}.txt"] = s.text
+    return files
 
 
 def study_yaml(
     name: str, title: str, sources: pd.DataFrame, attributes: dict[str, str], has_codes: bool
 ) -> str:
-    """study.yml for the new study (one cohort, one wave, a free-text question per source)."""
+    """study.yml for the new study: one cohort; a free-text question per source, except
+    interview transcripts, which are transcripts (a wave each)."""
+    survey = sources.loc[sources["kind"] == "survey"]
+    transcripts = sources.loc[sources["kind"] == "transcript"]
     raw: dict = {
         "name": name,
         "title": title,
@@ -287,13 +349,22 @@ def study_yaml(
             "columns": {column: column for column in attributes.values()},
         },
         "cohorts": [{"name": COHORT, "label": title}],
-        "waves": [{"name": WAVE, "file": SOURCES_FILE}],
+        # One wave for the free-text sources, and one per transcript: a transcript is named
+        # <participant>_<wave>, and a case may hold several interviews.
+        "waves": [{"name": WAVE, "file": SOURCES_FILE}]
+        + [{"name": s.qid, "file": SOURCES_FILE} for s in transcripts.itertuples()],
         "free_text": [
-            {"id": s.qid, "column": s.qid, "question": s.name or s.qid}
-            for s in sources.itertuples()
+            {"id": s.qid, "column": s.qid, "question": s.name or s.qid, "waves": [WAVE]}
+            for s in survey.itertuples()
         ],
         "decisions": DECISIONS_DIR,
     }
+    if len(transcripts):
+        raw["transcripts"] = {
+            "folder": TRANSCRIPTS_DIR,
+            "filename_pattern": "{participant_ref}_{wave}",
+            "speakers": speakers(transcripts),
+        }
     if has_codes:
         raw["codebook"] = CODEBOOK_FILE
     header = (
@@ -373,12 +444,16 @@ def study_files(
             ]
         ),
         SOURCES_FILE: sources_csv(register, sources),
+        **transcript_files(register, sources),
         f"{DECISIONS_DIR}/{SELECTIONS_FILE}": _csv_text(selections),
         SOURCES_INDEX: json.dumps(
             {
                 "project": Path(project_file).name,
                 "origin": project.origin,
-                "sources": {s.qid: {"name": s.name, "guid": s.guid} for s in sources.itertuples()},
+                "sources": {
+                    s.qid: {"name": s.name, "guid": s.guid, "kind": s.kind}
+                    for s in sources.itertuples()
+                },
             },
             indent=1,
             ensure_ascii=False,

@@ -119,7 +119,8 @@ class OffsetMap:
 
 
 def raw_sources(study) -> dict[str, str]:
-    """Each source's text as written in the study's wave file, by free-text question id."""
+    """Each source's text as written in the study, by source id (free-text question id, or
+    wave of a transcript)."""
     texts: dict[str, str] = {}
     for wave in study.waves:
         path = study.path(wave.file)
@@ -131,7 +132,36 @@ def raw_sources(study) -> dict[str, str]:
                 value = row.get(q.column) or ""
                 if value.strip():
                     texts[q.id] = value
+    if study.transcripts:
+        from toolkit.ingest.transcripts import filename_regex
+
+        rx = filename_regex(study.transcripts.filename_pattern, study.wave_names)
+        folder = study.path(study.transcripts.folder)
+        for path in sorted(folder.glob("*.txt")) if folder.is_dir() else []:
+            match = rx.fullmatch(path.stem)
+            if match and match.groupdict().get("wave"):
+                text = path.read_text(encoding="utf-8-sig")
+                texts[match["wave"]] = text.replace("\r\n", "\n").replace("\r", "\n")
     return texts
+
+
+def source_documents(documents: pd.DataFrame, turns: pd.DataFrame | None) -> dict[str, tuple]:
+    """Source id -> (doc_id, text, spans to align): a free-text answer by its question, a
+    transcript by its wave (its spans are what was said in each turn)."""
+    out = {}
+    survey = documents.loc[documents["kind"] == "survey"].drop_duplicates("source", keep=False)
+    for d in survey.itertuples():
+        out[d.source] = (d.doc_id, str(d.text), None)
+    talks = documents.loc[documents["kind"] == "transcript"].drop_duplicates("wave", keep=False)
+    spans = {}
+    if turns is not None and len(turns):
+        for doc_id, group in turns.sort_values(["doc_id", "start"]).groupby("doc_id"):
+            spans[doc_id] = list(
+                zip(group["start"].astype(int), group["end"].astype(int), strict=True)
+            )
+    for d in talks.itertuples():
+        out.setdefault(d.wave, (d.doc_id, str(d.text), spans.get(d.doc_id, [])))
+    return out
 
 
 def read_selections(path: Path) -> pd.DataFrame:
@@ -140,26 +170,25 @@ def read_selections(path: Path) -> pd.DataFrame:
 
 
 def redacted_spans(
-    selections: pd.DataFrame, documents: pd.DataFrame, raw: dict[str, str]
+    selections: pd.DataFrame, docs: dict[str, tuple], raw: dict[str, str]
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Selections moved into their redacted documents (doc_id, start, end), and what could
+    """Selections moved into their ingested documents (doc_id, start, end), and what could
     not be moved (no document for the source, or text that no longer corresponds)."""
-    docs = documents.loc[documents["kind"] == "survey"].drop_duplicates("source", keep=False)
-    doc_of = docs.set_index("source")
     rows, missing = [], []
     for source, group in selections.groupby("source", sort=False):
-        reason = None
-        if source not in doc_of.index or source not in raw:
+        reason, mapping = None, None
+        if source not in docs or source not in raw:
             reason = "the source has no document in this run (empty, or another cohort)"
         else:
-            mapping = OffsetMap.align(raw[source], str(doc_of.loc[source, "text"]))
+            doc_id, text, spans = docs[source]
+            mapping = OffsetMap.align(raw[source], text, spans)
             if mapping is None:
                 reason = "the source's text no longer matches its document"
         if reason:
             missing += [{**r, "reason": reason} for r in group.to_dict("records")]
             continue
         moved = group.assign(
-            doc_id=doc_of.loc[source, "doc_id"],
+            doc_id=doc_id,
             start=group["start"].map(mapping.start),
             end=group["end"].map(mapping.end),
         )
@@ -169,15 +198,19 @@ def redacted_spans(
 
 
 def place_selections(
-    selections: pd.DataFrame, documents: pd.DataFrame, segments: pd.DataFrame, raw: dict
+    selections: pd.DataFrame,
+    documents: pd.DataFrame,
+    segments: pd.DataFrame,
+    raw: dict,
+    turns: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(decision records, selections not placed with a reason)."""
-    spans, missing = redacted_spans(selections, documents, raw)
+    spans, missing = redacted_spans(selections, source_documents(documents, turns), raw)
     segs = segments.assign(seg_start=segments["start"], seg_end=segments["end"])
     placed = place_on_segments(spans.reset_index(drop=True), segs)
     unplaced = spans.loc[~spans.index.isin(set(placed["span"]))]
     missing += [
-        {**r, "reason": "covers no segment (e.g. an identifier or blank text only)"}
+        {**r, "reason": "covers no segment (an interviewer's words, or blank text only)"}
         for r in unplaced.to_dict("records")
     ]
     hashes = segs.drop_duplicates("seg_id").set_index("seg_id")["text"].map(text_hash)
@@ -194,8 +227,13 @@ def run_stage(ctx) -> dict:
     if not path.exists():
         return {}
     selections = read_selections(path)
+    turns = ctx.outputs.read("turns") if ctx.outputs.has("turns") else None
     records, not_placed = place_selections(
-        selections, ctx.outputs.read("documents"), ctx.outputs.read("segments"), raw_sources(study)
+        selections,
+        ctx.outputs.read("documents"),
+        ctx.outputs.read("segments"),
+        raw_sources(study),
+        turns,
     )
     index = study.path(SOURCES_INDEX)
     project = "project"

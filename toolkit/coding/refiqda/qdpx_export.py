@@ -293,7 +293,9 @@ def sources_element(
         doc = pd.Series(doc._asdict())
         g = src_guid[doc["doc_id"]]
         files[f"{SOURCES_DIR}/{g}.txt"] = normalise_newlines(str(doc["text"]))
-        name = original.get(doc["source"]) if doc.get("kind") == "survey" else None
+        # A free-text source is known by its question, a transcript by its wave.
+        key = doc["source"] if doc.get("kind") == "survey" else doc.get("wave")
+        name = original.get(key)
         if name is None or name in seen_names:
             name = _source_name(doc, seen_names)
         seen_names.add(name)
