@@ -274,7 +274,8 @@ def test_offsets_follow_words_through_redaction_and_transcript_labels():
 
 # -- the whole journey --------------------------------------------------------------------------
 
-RUN_STAGES = ["ingest", "segment", "imported", "code", "topics"]
+# Every stage but the reports, whose notebooks expect survey measures this study does not have.
+RUN_STAGES = ["ingest", "segment", "imported", "code", "topics", "link", "analyse"]
 
 
 @pytest.mark.parametrize("shape", ["nvivo", "atlas"])
@@ -355,4 +356,24 @@ def test_codings_that_cannot_be_placed_are_listed_with_a_reason():
     assert not_placed[["source_name", "code", "reason"]].values.tolist() == [
         ["Memo", "relief", "the source has no document in this run (empty, or another cohort)"],
         ["Notes", "pause", "covers no segment (an interviewer's words, or blank text only)"],
+    ]
+
+
+def test_codings_that_name_nobody_need_a_reviewer_and_a_bad_name_is_refused(tmp_path):
+    # The one-source project names no users at all, and no project owner.
+    project = _one_source_project(tmp_path / "p.qdpx", "a.txt", "sources/a.txt", b"Hello there")
+    with pytest.raises(UserError) as err:
+        create_study(project, tmp_path / "s")
+    assert err.value.lines == [
+        f"{project}: some codings do not say who made them, expected --reviewer ID to credit "
+        "every coding to one person"
+    ]
+    with pytest.raises(UserError, match="not a usable study name: found 'Carers 2025'"):
+        create_study(project, tmp_path / "s", reviewer="uni01", name="Carers 2025")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.qdpx"]
+    report = create_study(project, tmp_path / "s", reviewer="uni01", name="carers_2025")
+    assert load_study(tmp_path / "s").name == "carers_2025" and report.reviewers == ["uni01"]
+    assert report.notes == [
+        "code 'Hope' had no description; a placeholder was written",
+        "the project has no cases: each source is a participant of its own",
     ]
