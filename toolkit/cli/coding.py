@@ -225,8 +225,6 @@ def import_qdpx_command(
 ) -> None:
     """Add codings made in another program to a study's decision log, or (with --new-study)
     start a study from a project made in NVivo, ATLAS.ti, MAXQDA or QualCoder."""
-    from toolkit.errors import UserError
-
     if new_study is not None:
         from toolkit.coding.refiqda.new_study import create_study
 
@@ -238,9 +236,9 @@ def import_qdpx_command(
         typer.echo(report.message)
         return
     if project is None:
-        raise UserError(
-            f"{first}: give the study folder and the project (lxt import qdpx STUDY_DIR "
-            "FILE.qdpx), or start a new study (lxt import qdpx FILE.qdpx --new-study DIR)"
+        raise typer.BadParameter(
+            "give the study folder and the project (lxt import qdpx STUDY_DIR FILE.qdpx), "
+            "or start a new study (lxt import qdpx FILE.qdpx --new-study DIR)"
         )
     if name is not None:
         raise typer.BadParameter("--name is only used with --new-study")
