@@ -11,7 +11,8 @@ seen to write (REFERENCE.md, "REFI-QDA"; the issue's notes on real projects):
   files;
 - ATLAS.ti: lower-case GUIDs, ``Sources/`` with a capital S, ``plainTextPath`` a bare file
   name, LF text without BOM, flat codes, no cases, a whole-document coding, a coding by a
-  user missing from ``<Users>``, and a PDF source with a coding.
+  user missing from ``<Users>``, a coding of an interviewer's question, and a PDF source with
+  a coding.
 
 :func:`coded_pairs` lists the (source name, code name) pairs a project codes, read straight
 from the XML, independently of the toolkit's reader.
@@ -317,6 +318,21 @@ def atlas_project(path: Path, interviews=INTERVIEWS) -> Path:
                 sel, f"{{{NS}}}Coding", {"guid": _guid("coding", name, str(i), style="atlas")}
             )
             ET.SubElement(coding, f"{{{NS}}}CodeRef", {"targetGUID": codes[code][0]})
+        if number == 1:  # the interviewer's question coded too: it has no segment to go to
+            sel = ET.SubElement(
+                src,
+                f"{{{NS}}}PlainTextSelection",
+                {
+                    "guid": _guid("question", name, style="atlas"),
+                    "startPosition": "0",
+                    "endPosition": str(len(lines[0])),
+                    "creatingUser": user,
+                },
+            )
+            coding = ET.SubElement(
+                sel, f"{{{NS}}}Coding", {"guid": _guid("q coding", name, style="atlas")}
+            )
+            ET.SubElement(coding, f"{{{NS}}}CodeRef", {"targetGUID": codes["Caring role"][0]})
         if number == 0:  # a document coded as a whole
             coding = ET.SubElement(
                 src, f"{{{NS}}}Coding", {"guid": _guid("doc coding", name, style="atlas")}

@@ -158,18 +158,25 @@ def speaker_labels(text: str) -> list[str]:
     labels = list(dict.fromkeys(t.label for t in turns))
     if len(turns) < 2 or len(labels) < 2:
         return []
-    if not any(label.casefold() in INTERVIEWER_LABELS for label in labels):
+    if not any(is_interviewer(label) for label in labels):
         return []
     return labels
+
+
+def is_interviewer(label: str) -> bool:
+    """Whether a speaker label reads as the interviewer's ("Interviewer 2", "I", "PR").
+
+    >>> [is_interviewer(x) for x in ("Interviewer 2", "I", "Int.", "Respondent", "P1")]
+    [True, True, True, False, False]
+    """
+    words = re.findall(r"[a-z]+", label.casefold())
+    return label.casefold() in INTERVIEWER_LABELS or bool(words and words[0] in INTERVIEWER_LABELS)
 
 
 def speakers(sources: pd.DataFrame) -> dict[str, str]:
     """Speaker label -> role for every transcript source (study.yml ``transcripts.speakers``)."""
     labels = dict.fromkeys(label for ls in sources["labels"] for label in ls)
-    return {
-        label: "interviewer" if label.casefold() in INTERVIEWER_LABELS else "participant"
-        for label in labels
-    }
+    return {label: "interviewer" if is_interviewer(label) else "participant" for label in labels}
 
 
 def participants(project: QdpxProject, sources: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
