@@ -287,6 +287,9 @@ def test_project_to_new_study_to_run_to_export_gives_the_codings_back(tmp_path, 
     folder = tmp_path / "study"
     create_study(project, folder)
     assert validate_study(folder) == []
+    # As a user may: a light text model and one topic fit keep this test quick.
+    with (folder / "study.yml").open("a", encoding="utf-8") as fh:
+        fh.write("topics: {embedding: tfidf, stability_runs: 1}\n")
     out = tmp_path / "out"
     manifest = run_study(folder, out=out, stages=RUN_STAGES, progress=False)
     placed = manifest["stages"]["imported"]["result"]
@@ -316,6 +319,19 @@ def test_project_to_new_study_to_run_to_export_gives_the_codings_back(tmp_path, 
     assert "Janet" not in janet[0] and "[PERSON_" in janet[0]
 
     exported = export_qdpx(study, tmp_path / "back.qdpx", outputs=outputs)
+    schema = next(
+        (
+            p / "shared" / "refi-qda" / "Project-mrt2019.xsd"
+            for p in Path(__file__).resolve().parents
+            if (p / "shared" / "refi-qda" / "Project-mrt2019.xsd").exists()
+        ),
+        None,
+    )
+    if schema is not None:  # the partner's program must be able to open it
+        import xmlschema
+
+        with zipfile.ZipFile(tmp_path / "back.qdpx") as zf:
+            xmlschema.XMLSchema(str(schema)).validate(zf.read("project.qde").decode("utf-8"))
     original, back = coded_pairs(project), coded_pairs(tmp_path / "back.qdpx")
     kept = len(original & back) / len(original)
     assert kept >= 0.95, sorted(original - back)
