@@ -417,3 +417,21 @@ def test_an_academic_partners_new_codings_are_theirs_and_ours_stay_as_they_are(c
     ]
     mine = after.loc[after["reviewer"] != "uni01"].reset_index(drop=True)
     assert mine.equals(before.reset_index(drop=True))
+
+
+def test_the_two_argument_command_still_adds_codings_to_a_study(tmp_path, capsys, monkeypatch):
+    import sys
+
+    from toolkit import cli
+
+    study, outputs = make_study(tmp_path)
+    text = outputs.read("documents").set_index("doc_id").loc["d3", "text"]
+    _nvivo_qdpx(tmp_path / "nvivo.qdpx", text, "{C0DE0000-0000-4000-8000-000000000003}")
+    args = ["lxt", "import", "qdpx", study.folder, tmp_path / "nvivo.qdpx", "--reviewer", "uni01"]
+    monkeypatch.setattr(sys, "argv", [*map(str, args), "--out", str(outputs.root)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+        raise SystemExit(0)
+    assert (exit_info.value.code or 0) == 0, capsys.readouterr().err
+    assert "Matched 1 source(s)" in capsys.readouterr().out
+    assert sorted(read_decisions(study)["code"]) == ["childcare", "confidence"]
