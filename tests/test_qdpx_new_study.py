@@ -402,3 +402,19 @@ def test_codings_that_name_nobody_need_a_reviewer_and_a_bad_name_is_refused(tmp_
         "code 'Hope' had no description; a placeholder was written",
         "the project has no cases: each source is a participant of its own",
     ]
+
+
+def test_a_project_without_codes_or_codings_still_becomes_a_valid_study(tmp_path):
+    qde = (
+        '<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" '
+        'name="Notes only"><Sources><TextSource guid="s1" name="Notes" plainTextPath="a.txt"/>'
+        "</Sources></Project>"
+    )
+    with zipfile.ZipFile(tmp_path / "p.qdpx", "w") as zf:
+        zf.writestr("project.qde", qde)
+        zf.writestr("sources/a.txt", "Some words here.")
+    report = create_study(tmp_path / "p.qdpx", tmp_path / "notes")
+    assert (report.documents, report.codes, report.selections) == (1, 0, 0)
+    assert report.notes[0].startswith("the project has no codes: add a codebook to study.yml")
+    assert validate_study(tmp_path / "notes") == []
+    assert not (tmp_path / "notes" / "codebook.yml").exists()

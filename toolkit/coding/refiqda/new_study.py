@@ -282,8 +282,8 @@ def selection_rows(
     else:
         # A coding that names nobody is the project owner's (the person who made the project).
         users = sel["user_guid"].where(sel["user_guid"] != "", project.creating_user)
-        who = users.map(project.users)
-        if who.isna().any() or (who.str.strip() == "").any():
+        who = users.map(project.users).astype(object)
+        if who.isna().any() or (who.astype(str).str.strip() == "").any():
             problems.add(file, errors.QDPX_NO_USER, expected=errors.QDPX_NO_USER_EXPECTED)
     problems.raise_if_any()
     src = sources.set_index("guid")
@@ -294,7 +294,7 @@ def selection_rows(
             "start": sel["start"].astype(int),
             "end": sel["end"].astype(int),
             "code": sel["code_guid"].map(code_of),
-            "reviewer": who.str.strip(),
+            "reviewer": who.astype(str).str.strip(),
             "source_name": sel["source_guid"].map(src["name"]),
             "code_name": sel["code_guid"].map(names),
         },
@@ -474,7 +474,10 @@ def study_files(
         n_codes = len(parse_codebook(book, CODEBOOK_FILE).codes)
         files[CODEBOOK_FILE] = yaml.safe_dump(book, sort_keys=False, allow_unicode=True, width=100)
     else:
-        notes.append("the project has no codes: the study has no codebook yet")
+        notes.append(
+            "the project has no codes: add a codebook to study.yml (codebook:) before "
+            "`lxt run`, e.g. one made with `lxt import qdc`"
+        )
     if not project.cases:
         notes.append("the project has no cases: each source is a participant of its own")
     report = NewStudyReport(
