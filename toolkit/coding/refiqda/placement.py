@@ -6,10 +6,10 @@ decisions are keyed by segment, and a segment only exists after ingest has redac
 (which shifts offsets: "Jo Bloggs" becomes "[PERSON_1]") and the text has been split. This
 stage runs after ``segment`` and:
 
-1. aligns each source's text as written in the study (``sources.csv``) with its redacted
-   document: redaction only replaces identifiers by ``[LABEL_n]`` placeholders, so the text
-   between placeholders is found verbatim, in order. Offsets inside a replaced identifier
-   move to the placeholder's edges;
+1. aligns each source's text as written in the study (``sources.csv`` or its transcript
+   file) with its ingested document (:class:`OffsetMap`): ingest only replaces identifiers
+   by ``[LABEL_n]`` placeholders, speaker labels by roles and tidies spacing, so every other
+   word is found again, in order;
 2. puts each selection on the segments it covers, by the rule of ``lxt import qdpx``
    (:func:`~toolkit.coding.refiqda.qdpx_import.place_on_segments`);
 3. appends an ``add`` decision per (reviewer, segment, code) to the decision log, once: a
