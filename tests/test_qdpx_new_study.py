@@ -11,7 +11,7 @@ import pytest
 import yaml
 from qdpx_projects import INTERVIEWS, atlas_project, coded_pairs, nvivo_project
 
-from toolkit.coding.decisions import current_decisions, read_decisions
+from toolkit.coding.decisions import append_decisions, current_decisions, read_decisions
 from toolkit.coding.refiqda import export_qdpx, read_qdpx
 from toolkit.coding.refiqda.new_study import create_study
 from toolkit.coding.refiqda.placement import OffsetMap
@@ -341,8 +341,18 @@ def test_project_to_new_study_to_run_to_export_gives_the_codings_back(tmp_path, 
     assert segments["text"].str.contains("district nurse came late").sum() == 1
 
     # A second run places nothing twice, and a reviewer's later change stands.
-    again = run_study(folder, out=out, stages=RUN_STAGES, progress=False)
+    first = log.iloc[0]
+    append_decisions(
+        study,
+        [{"reviewer": first["reviewer"], "seg_id": first["seg_id"], "code": first["code"],
+          "decision": "reject", "text_hash": first["text_hash"]}],
+        source_file="review.xlsx",
+        batch_id="review-1",
+    )  # fmt: skip
+    again = run_study(folder, out=out, stages=["ingest", "segment", "imported"], progress=False)
     assert again["stages"]["imported"]["result"]["appended"] == 0
+    now = current_decisions(study).set_index(["reviewer", "seg_id", "code"])["decision"]
+    assert now[(first["reviewer"], first["seg_id"], first["code"])] == "reject"
 
 
 def test_codings_that_cannot_be_placed_are_listed_with_a_reason():
