@@ -21,6 +21,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class Messages:
+    """The catalogue of user-facing texts that more than one place says (spaCy's errors.py idea).
+
+    Each text reads after ``<file>: `` and is filled with :meth:`str.format`. Tests read
+    these constants rather than copying the words, so rewording a message is one edit.
+
+    >>> Messages.NO_OUTPUTS.format(command="lxt run surveys/my_study")
+    'no outputs for this study folder yet; run `lxt run surveys/my_study` first'
+    """
+
+    # -- files -------------------------------------------------------------------------------
+    FILE_NOT_FOUND = "file not found, expected {expected}"
+    NOT_UTF8 = "not UTF-8 text, expected {expected}"
+
+    # -- a study's outputs (toolkit.study.outputs) ------------------------------------------
+    NO_OUTPUTS = "no outputs for this study folder yet; run `{command}` first"
+    STALE_OUTPUTS = (
+        "the outputs are out of date: {changed} changed since the last run; run `{command}` first"
+    )
+    OUTPUTS_OF_ANOTHER_STUDY = (
+        "{outputs} holds the outputs of another study folder ({owner}); "
+        "give this study its own with --out DIR or LXT_OUTPUTS"
+    )
+    MISSING_TABLE = "table {name!r} has not been built yet; run `{command}` first"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one input, located as precisely as we can."""

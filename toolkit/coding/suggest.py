@@ -374,69 +374,6 @@ def run_stage(ctx) -> dict:
     return summary
 
 
-def read_id_text_jsonl(path) -> list[dict]:
-    """Read ``{"id", "text"}`` lines; every bad line is reported (file, row, what was wrong).
-
-    Blank lines are skipped. Ids must be unique so that output lines can be matched back.
-    """
-    import json
-    from pathlib import Path
-
-    from toolkit.errors import ProblemCollector, UserError
-
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f'{path}: file not found, expected a JSONL file of {{"id", "text"}}')
-    problems = ProblemCollector()
-    records, seen = [], set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text, expected UTF-8 JSON lines") from None
-    for row, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(
-                path,
-                f"not valid JSON ({exc.msg})",
-                row=row,
-                expected='one object per line like {"id": "1", "text": "..."}',
-            )
-            continue
-        if not isinstance(obj, dict):
-            problems.add(path, "not a JSON object", row=row, expected='{"id": ..., "text": ...}')
-            continue
-        if "id" not in obj or obj["id"] is None:
-            problems.add(path, "'id' is missing", row=row, column="id")
-        if not isinstance(obj.get("text"), str):
-            problems.add(
-                path,
-                "'text' is missing or not text",
-                row=row,
-                column="text",
-                value=obj.get("text"),
-                expected="a string",
-            )
-        if obj.get("id") is not None:
-            key = json.dumps(obj["id"])
-            if key in seen:
-                problems.add(
-                    path,
-                    "id is used more than once",
-                    row=row,
-                    column="id",
-                    value=obj["id"],
-                    expected="a different id on every line",
-                )
-            seen.add(key)
-        records.append(obj)
-    problems.raise_if_any()
-    return records
-
-
 def code_jsonl(
     in_path,
     codebook_path,
@@ -459,6 +396,8 @@ def code_jsonl(
             "expected one of minilm, static, tfidf, none"
         )
     book = load_codebook(codebook_path)
+    from toolkit.jsonl import read_id_text_jsonl
+
     records = read_id_text_jsonl(in_path)
     coder = AutoCoder(book, make_embedder(embedding), threshold=threshold)
     suggestions = coder.suggest([r["text"] for r in records])

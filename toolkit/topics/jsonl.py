@@ -13,73 +13,23 @@ Example
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import Problem, ProblemCollector, UserError
+from toolkit.errors import Problem, UserError
+from toolkit.jsonl import read_id_text_jsonl
 
 
 def read_texts(path: str | Path) -> pd.DataFrame:
-    """Read ``{"id", "text"}`` lines; raise UserError listing every bad line."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(Problem(str(path), "file not found", expected="a JSONL file"))
-    problems = ProblemCollector()
-    ids, texts, seen = [], [], set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(
-            Problem(str(path), "not UTF-8 text", expected="a UTF-8 JSONL file")
-        ) from None
-    for row, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(str(path), f"not valid JSON ({exc.msg})", row=row)
-            continue
-        if not isinstance(rec, dict):
-            problems.add(str(path), "expected a JSON object", row=row, value=line)
-            continue
-        if "id" not in rec or isinstance(rec["id"], (dict, list)) or rec["id"] is None:
-            problems.add(
-                str(path),
-                "missing or invalid id",
-                row=row,
-                column="id",
-                expected="a string or number",
-            )
-            continue
-        if not isinstance(rec.get("text"), str):
-            problems.add(
-                str(path),
-                "missing or invalid text",
-                row=row,
-                column="text",
-                value=rec.get("text"),
-                expected="a string",
-            )
-            continue
-        key = rec["id"]
-        if json.dumps(key) in seen:
-            problems.add(
-                str(path), "duplicate id", row=row, column="id", value=key, expected="each id once"
-            )
-            continue
-        seen.add(json.dumps(key))
-        ids.append(key)
-        texts.append(rec["text"])
-    problems.raise_if_any()
-    if not ids:
+    """Read ``{"id", "text"}`` lines (:func:`toolkit.jsonl.read_id_text_jsonl`) as a frame."""
+    records = read_id_text_jsonl(path)
+    if not records:
         raise UserError(
             Problem(str(path), "no texts found", expected='lines like {"id": 1, "text": "..."}')
         )
-    return pd.DataFrame({"id": ids, "text": texts})
+    return pd.DataFrame({"id": [r["id"] for r in records], "text": [r["text"] for r in records]})
 
 
 def topics_for_texts(
