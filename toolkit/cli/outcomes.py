@@ -27,7 +27,7 @@ def analyse_command(
     from toolkit.study.tables import StudyOutputs
 
     study = load_study(study_dir)
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
     if not outputs.has("participants"):
         from toolkit.errors import UserError
 

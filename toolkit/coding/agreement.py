@@ -231,7 +231,7 @@ def study_agreement(
     from toolkit.privacy.disclosure import DisclosureRule, publish_csv
     from toolkit.study.tables import StudyOutputs
 
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     log = read_decisions(study)
     if log.empty:
         raise UserError(

@@ -359,7 +359,7 @@ def learn_study(study_dir, top: int = 50, out=None):
             f"{study.folder / 'study.yml'}: no 'codebook' set, so there is nothing to learn"
         )
     book = load_codebook(study.path(study.codebook))
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
     segments = outputs.read("segments")
     log = read_decisions(study)
     embedder = make_embedder(study.topics.embedding, study.seed)

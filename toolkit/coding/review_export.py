@@ -280,7 +280,7 @@ def export_review(
                 expected="a new file name (or --overwrite if it holds no decisions to keep)",
             )
         )
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     segments = outputs.read("segments")
     codings = outputs.read("codings")

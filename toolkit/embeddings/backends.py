@@ -40,6 +40,7 @@ import numpy as np
 
 from toolkit.embeddings.cache import EmbeddingCache, text_keys
 from toolkit.errors import Problem, UserError
+from toolkit.files import sha256_file
 from toolkit.offline import enforce_offline
 
 BACKENDS = ("minilm", "static", "tfidf")
@@ -68,14 +69,6 @@ def cache_root() -> Path:
 
 def default_cache_dir() -> Path:
     return cache_root() / "embeddings"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:

@@ -85,7 +85,7 @@ class ReportContext:
         )
         return cls(
             study=study,
-            outputs=StudyOutputs(study.name, outputs_dir or None),
+            outputs=StudyOutputs.for_study(study, outputs_dir or None),
             cohort=cohort,
             rule=rule,
             seed=int(seed if seed is not None else study.seed),

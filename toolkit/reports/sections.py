@@ -628,7 +628,8 @@ def limitations(ctx: ReportContext) -> Section:
 def methods_appendix(ctx: ReportContext) -> Section:
     """Toolkit and package versions, seeds, parameters and input checksums."""
     from toolkit.reports.templates import template_checksums
-    from toolkit.study.pipeline import input_checksums, package_versions
+    from toolkit.study.inputs import input_checksums
+    from toolkit.study.pipeline import package_versions
 
     versions = package_versions()
     params = pd.DataFrame(

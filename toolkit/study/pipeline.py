@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import importlib
 import json
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -30,6 +29,8 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.study.config import Study, load_study, study_file
+from toolkit.study.inputs import input_checksums, split_checksums
+from toolkit.study.outputs import check_owner, claim_outputs
 from toolkit.study.tables import StudyOutputs, write_json
 
 # (stage name, "module:function"), in pipeline order. Later issues add their stages here.
@@ -92,66 +93,6 @@ class StageContext:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def study_inputs(study: Study) -> list[Path]:
-    """Every input file the study names (files, transcript folder contents, codebook)."""
-    paths: list[Path] = [study_file(study.folder)]
-    paths.append(study.path(study.participants.file))
-    if study.staff:
-        paths.append(study.path(study.staff.file))
-    paths += [study.path(w.file) for w in study.waves]
-    if study.pathway:
-        paths.append(study.path(study.pathway.file))
-    if study.codebook:
-        paths.append(study.path(study.codebook))
-    for optional in (study.imd_lookup, study.social_values):
-        if optional:
-            paths.append(study.path(optional))
-    if study.transcripts:
-        folder = study.path(study.transcripts.folder)
-        if folder.is_dir():
-            paths += sorted(p for p in folder.rglob("*") if p.is_file())
-    decisions = study.path(study.decisions)
-    if decisions.is_dir():
-        paths += sorted(p for p in decisions.rglob("*") if p.is_file())
-    return paths
-
-
-def input_checksums(study: Study) -> dict[str, str]:
-    """sha256 of every input, by path relative to the study folder.
-
-    Transcript file names carry participant references (``CLA-0014_baseline.txt``), and the
-    manifest is published beside reports, so the transcripts folder is recorded as one
-    combined checksum instead of file by file.
-    """
-    out = {}
-    folder = study.path(study.transcripts.folder).resolve() if study.transcripts else None
-    combined = hashlib.sha256()
-    n_transcripts = 0
-    for p in study_inputs(study):
-        if not p.exists():
-            continue
-        digest = sha256_file(p)
-        if folder is not None and p.resolve().is_relative_to(folder):
-            name = os.path.relpath(p.resolve(), folder)
-            combined.update(f"{name}\0{digest}\n".encode())
-            n_transcripts += 1
-            continue
-        # Relative names keep the manifest free of where a user keeps their files.
-        out[os.path.relpath(p.resolve(), study.folder)] = digest
-    if n_transcripts:
-        label = os.path.relpath(folder, study.folder)
-        out[f"{label}/ ({n_transcripts} files, combined)"] = combined.hexdigest()
-    return out
-
-
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version(), "toolkit": __version__}
     for name in RECORDED_PACKAGES:
@@ -192,13 +133,6 @@ def _key_id() -> str:
         return "no key yet"
 
 
-def _split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict]:
-    """Separate the decision log from the other inputs (it changes far more often)."""
-    prefix = str(Path(study.decisions)).rstrip("/") + "/"
-    decisions = {k: v for k, v in checksums.items() if k.startswith(prefix)}
-    return {k: v for k, v in checksums.items() if k not in decisions}, decisions
-
-
 def run_study(
     folder: str | Path,
     cohorts: list[str] | None = None,
@@ -218,7 +152,9 @@ def run_study(
             f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
             f"expected some of {study.cohort_names}"
         )
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
+    # Outputs belong to one study folder: refuse another folder's before writing anything.
+    check_owner(study, outputs.root)
     ctx = StageContext(
         study=study,
         outputs=outputs,
@@ -236,7 +172,7 @@ def run_study(
         except (json.JSONDecodeError, OSError):
             previous = {}
 
-    data_inputs, decision_inputs = _split_checksums(study, checksums)
+    data_inputs, decision_inputs = split_checksums(study, checksums)
     # The codebook matters from coding on: editing it must not re-ingest the study.
     codebook_inputs = {}
     if study.codebook:
@@ -305,4 +241,5 @@ def run_study(
         "notes": ctx.notes,
     }
     write_json(manifest, outputs.manifest)
+    claim_outputs(study, outputs.root)
     return manifest

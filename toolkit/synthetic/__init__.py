@@ -25,6 +25,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from toolkit.resources import example_study_dir
 from toolkit.synthetic import pathway as pw
 from toolkit.synthetic import surveys as sv
 from toolkit.synthetic import truth, writers
@@ -40,7 +41,7 @@ COHORT_START = {
     "basildon": date(2025, 11, 1),
 }
 # The lead's study.yml sits beside the generated files; copied when generating elsewhere.
-EXAMPLE_STUDY_YML = Path(__file__).resolve().parents[2] / "surveys" / "example" / "study.yml"
+EXAMPLE_STUDY_YML = example_study_dir() / "study.yml"
 # Everything the generator owns in a study folder (study.yml is written by hand).
 GENERATED = (
     "README.md",

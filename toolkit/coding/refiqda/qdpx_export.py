@@ -315,7 +315,7 @@ def export_qdpx(
     """
     from toolkit.coding.review_export import study_codebook
 
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     documents = outputs.read("documents")
     if cohorts:

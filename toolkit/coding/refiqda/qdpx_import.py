@@ -379,7 +379,7 @@ def import_qdpx(
 
     path = Path(path)
     file = str(path)
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     project = read_qdpx(path)
     documents = outputs.read("documents")
