@@ -27,17 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.embeddings.backends import (
+from toolkit.embeddings.base import Embedder, cache_root, configure_torch_threads
+from toolkit.embeddings.minilm import (
     MINILM_MODEL_ID,
     MINILM_REVISION,
-    Embedder,
-    cache_root,
-    configure_torch_threads,
     minilm_folder,
-    sha256_file,
     verify_minilm,
 )
 from toolkit.errors import UserError
+from toolkit.files import sha256_file
 from toolkit.offline import enforce_offline
 
 DEFAULT_DIMS = 256
