@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from toolkit.privacy.release_check import check_release
 from toolkit.study.tables import write_json
 
 HELD_FOLDER = "_held"
@@ -26,18 +27,9 @@ UNCHECKED = "not checked"
 
 
 def run_gate(folder: Path, study=None) -> tuple[bool, list[str]]:
-    """Run the release check on ``folder``; (passed, findings as text).
-
-    Without the release checker installed nothing can be marked ready: the report is held
-    and the finding says why.
-    """
-    try:
-        from toolkit.privacy.release_check import check_release
-    except ImportError as exc:
-        return False, [f"{UNCHECKED}: the release check could not be loaded ({exc})"]
+    """Run the release check on ``folder``; (passed, findings as text). Every finding blocks."""
     findings = check_release(folder, study=study)
-    blocking = [f for f in findings if str(getattr(f, "severity", "error")).lower() != "info"]
-    return not blocking, [str(f) for f in blocking]
+    return not findings, [str(f) for f in findings]
 
 
 def read_ready(folder: Path) -> dict:

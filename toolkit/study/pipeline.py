@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
+from toolkit.errors import UserError
 from toolkit.study.config import Study, load_study, study_file
 from toolkit.study.inputs import input_checksums, split_checksums
 from toolkit.study.outputs import check_owner, claim_outputs
@@ -124,7 +125,6 @@ def _fingerprint(
 
 
 def _key_id() -> str:
-    from toolkit.errors import UserError
     from toolkit.privacy.pseudonymise import Pseudonymiser
 
     try:
@@ -142,16 +142,20 @@ def run_study(
     force: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run every registered stage on a study; return the manifest written beside the outputs."""
-    from toolkit.errors import UserError
+    """Run every registered stage on a study; return the manifest written beside the outputs.
 
+    Parameters
+    ----------
+    folder : the study folder (holding study.yml)
+    cohorts : only these cohorts (default: all)
+    jobs : processes to use where a stage can use them
+    out : the outputs folder (default: :meth:`StudyOutputs.for_study`)
+    stages : run only these stages (the others keep what an earlier run recorded)
+    force : rerun stages even when their fingerprint is unchanged
+    progress : show progress bars
+    """
     study = load_study(folder)
-    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
-    if unknown:
-        raise UserError(
-            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
-            f"expected some of {study.cohort_names}"
-        )
+    _check_cohorts(study, cohorts)
     outputs = StudyOutputs.for_study(study, out)
     # Outputs belong to one study folder: refuse another folder's before writing anything.
     check_owner(study, outputs.root)
@@ -165,63 +169,8 @@ def run_study(
     )
     started = datetime.now(UTC)
     checksums = input_checksums(study)
-    previous = {}
-    if outputs.manifest.exists():
-        try:
-            previous = json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
-        except (json.JSONDecodeError, OSError):
-            previous = {}
-
-    data_inputs, decision_inputs = split_checksums(study, checksums)
-    # The codebook matters from coding on: editing it must not re-ingest the study.
-    codebook_inputs = {}
-    if study.codebook:
-        key = next(
-            (
-                k
-                for k in data_inputs
-                if study.path(k).resolve() == study.path(study.codebook).resolve()
-            ),
-            None,
-        )
-        if key is not None:
-            codebook_inputs[key] = data_inputs.pop(key)
-    stage_records: dict[str, Any] = {}
-    fingerprints: dict[str, str] = {}
-    previous_name = None
-    for name, target in STAGES:
-        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
-        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
-        inputs = dict(data_inputs) if name == "ingest" else {}
-        if name == "ingest":
-            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
-            inputs["pseudonym key"] = _key_id()
-        if "decisions" in needs:
-            inputs.update(decision_inputs)
-        if name == "code":
-            inputs.update(codebook_inputs)
-        fingerprint = _fingerprint(name, upstream, inputs, ctx)
-        fingerprints[name] = fingerprint
-        previous_name = name
-        if stages and name not in stages:
-            if name in previous:  # keep what an earlier full run recorded
-                stage_records[name] = previous[name]
-            continue
-        before = previous.get(name, {})
-        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
-        if not force and unchanged and name not in SELF_CACHED:
-            stage_records[name] = {**before, "reused": True}
-            continue
-        t0 = time.perf_counter()
-        result = _resolve(target)(ctx) or {}
-        stage_records[name] = {
-            "fingerprint": fingerprint,
-            "status": "ok",
-            "reused": False,
-            "seconds": round(time.perf_counter() - t0, 2),
-            "result": result,
-        }
-
+    previous = _previous_stages(outputs)
+    records = _run_stages(ctx, _stage_inputs(study, checksums), previous, stages, force)
     manifest = {
         "study": study.name,
         "title": study.title,
@@ -237,9 +186,94 @@ def run_study(
         },
         "inputs": checksums,
         "packages": package_versions(),
-        "stages": stage_records,
+        "stages": records,
         "notes": ctx.notes,
     }
     write_json(manifest, outputs.manifest)
     claim_outputs(study, outputs.root)
     return manifest
+
+
+def _check_cohorts(study: Study, cohorts: list[str] | None) -> None:
+    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
+    if unknown:
+        raise UserError(
+            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
+            f"expected some of {study.cohort_names}"
+        )
+
+
+def _previous_stages(outputs: StudyOutputs) -> dict[str, Any]:
+    """The stage records of the last run, or nothing if there is no readable manifest."""
+    if not outputs.manifest.exists():
+        return {}
+    try:
+        return json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
+    except (json.JSONDecodeError, OSError):
+        return {}
+
+
+@dataclass
+class StageInputs:
+    """The input checksums split by which stages they concern."""
+
+    data: dict[str, str]  # everything ingest reads
+    decisions: dict[str, str]  # the decision log: coding onwards
+    codebook: dict[str, str]  # the codebook: coding onwards (editing it must not re-ingest)
+
+
+def _stage_inputs(study: Study, checksums: dict[str, str]) -> StageInputs:
+    data, decisions = split_checksums(study, checksums)
+    codebook = {}
+    if study.codebook:
+        target = study.path(study.codebook).resolve()
+        key = next((k for k in data if study.path(k).resolve() == target), None)
+        if key is not None:
+            codebook[key] = data.pop(key)
+    return StageInputs(data=data, decisions=decisions, codebook=codebook)
+
+
+def _run_stages(
+    ctx: StageContext,
+    inputs: StageInputs,
+    previous: dict[str, Any],
+    only: list[str] | None,
+    force: bool,
+) -> dict[str, Any]:
+    """Run (or reuse) each stage in order; return the manifest's stage records."""
+    records: dict[str, Any] = {}
+    fingerprints: dict[str, str] = {}
+    previous_name = None
+    for name, target in STAGES:
+        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
+        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
+        checksums = dict(inputs.data) if name == "ingest" else {}
+        if name == "ingest":
+            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
+            checksums["pseudonym key"] = _key_id()
+        if "decisions" in needs:
+            checksums.update(inputs.decisions)
+        if name == "code":
+            checksums.update(inputs.codebook)
+        fingerprint = _fingerprint(name, upstream, checksums, ctx)
+        fingerprints[name] = fingerprint
+        previous_name = name
+        if only and name not in only:
+            if name in previous:  # keep what an earlier full run recorded
+                records[name] = previous[name]
+            continue
+        before = previous.get(name, {})
+        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
+        if not force and unchanged and name not in SELF_CACHED:
+            records[name] = {**before, "reused": True}
+            continue
+        t0 = time.perf_counter()
+        result = _resolve(target)(ctx) or {}
+        records[name] = {
+            "fingerprint": fingerprint,
+            "status": "ok",
+            "reused": False,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "result": result,
+        }
+    return records
