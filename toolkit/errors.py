@@ -32,8 +32,8 @@ class Messages:
     """
 
     # -- files -------------------------------------------------------------------------------
-    FILE_NOT_FOUND = "file not found, expected {expected}"
-    NOT_UTF8 = "not UTF-8 text, expected {expected}"
+    FILE_NOT_FOUND = "file not found"
+    NOT_UTF8 = "not UTF-8 text"
 
     # -- a study's outputs (toolkit.study.outputs) ------------------------------------------
     NO_OUTPUTS = "no outputs for this study folder yet; run `{command}` first"
@@ -44,7 +44,8 @@ class Messages:
         "{outputs} holds the outputs of another study folder ({owner}); "
         "give this study its own with --out DIR or LXT_OUTPUTS"
     )
-    MISSING_TABLE = "table {name!r} has not been built yet; run `{command}` first"
+    MISSING_TABLE = "table {name!r} has not been built yet; run `{command}` on the study first"
+    NOT_BUILT = "the study has not been built yet; run `{command}` first"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from toolkit.errors import Messages, ProblemCollector, UserError
+from toolkit.errors import Messages, Problem, ProblemCollector, UserError
 from toolkit.study.tables import write_jsonl
 
 __all__ = ["read_id_text_jsonl", "write_jsonl"]
@@ -45,13 +45,13 @@ def read_id_text_jsonl(path: str | Path, unique_ids: bool = True) -> list[dict]:
     """
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: {Messages.FILE_NOT_FOUND.format(expected='a JSONL file')}")
+        raise UserError(Problem(str(path), Messages.FILE_NOT_FOUND, expected="a JSONL file"))
     try:
         # utf-8-sig: Excel and Notepad on Windows put a byte-order mark at the start.
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise UserError(
-            f"{path}: {Messages.NOT_UTF8.format(expected='UTF-8 JSON lines')}"
+            Problem(str(path), Messages.NOT_UTF8, expected="UTF-8 JSON lines")
         ) from None
     problems = ProblemCollector()
     records: list[dict] = []

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.errors import Messages, UserError
+
 # The file helpers every stage writes with; imported here too so table code finds them in one place.
 from toolkit.files import (  # noqa: F401
     atomic_path,
@@ -92,10 +94,8 @@ class StudyOutputs:
     def read(self, name: str) -> pd.DataFrame:
         path = self.table_path(name)
         if not path.exists():
-            from toolkit.errors import UserError
-
             raise UserError(
-                f"{path}: table {name!r} has not been built yet; run `lxt run` on the study first"
+                f"{path}: " + Messages.MISSING_TABLE.format(name=name, command="lxt run")
             )
         return pd.read_parquet(path)
 

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.errors import Problem, UserError
+from toolkit.errors import Messages, Problem, UserError
 from toolkit.ingest.readers import Sheet, parse_date, parse_flag, read_table
 from toolkit.ingest.transcripts import TRANSCRIPT_SUFFIXES, Turn, filename_regex, read_transcript
 from toolkit.study.config import Study, load_study, study_file
@@ -545,7 +545,7 @@ def _check_other_files(study: Study, problems: _Problems) -> None:
         if value and not study.path(value).is_file():
             problems.add(
                 problems.name(study.path(value)),
-                "file not found",
+                Messages.FILE_NOT_FOUND,
                 expected=f"the file named in study.yml ({key}:)",
             )
         elif value and key == "imd_lookup":
