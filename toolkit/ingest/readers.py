@@ -14,8 +14,9 @@ be real data) raise :class:`~toolkit.errors.UserError`.
 
 Example
 -------
->>> sheet = read_table("surveys/example/baseline.csv")     # doctest: +SKIP
->>> sheet.rows[:2], sheet.columns[:2]                        # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> sheet = read_table(example_study_dir() / "baseline.csv")
+>>> sheet.rows[:2], sheet.columns[:2]
 ([2, 3], ['participant_ref', 'completed_on'])
 """
 

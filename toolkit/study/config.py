@@ -6,8 +6,9 @@ Paths in the file are relative to the study folder (or absolute, e.g. a secure d
 
 Example
 -------
->>> study = load_study("surveys/example")          # doctest: +SKIP
->>> [c.name for c in study.cohorts]                # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> study = load_study(example_study_dir())
+>>> [c.name for c in study.cohorts]
 ['clacton', 'southend', 'basildon']
 """
 

@@ -9,7 +9,8 @@ study that fails validation writes nothing to ``outputs/``.
 
 Example
 -------
->>> for problem in validate_study("surveys/example"):      # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> for problem in validate_study(example_study_dir()):
 ...     print(problem)
 """
 
@@ -591,7 +592,8 @@ def validate_study(folder: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> validate_study("surveys/example")            # doctest: +SKIP
+    >>> from toolkit.resources import example_study_dir
+    >>> validate_study(example_study_dir())
     []
     """
     try:
