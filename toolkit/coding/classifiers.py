@@ -133,7 +133,7 @@ class LearnedCoder:
         self, segments: pd.DataFrame, decided_at: str = "", threshold: float = 0.5
     ) -> pd.DataFrame:
         """``codings`` rows (source ``model``) where a classifier's probability >= threshold."""
-        from toolkit.coding.suggest import CODING_COLUMNS
+        from toolkit.study.tables import CODING_COLUMNS
 
         if not self.models or self.vectors is None or not len(segments):
             return pd.DataFrame(columns=CODING_COLUMNS)

