@@ -25,7 +25,15 @@ from toolkit.coding.refiqda import export_qdc, export_qdpx, import_qdc, import_q
 from toolkit.coding.refiqda.common import guid, normalise_newlines
 from toolkit.errors import UserError
 
-SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "refi-qda"
+# shared/ sits beside the repository (or beside the folder of checkouts, for a git worktree).
+SCHEMAS = next(
+    (
+        p / "shared" / "refi-qda"
+        for p in Path(__file__).resolve().parents[1].parents
+        if (p / "shared" / "refi-qda" / "Project-mrt2019.xsd").exists()
+    ),
+    Path(__file__).resolve().parents[1].parent / "shared" / "refi-qda",
+)
 needs_schemas = pytest.mark.skipif(
     not (SCHEMAS / "Project-mrt2019.xsd").exists(),
     reason=f"REFI-QDA schemas not found at {SCHEMAS} (CI keeps shared/ beside the repo)",

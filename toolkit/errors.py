@@ -122,3 +122,30 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise UserError(self.problems)
+
+
+# -- Messages: REFI-QDA projects (.qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder) -----------------
+# Kept together so that the wording a partner sees is consistent and tested in one place.
+QDPX_EXPECTED = "a REFI-QDA .qdpx exported from NVivo, ATLAS.ti, MAXQDA or QualCoder"
+QDPX_NOT_ZIP = "not a .qdpx project (not a zip file)"
+QDPX_QDE_COUNT = "found {n} project.qde files"
+QDPX_ONE_QDE = "exactly one project.qde in the .qdpx"
+QDPX_BAD_XML = "project.qde is not valid XML ({detail})"
+QDPX_NOT_PROJECT = "not a REFI-QDA project"
+QDPX_NOT_UTF8 = "a text source is not UTF-8 text"
+QDPX_BAD_DOCX = "a text source's Word file cannot be opened ({kind})"
+QDPX_SOURCE_MISSING = "a text source's file is missing from the project"
+QDPX_SOURCE_EXPECTED = (
+    "its file {path!r} inside the .qdpx (export the project with its sources embedded)"
+)
+QDPX_BAD_POSITION = "a coded selection has no usable start or end position"
+QDPX_SELECTION_OUTSIDE = "a coded selection lies outside its source's text"
+QDPX_SELECTION_EXPECTED = (
+    "positions from 0 to {size} (the text's length); re-export the project from its program"
+)
+QDPX_NO_TEXT_SOURCES = "the project has no text sources to start a study from"
+QDPX_TARGET_EXISTS = "the new study's folder already exists"
+QDPX_TARGET_EXPECTED = "a folder that does not exist yet (the import never writes into one)"
+QDPX_BAD_STUDY_NAME = "not a usable study name"
+QDPX_NO_USER = "some codings do not say who made them"
+QDPX_NO_USER_EXPECTED = "--reviewer ID to credit every coding to one person"

@@ -203,8 +203,23 @@ def import_qdc_command(
 
 
 def import_qdpx_command(
-    study_dir: Path = typer.Argument(..., help="The study folder (holding study.yml)."),
-    project: Path = typer.Argument(..., help="A .qdpx project from NVivo, ATLAS.ti, MAXQDA..."),
+    first: Path = typer.Argument(
+        ...,
+        metavar="STUDY_DIR|PROJECT",
+        help="The study folder, then the project; with --new-study, only the project.",
+    ),
+    project: Path | None = typer.Argument(
+        None, metavar="[PROJECT]", help="A .qdpx project from NVivo, ATLAS.ti, MAXQDA..."
+    ),
+    new_study: Path | None = typer.Option(
+        None,
+        "--new-study",
+        help="Start a new study in this folder (which must not exist) from the project: "
+        "its sources, code tree, cases and codings.",
+    ),
+    name: str | None = typer.Option(
+        None, "--name", help="With --new-study: the study's short name (default: the folder's)."
+    ),
     reviewer: str | None = typer.Option(
         None, "--reviewer", help="Who coded it; default: each coding's user in the project."
     ),
@@ -213,10 +228,28 @@ def import_qdpx_command(
     ),
     out: Path | None = typer.Option(None, "--out", help=OUT_HELP),
 ) -> None:
-    """Add codings made in another program to the study's decision log."""
+    """Add codings made in another program to a study's decision log, or (with --new-study)
+    start a study from a project made in NVivo, ATLAS.ti, MAXQDA or QualCoder."""
+    if new_study is not None:
+        from toolkit.coding.refiqda.new_study import create_study
+
+        if project is not None:
+            raise typer.BadParameter(
+                "with --new-study give only the project: lxt import qdpx FILE.qdpx --new-study DIR"
+            )
+        report = create_study(first, new_study, reviewer=reviewer, name=name)
+        typer.echo(report.message)
+        return
+    if project is None:
+        raise typer.BadParameter(
+            "give the study folder and the project (lxt import qdpx STUDY_DIR FILE.qdpx), "
+            "or start a new study (lxt import qdpx FILE.qdpx --new-study DIR)"
+        )
+    if name is not None:
+        raise typer.BadParameter("--name is only used with --new-study")
     from toolkit.coding.refiqda import import_qdpx
 
-    study, outputs = _study_and_outputs(study_dir, out)
+    study, outputs = _study_and_outputs(first, out)
     report = import_qdpx(study, project, reviewer=reviewer, outputs=outputs, new_codes=new_codes)
     typer.echo(report.message)
 

@@ -327,7 +327,13 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
     effects = TopicEffects(n_draws=50, seed=seed).fit(assignments, frame, covs)
     coefs = effects.coefficients_.copy()
     coefs["topic_label"] = coefs["topic"].map(lambda k: labels.get(f"topic_{k}", f"topic {k}"))
-    levels = pd.concat([effects.predict_levels(c) for c in covs], ignore_index=True)
+    # A study may have no covariates (e.g. one started from a REFI-QDA project): no levels.
+    parts = [effects.predict_levels(c) for c in covs]
+    levels = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["topic", "covariate", "level", "estimate", "ci_low", "ci_high"])
+    )
     out.write("topic_effects_levels", levels.assign(level=levels["level"].astype(str)))
     pub = coefs.copy()
     pub["n_people"] = [rule.count(int(v)) for v in coefs["n_people"]]

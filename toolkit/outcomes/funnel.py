@@ -61,6 +61,20 @@ def could_be_retained(dates: dict[str, pd.Series], stage: str, extracted_on) -> 
     return reached | (due <= pd.Timestamp(extracted_on))
 
 
+FUNNEL_COLUMNS = [
+    "cohort",
+    "stage_order",
+    "stage",
+    "stage_label",
+    "n_reached",
+    "n_previous",
+    "conversion_from_previous",
+    "conversion_from_first",
+    "median_days_from_previous",
+    "n_with_days",
+]
+
+
 def pathway_funnel(
     pathway: pd.DataFrame,
     stages: list[str] | None = None,
@@ -104,7 +118,8 @@ def pathway_funnel(
                 if days.size:
                     row["median_days_from_previous"] = float(days.median())
             rows.append(row)
-    return pd.DataFrame(rows)
+    # Named columns even when empty: a study without a pathway file still publishes its tables.
+    return pd.DataFrame(rows, columns=FUNNEL_COLUMNS)
 
 
 def _reached(frame: pd.DataFrame, stage: str) -> pd.Series:

@@ -38,6 +38,8 @@ from toolkit.study.tables import StudyOutputs, write_json
 STAGES: list[tuple[str, str]] = [
     ("ingest", "toolkit.ingest.stage:run_stage"),
     ("segment", "toolkit.segment.sentences:run_stage"),
+    # Codings brought in with `lxt import qdpx --new-study` become decisions once segments exist.
+    ("imported", "toolkit.coding.refiqda.placement:run_stage"),
     ("code", "toolkit.coding.suggest:run_stage"),
     ("topics", "toolkit.topics.stage:run_stage"),
     ("link", "toolkit.outcomes.link:run_stage"),
@@ -56,6 +58,7 @@ SELF_CACHED = {"report"}
 DEPENDS_ON: dict[str, tuple[str, ...]] = {
     "ingest": (),
     "segment": ("ingest",),
+    "imported": ("segment", "decisions"),
     "code": ("segment", "decisions"),
     "topics": ("segment",),
     "link": ("code", "topics", "decisions"),

@@ -7,6 +7,7 @@
 
 from toolkit.coding.refiqda.qdc import export_qdc, import_qdc, read_qdc
 from toolkit.coding.refiqda.qdpx_export import export_qdpx
-from toolkit.coding.refiqda.qdpx_import import import_qdpx, read_qdpx
+from toolkit.coding.refiqda.qdpx_import import import_qdpx
+from toolkit.coding.refiqda.reader import read_qdpx
 
 __all__ = ["export_qdc", "export_qdpx", "import_qdc", "import_qdpx", "read_qdc", "read_qdpx"]

@@ -155,30 +155,37 @@ def selections(
     return pd.DataFrame(rows, columns=["doc_id", "seg_id", "reviewer", "code", "start", "end"])
 
 
-def project_bytes(
-    study: Study,
-    codebook: Codebook,
-    documents: pd.DataFrame,
-    segments: pd.DataFrame,
-    participants: pd.DataFrame | None,
-    applied: pd.DataFrame,
-) -> tuple[bytes, dict[str, str], int]:
-    """``project.qde`` bytes, the source files (name -> LF text) and the number of codings."""
-    from toolkit import __version__
+def imported_source_names(study: Study) -> dict[str, str]:
+    """Original source names of a study started from a project, by free-text question id.
 
-    spans = selections(documents, segments, applied)
-    root = ET.Element(
-        qname(PROJECT_NS, "Project"),
-        {"name": xml_text(study.title), "origin": f"Lived Experience Toolkit {__version__}"},
-    )
+    ``lxt import qdpx --new-study`` keeps them (``qdpx_sources.json``) so that an export gives
+    the partner's program its sources back under the names it knows.
+    """
+    from toolkit.coding.refiqda.new_study import SOURCES_INDEX
+
+    path = study.path(SOURCES_INDEX)
+    if not path.exists():
+        return {}
+    import json
+
+    sources = json.loads(path.read_text(encoding="utf-8")).get("sources") or {}
+    return {qid: str(v.get("name") or qid) for qid, v in sources.items()}
+
+
+def users_element(root: ET.Element, spans: pd.DataFrame) -> dict[str, str]:
+    """``<Users>``: one per reviewer with a coding; return reviewer -> user GUID."""
     reviewers = sorted(spans["reviewer"].unique()) if len(spans) else []
     user_guid = {r: guid("user", r) for r in reviewers}
     if reviewers:
         users = _e(root, "Users")
         for r in reviewers:
             _e(users, "User", {"guid": user_guid[r], "name": xml_text(r), "id": xml_text(r)})
+    return user_guid
 
-    # Codes people applied that left the codebook are still exported: no coding is lost.
+
+def codebook_element(root: ET.Element, codebook: Codebook, spans: pd.DataFrame) -> dict[str, str]:
+    """``<CodeBook>``, including codes people applied that have since left the codebook (no
+    coding is lost); return code id -> GUID."""
     extra = sorted(set(spans["code"]) - {c.id for c in codebook.codes}) if len(spans) else []
     book = Codebook(
         codebook.name,
@@ -192,86 +199,144 @@ def project_bytes(
             for c in extra
         ],
     )
-    codes_el = _e(_e(root, "CodeBook"), "Codes")
-    guids = code_elements(book, PROJECT_NS, codes_el)
+    return code_elements(book, PROJECT_NS, _e(_e(root, "CodeBook"), "Codes"))
 
-    doc_pids = set(documents["pid"])
-    people = None
-    if participants is not None and len(participants):
-        people = participants.loc[participants["pid"].isin(doc_pids)].sort_values("pid")
-        columns = [c for c in people.columns if c != "pid"]
-        kinds = {c: variable_type(c, people[c]) for c in columns}
-        var_guid = {c: guid("variable", study.name, c) for c in columns}
-        if columns:
-            variables = _e(root, "Variables")
-            for c in columns:
-                _e(
-                    variables,
-                    "Variable",
-                    {"guid": var_guid[c], "name": c, "typeOfVariable": kinds[c]},
-                )
-    docs = documents.sort_values("doc_id")
-    src_guid = {d: guid("source", study.name, d) for d in docs["doc_id"]}
-    if people is not None and len(people):
-        cases = _e(root, "Cases")
-        docs_by_pid = docs.groupby("pid")["doc_id"].apply(list)
-        for person in people.itertuples(index=False):
-            person = person._asdict()
-            case = _e(
-                cases,
-                "Case",
-                {"guid": guid("case", study.name, person["pid"]), "name": xml_text(person["pid"])},
-            )
-            for c in columns:
-                value = _value_element(kinds[c], person[c])
-                if value is not None:
-                    vv = _e(case, "VariableValue")
-                    _e(vv, "VariableRef", {"targetGUID": var_guid[c]})
-                    _e(vv, value[0]).text = value[1]
-            for d in docs_by_pid.get(person["pid"], []):
-                _e(case, "SourceRef", {"targetGUID": src_guid[d]})
 
+def cases_elements(
+    root: ET.Element,
+    study: Study,
+    participants: pd.DataFrame | None,
+    docs: pd.DataFrame,
+    src_guid: dict[str, str],
+) -> int:
+    """``<Variables>`` and ``<Cases>``: a case per participant with documents, their
+    attributes as variable values; return the number of cases."""
+    if participants is None or not len(participants):
+        return 0
+    people = participants.loc[participants["pid"].isin(set(docs["pid"]))].sort_values("pid")
+    columns = [c for c in people.columns if c != "pid"]
+    kinds = {c: variable_type(c, people[c]) for c in columns}
+    var_guid = {c: guid("variable", study.name, c) for c in columns}
+    if columns:
+        variables = _e(root, "Variables")
+        for c in columns:
+            _e(variables, "Variable", {"guid": var_guid[c], "name": c, "typeOfVariable": kinds[c]})
+    if not len(people):
+        return 0
+    cases = _e(root, "Cases")
+    docs_by_pid = docs.groupby("pid")["doc_id"].apply(list)
+    for person in people.itertuples(index=False):
+        person = person._asdict()
+        case = _e(
+            cases,
+            "Case",
+            {"guid": guid("case", study.name, person["pid"]), "name": xml_text(person["pid"])},
+        )
+        for c in columns:
+            value = _value_element(kinds[c], person[c])
+            if value is not None:
+                vv = _e(case, "VariableValue")
+                _e(vv, "VariableRef", {"targetGUID": var_guid[c]})
+                _e(vv, value[0]).text = value[1]
+        for d in docs_by_pid.get(person["pid"], []):
+            _e(case, "SourceRef", {"targetGUID": src_guid[d]})
+    return len(people)
+
+
+def selection_elements(
+    src: ET.Element,
+    study: Study,
+    spans: pd.DataFrame,
+    user_guid: dict[str, str],
+    code_guids: dict[str, str],
+) -> int:
+    """A ``PlainTextSelection`` per coded segment and reviewer, a ``Coding`` per code; return
+    the number of codings."""
+    n = 0
+    for (seg_id, reviewer), sel in spans.groupby(["seg_id", "reviewer"], sort=True):
+        first = sel.iloc[0]
+        el = _e(
+            src,
+            "PlainTextSelection",
+            {
+                "guid": guid("selection", study.name, seg_id, reviewer),
+                "name": seg_id,
+                "startPosition": str(int(first["start"])),
+                "endPosition": str(int(first["end"])),
+                "creatingUser": user_guid[reviewer],
+            },
+        )
+        for code in sorted(sel["code"]):
+            coding = _e(el, "Coding", {"guid": guid("coding", study.name, seg_id, reviewer, code)})
+            _e(coding, "CodeRef", {"targetGUID": code_guids[code]})
+            n += 1
+    return n
+
+
+def sources_element(
+    root: ET.Element,
+    study: Study,
+    docs: pd.DataFrame,
+    spans: pd.DataFrame,
+    src_guid: dict[str, str],
+    user_guid: dict[str, str],
+    code_guids: dict[str, str],
+) -> tuple[dict[str, str], int]:
+    """``<Sources>``: a ``TextSource`` per document; return (file name -> LF text, codings)."""
     files: dict[str, str] = {}
     n_codings = 0
     by_doc = {k: g for k, g in spans.groupby("doc_id")} if len(spans) else {}
+    original = imported_source_names(study)
     sources = _e(root, "Sources")
     seen_names: set[str] = set()
     for doc in docs.itertuples(index=False):
         doc = pd.Series(doc._asdict())
         g = src_guid[doc["doc_id"]]
         files[f"{SOURCES_DIR}/{g}.txt"] = normalise_newlines(str(doc["text"]))
+        # A free-text source is known by its question, a transcript by its wave.
+        key = doc["source"] if doc.get("kind") == "survey" else doc.get("wave")
+        name = original.get(key)
+        if name is None or name in seen_names:
+            name = _source_name(doc, seen_names)
+        seen_names.add(name)
         src = _e(
             sources,
             "TextSource",
-            {
-                "guid": g,
-                "name": xml_text(_source_name(doc, seen_names)),
-                "plainTextPath": f"internal://{g}.txt",
-            },
+            {"guid": g, "name": xml_text(name), "plainTextPath": f"internal://{g}.txt"},
         )
         _e(src, "Description").text = xml_text(_source_description(doc))
         mine = by_doc.get(doc["doc_id"])
-        if mine is None:
-            continue
-        for (seg_id, reviewer), sel in mine.groupby(["seg_id", "reviewer"], sort=True):
-            first = sel.iloc[0]
-            el = _e(
-                src,
-                "PlainTextSelection",
-                {
-                    "guid": guid("selection", study.name, seg_id, reviewer),
-                    "name": seg_id,
-                    "startPosition": str(int(first["start"])),
-                    "endPosition": str(int(first["end"])),
-                    "creatingUser": user_guid[reviewer],
-                },
-            )
-            for code in sorted(sel["code"]):
-                coding = _e(
-                    el, "Coding", {"guid": guid("coding", study.name, seg_id, reviewer, code)}
-                )
-                _e(coding, "CodeRef", {"targetGUID": guids[code]})
-                n_codings += 1
+        if mine is not None:
+            n_codings += selection_elements(src, study, mine, user_guid, code_guids)
+    return files, n_codings
+
+
+def project_bytes(
+    study: Study,
+    codebook: Codebook,
+    documents: pd.DataFrame,
+    segments: pd.DataFrame,
+    participants: pd.DataFrame | None,
+    applied: pd.DataFrame,
+) -> tuple[bytes, dict[str, str], int]:
+    """``project.qde`` bytes, the source files (name -> LF text) and the number of codings.
+
+    Children are written in the order the schema requires: Users, CodeBook, Variables, Cases,
+    Sources.
+    """
+    from toolkit import __version__
+
+    spans = selections(documents, segments, applied)
+    root = ET.Element(
+        qname(PROJECT_NS, "Project"),
+        {"name": xml_text(study.title), "origin": f"Lived Experience Toolkit {__version__}"},
+    )
+    user_guid = users_element(root, spans)
+    code_guids = codebook_element(root, codebook, spans)
+    docs = documents.sort_values("doc_id")
+    src_guid = {d: guid("source", study.name, d) for d in docs["doc_id"]}
+    cases_elements(root, study, participants, docs, src_guid)
+    files, n_codings = sources_element(root, study, docs, spans, src_guid, user_guid, code_guids)
     return to_xml_bytes(root, PROJECT_NS), files, n_codings
 
 

@@ -30,13 +30,12 @@ Example
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
+from toolkit import errors
 from toolkit.coding.codebook import Codebook
 from toolkit.coding.decisions import (
     AppendResult,
@@ -52,183 +51,14 @@ from toolkit.coding.refiqda.common import (
     normal_guid,
     normalise_newlines,
     slug,
-    strip_ns,
 )
-from toolkit.coding.refiqda.qdc import ImportedCode, code_guid, parse_code_tree
+from toolkit.coding.refiqda.qdc import code_guid
+from toolkit.coding.refiqda.reader import QdpxProject, read_qdpx, unknown_users_note
 from toolkit.errors import Problem, ProblemCollector, UserError
 from toolkit.study.config import Study
 from toolkit.study.tables import StudyOutputs
 
 MACHINE_SOURCES = ("rule", "model")
-SELECTION_COLUMNS = ["source_guid", "start", "end", "code_guid", "user_guid"]
-
-
-@dataclass
-class QdpxProject:
-    """What a ``.qdpx`` holds, in LF-normalised offsets."""
-
-    name: str
-    codes: dict[str, ImportedCode]  # normalised guid -> code
-    users: dict[str, str]  # normalised guid -> user name
-    sources: pd.DataFrame  # guid, name, text (LF)
-    selections: pd.DataFrame  # SELECTION_COLUMNS
-
-
-def _children(el: ET.Element, tag: str) -> list[ET.Element]:
-    return [c for c in el if strip_ns(c.tag) == tag]
-
-
-def _child(el: ET.Element, tag: str) -> ET.Element | None:
-    found = _children(el, tag)
-    return found[0] if found else None
-
-
-def _flatten(tree: list[ImportedCode]) -> dict[str, ImportedCode]:
-    out: dict[str, ImportedCode] = {}
-    stack = list(tree)
-    while stack:
-        code = stack.pop()
-        out[code.guid] = code
-        stack.extend(code.children)
-    return out
-
-
-def _source_text(zf: zipfile.ZipFile, el: ET.Element, file: str) -> str:
-    content = _child(el, "PlainTextContent")
-    if content is not None and content.text is not None:
-        return content.text
-    path = el.get("plainTextPath") or ""
-    if not path.startswith("internal://"):
-        raise UserError(
-            Problem(
-                file,
-                "a text source is stored outside the project",
-                value=path or el.get("name"),
-                expected="plainTextPath='internal://<guid>.txt' (export the "
-                "project with its sources embedded)",
-            )
-        )
-    wanted = path.removeprefix("internal://").lower()
-    # Tools differ on the case of the folder; match it without regard to case.
-    members = {m.lower(): m for m in zf.namelist()}
-    member = members.get(f"sources/{wanted}") or next(
-        (m for low, m in members.items() if PurePosixPath(low).name == wanted), None
-    )
-    if member is None:
-        raise UserError(
-            Problem(
-                file,
-                "a text source's file is missing from the project",
-                value=path,
-                expected=f"sources/{wanted} inside the .qdpx",
-            )
-        )
-    raw = zf.read(member)
-    try:
-        return raw.decode("utf-8-sig")  # tolerate the BOM some tools write
-    except UnicodeDecodeError:
-        raise UserError(
-            Problem(
-                file,
-                "a text source is not UTF-8 text",
-                value=member,
-                expected="UTF-8 text files in sources/",
-            )
-        ) from None
-
-
-def read_qdpx(path: str | Path) -> QdpxProject:
-    """Read a REFI-QDA project; offsets come back in LF-normalised text.
-
-    Raises :class:`UserError` if the file is not a readable ``.qdpx``.
-    """
-    path = Path(path)
-    file = str(path)
-    if not path.exists():
-        raise UserError(Problem(file, "file not found", expected="a REFI-QDA .qdpx project"))
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise UserError(
-            Problem(
-                file,
-                "not a .qdpx project (not a zip file)",
-                expected="a REFI-QDA .qdpx exported from NVivo, ATLAS.ti, MAXQDA or QualCoder",
-            )
-        ) from None
-    with zf:
-        qde = [m for m in zf.namelist() if m.lower().endswith(".qde")]
-        if len(qde) != 1:
-            raise UserError(
-                Problem(
-                    file,
-                    f"found {len(qde)} project.qde files",
-                    expected="exactly one project.qde in the .qdpx",
-                )
-            )
-        try:
-            root = ET.fromstring(zf.read(qde[0]))
-        except ET.ParseError as exc:
-            raise UserError(Problem(file, f"project.qde is not valid XML ({exc})")) from None
-        if strip_ns(root.tag) != "Project":
-            raise UserError(
-                Problem(
-                    file,
-                    "not a REFI-QDA project",
-                    value=strip_ns(root.tag),
-                    expected="a root element Project",
-                )
-            )
-        codes: dict[str, ImportedCode] = {}
-        book = _child(root, "CodeBook")
-        if book is not None and _child(book, "Codes") is not None:
-            codes = _flatten(parse_code_tree(_child(book, "Codes")))
-        users = {}
-        if _child(root, "Users") is not None:
-            for u in _children(_child(root, "Users"), "User"):
-                users[normal_guid(u.get("guid"))] = u.get("name") or u.get("id") or ""
-        src_rows, sel_rows = [], []
-        sources = _child(root, "Sources")
-        for el in _children(sources, "TextSource") if sources is not None else []:
-            g = normal_guid(el.get("guid"))
-            raw = _source_text(zf, el, file)
-            crlf = crlf_positions(raw)
-            text = normalise_newlines(raw)
-            src_rows.append((g, el.get("name") or "", text))
-            default_user = normal_guid(el.get("creatingUser"))
-            for sel in _children(el, "PlainTextSelection"):
-                try:
-                    start = lf_offset(int(sel.get("startPosition")), crlf)
-                    end = lf_offset(int(sel.get("endPosition")), crlf)
-                except (TypeError, ValueError):
-                    raise UserError(
-                        Problem(
-                            file,
-                            "a coded selection has no usable start or end position",
-                            value=sel.get("guid"),
-                            expected="whole numbers in startPosition and endPosition",
-                        )
-                    ) from None
-                user = normal_guid(sel.get("creatingUser")) or default_user
-                for coding in _children(sel, "Coding"):
-                    ref = _child(coding, "CodeRef")
-                    if ref is None:
-                        continue  # a Coding without a code carries nothing to import
-                    who = normal_guid(coding.get("creatingUser")) or user
-                    sel_rows.append((g, start, end, normal_guid(ref.get("targetGUID")), who))
-            for coding in _children(el, "Coding"):  # the whole source coded at once
-                ref = _child(coding, "CodeRef")
-                if ref is None:
-                    continue
-                who = normal_guid(coding.get("creatingUser")) or default_user
-                sel_rows.append((g, 0, len(text), normal_guid(ref.get("targetGUID")), who))
-    return QdpxProject(
-        name=root.get("name") or "",
-        codes=codes,
-        users=users,
-        sources=pd.DataFrame(src_rows, columns=["guid", "name", "text"]),
-        selections=pd.DataFrame(sel_rows, columns=SELECTION_COLUMNS),
-    )
 
 
 @dataclass
@@ -349,6 +179,119 @@ def place_on_segments(spans: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFra
     return joined.loc[keep]
 
 
+def credit_reviewers(
+    selections: pd.DataFrame,
+    project: QdpxProject,
+    reviewer: str | None,
+    report: QdpxImportReport,
+    file: str,
+) -> pd.DataFrame:
+    """Add a ``reviewer`` column: ``reviewer`` for others' codings, else each coding's user.
+
+    With ``reviewer``, codings by users this toolkit exported (their GUID is derived from
+    their name) are dropped: they are already in the decision log, which may be newer.
+    """
+    exported = {g for g, name in project.users.items() if g == normal_guid(guid("user", name))}
+    sel = selections.copy()
+    if reviewer:
+        ours = sel["user_guid"].isin(exported)
+        if ours.any():
+            names = sorted({project.users[g] for g in sel.loc[ours, "user_guid"]})
+            report.notes.append(
+                f"{int(ours.sum())} coding(s) by {', '.join(names)} came from an earlier "
+                "`lxt export qdpx` and were left as they are in the decision log"
+            )
+        sel = sel.loc[~ours].copy()
+        sel["reviewer"] = reviewer.strip()
+        return sel
+    names = sel["user_guid"].map(project.users)
+    if names.isna().any() or (names == "").any():
+        raise UserError(Problem(file, errors.QDPX_NO_USER, expected=errors.QDPX_NO_USER_EXPECTED))
+    sel["reviewer"] = names.str.strip()
+    return sel
+
+
+def lf_segments(documents: pd.DataFrame, segments: pd.DataFrame, doc_ids: set) -> pd.DataFrame:
+    """Segments of ``doc_ids`` with ``seg_start``/``seg_end`` in LF-normalised text offsets."""
+    raw_docs = documents.set_index("doc_id")["text"].astype(str)
+    segs = segments.loc[segments["doc_id"].isin(doc_ids)].copy()
+    crlf = {d: crlf_positions(raw_docs[d]) for d in segs["doc_id"].unique()}
+    pairs = zip(segs["start"], segs["end"], segs["doc_id"], strict=True)
+    offsets = [(lf_offset(int(s), crlf[d]), lf_offset(int(e), crlf[d])) for s, e, d in pairs]
+    segs["seg_start"] = [s for s, _ in offsets]
+    segs["seg_end"] = [e for _, e in offsets]
+    return segs
+
+
+def coded_records(
+    coded: pd.DataFrame, segs: pd.DataFrame, outputs: StudyOutputs
+) -> tuple[list[dict], pd.Series]:
+    """An ``accept`` (the machine had suggested it) or ``add`` record per coded segment."""
+    suggested: set[tuple[str, str]] = set()
+    if outputs.has("codings"):
+        codings = outputs.read("codings")
+        machine = codings.loc[codings["source"].astype(str).isin(MACHINE_SOURCES)]
+        suggested = set(zip(machine["seg_id"], machine["code"], strict=True))
+    hashes = segs.drop_duplicates("seg_id").set_index("seg_id")["text"].map(text_hash)
+    records = [
+        {
+            "reviewer": r.reviewer,
+            "seg_id": r.seg_id,
+            "code": r.code,
+            "decision": "accept" if (r.seg_id, r.code) in suggested else "add",
+            "text_hash": hashes[r.seg_id],
+        }
+        for r in coded.itertuples()
+    ]
+    return records, hashes
+
+
+def removed_codings(
+    current: pd.DataFrame,
+    coded: pd.DataFrame,
+    seg_ids: set,
+    speakers: set[str],
+    hashes: pd.Series,
+) -> list[dict]:
+    """``reject`` records for codes ``speakers`` had applied here but removed in the project."""
+    if current.empty:
+        return []
+    keep = set(zip(coded["reviewer"], coded["seg_id"], coded["code"], strict=True))
+    mine = current.loc[
+        current["reviewer"].isin(speakers)
+        & current["seg_id"].isin(seg_ids)
+        & current["decision"].isin(("accept", "add"))
+    ]
+    return [
+        {
+            "reviewer": r.reviewer,
+            "seg_id": r.seg_id,
+            "code": r.code,
+            "decision": "reject",
+            "text_hash": hashes.get(r.seg_id, ""),
+        }
+        for r in mine.itertuples()
+        if (r.reviewer, r.seg_id, r.code) not in keep
+    ]
+
+
+def changes_only(records: list[dict], current: pd.DataFrame) -> list[dict]:
+    """Records that change a reviewer's current decision (re-importing adds nothing)."""
+    if current.empty:
+        return records
+    now = (
+        current.set_index(["reviewer", "seg_id", "code"])["decision"]
+        .map(lambda d: d in ("accept", "add"))
+        .to_dict()
+    )
+    return [
+        rec
+        for rec in records
+        if now.get((rec["reviewer"], rec["seg_id"], rec["code"]))
+        != (rec["decision"] in ("accept", "add"))
+    ]
+
+
 def import_qdpx(
     study: Study,
     path: str | Path,
@@ -383,8 +326,9 @@ def import_qdpx(
     codebook = codebook or study_codebook(study)
     project = read_qdpx(path)
     documents = outputs.read("documents")
-    segments = outputs.read("segments")
-    report = QdpxImportReport(result=None)
+    report = QdpxImportReport(result=None, notes=list(project.notes))
+    if not reviewer:
+        report.notes += unknown_users_note(project)
     doc_of = match_sources(project, study, documents)
     report.matched_sources = len(doc_of)
     report.unmatched_sources = [
@@ -392,107 +336,27 @@ def import_qdpx(
         for g, n in zip(project.sources["guid"], project.sources["name"], strict=True)
         if g not in doc_of
     ]
-    sel = project.selections.loc[project.selections["source_guid"].isin(doc_of)].copy()
-    # Users this toolkit exported (their GUID is derived from their name) bring back codings
-    # that are already in the decision log, possibly older than it.
-    exported = {g for g, name in project.users.items() if g == normal_guid(guid("user", name))}
-    if reviewer:
-        # Codings by someone else: credit them to `reviewer`. The toolkit's own exported
-        # codings are left alone: the log is newer than the project and must not be undone.
-        ours = sel["user_guid"].isin(exported)
-        if ours.any():
-            names = sorted({project.users[g] for g in sel.loc[ours, "user_guid"]})
-            report.notes.append(
-                f"{int(ours.sum())} coding(s) by {', '.join(names)} came from an earlier "
-                "`lxt export qdpx` and were left as they are in the decision log"
-            )
-        sel = sel.loc[~ours].copy()
-        sel["reviewer"] = reviewer.strip()
-    else:
-        names = sel["user_guid"].map(project.users)
-        if names.isna().any() or (names == "").any():
-            raise UserError(
-                Problem(
-                    file,
-                    "some codings do not say who made them",
-                    expected="--reviewer ID to credit every coding to one person",
-                )
-            )
-        sel["reviewer"] = names.str.strip()
-
+    sel = project.selections.loc[project.selections["source_guid"].isin(doc_of)]
+    sel = credit_reviewers(sel, project, reviewer, report, file)
     code_of, notes = match_codes(project, codebook, set(sel["code_guid"]), file, new_codes)
     report.notes += notes
     sel["doc_id"] = sel["source_guid"].map(doc_of)
     sel["code"] = sel["code_guid"].map(code_of)
 
-    # Segment offsets in the same LF-normalised text as the project's offsets.
-    raw_docs = documents.set_index("doc_id")["text"].astype(str)
-    segs = segments.loc[segments["doc_id"].isin(set(doc_of.values()))].copy()
-    crlf = {d: crlf_positions(raw_docs[d]) for d in segs["doc_id"].unique()}
-    segs["seg_start"] = [
-        lf_offset(int(s), crlf[d]) for s, d in zip(segs["start"], segs["doc_id"], strict=True)
-    ]
-    segs["seg_end"] = [
-        lf_offset(int(e), crlf[d]) for e, d in zip(segs["end"], segs["doc_id"], strict=True)
-    ]
+    segs = lf_segments(documents, outputs.read("segments"), set(doc_of.values()))
     placed = place_on_segments(sel.reset_index(drop=True), segs)
     report.unplaced_selections = int(len(sel) - placed["span"].nunique()) if len(sel) else 0
     coded = placed[["reviewer", "seg_id", "code"]].drop_duplicates()
-
-    suggested: set[tuple[str, str]] = set()
-    if outputs.has("codings"):
-        codings = outputs.read("codings")
-        machine = codings.loc[codings["source"].astype(str).isin(MACHINE_SOURCES)]
-        suggested = set(zip(machine["seg_id"], machine["code"], strict=True))
-    hashes = segs.drop_duplicates("seg_id").set_index("seg_id")["text"].map(text_hash)
-    records = [
-        {
-            "reviewer": r.reviewer,
-            "seg_id": r.seg_id,
-            "code": r.code,
-            "decision": "accept" if (r.seg_id, r.code) in suggested else "add",
-            "text_hash": hashes[r.seg_id],
-        }
-        for r in coded.itertuples()
-    ]
-    # A code a reviewer had applied to these documents but removed in the other program.
+    records, hashes = coded_records(coded, segs, outputs)
     current = current_decisions(read_decisions(study))
-    keep = set(zip(coded["reviewer"], coded["seg_id"], coded["code"], strict=True))
-    if not current.empty:
-        if reviewer:
-            who = {reviewer.strip()}
-        else:  # every user of the project speaks for their own codings
-            who = set(coded["reviewer"]) | {n.strip() for n in project.users.values() if n}
-        mine = current.loc[
-            current["reviewer"].isin(who)
-            & current["seg_id"].isin(set(segs["seg_id"]))
-            & current["decision"].isin(("accept", "add"))
-        ]
-        for r in mine.itertuples():
-            if (r.reviewer, r.seg_id, r.code) not in keep:
-                records.append(
-                    {
-                        "reviewer": r.reviewer,
-                        "seg_id": r.seg_id,
-                        "code": r.code,
-                        "decision": "reject",
-                        "text_hash": hashes.get(r.seg_id, ""),
-                    }
-                )
-    # Only what changes a reviewer's current decisions is appended: re-importing a project
-    # that agrees with the log (e.g. our own export) adds nothing.
-    if not current.empty:
-        now = (
-            current.set_index(["reviewer", "seg_id", "code"])["decision"]
-            .map(lambda d: d in ("accept", "add"))
-            .to_dict()
-        )
-        records = [
-            rec
-            for rec in records
-            if now.get((rec["reviewer"], rec["seg_id"], rec["code"]))
-            != (rec["decision"] in ("accept", "add"))
-        ]
+    # Every user of the project speaks for their own codings (or `reviewer` for all of them).
+    speakers = (
+        {reviewer.strip()}
+        if reviewer
+        else set(coded["reviewer"]) | {n.strip() for n in project.users.values() if n}
+    )
+    records += removed_codings(current, coded, set(segs["seg_id"]), speakers, hashes)
+    records = changes_only(records, current)
     for rec in records:
         report.decisions[rec["decision"]] = report.decisions.get(rec["decision"], 0) + 1
     batch = "qdpx-" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
