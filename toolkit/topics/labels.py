@@ -44,8 +44,13 @@ INVARIANT = frozenset(
 )
 MAX_PHRASE_TOKENS = 4
 # Short words that may join two content words inside a phrase label.
-LINKING = frozenset(["of", "for", "to", "on", "at", "in", "with", "the", "from", "my"])
+LINKING = frozenset(
+    ["of", "for", "to", "on", "at", "in", "with", "the", "from", "my", "is", "was", "are", "were"]
+    + ["has", "have", "had", "been", "not", "no"]
+)
 MIN_PHRASE_SEGMENTS = 2
+# How much a key word must be said with the ones already chosen (see coherent_keywords).
+TOGETHER_FLOOR = 0.25
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def coherent_keywords(scores: dict[str, float], segments: list[set], n: int = 10
     chosen = [0]
     while len(chosen) < min(n, len(ranked)):
         together = overlap[:, chosen].mean(axis=1)
-        value = score * (0.25 + 0.75 * together)
+        value = score * (TOGETHER_FLOOR + (1 - TOGETHER_FLOOR) * together)
         value[chosen] = -np.inf
         chosen.append(int(np.argmax(value)))
     return [ranked[i] for i in chosen]
@@ -196,7 +201,9 @@ def label_topics(
     out = {}
     for topic in sorted(counts.words, key=lambda t: (-sizes[t], t)):
         keywords = coherent_keywords(scores[topic], counts.segments[topic], n_keywords)
-        ranked = _rank_phrases(counts.phrases[topic], all_phrases, sizes[topic], keywords)
+        ranked = _rank_phrases(
+            counts.phrases[topic], all_phrases, sizes[topic], keywords, counts.surface
+        )
         choice, coverage = _pick(ranked, used)
         if choice is None:
             label = _keyword_label(keywords, used, counts.surface)
@@ -244,7 +251,7 @@ def _count_terms(texts: list[str], topics: np.ndarray, include_outliers: bool) -
 
 
 def _rank_phrases(
-    df: Counter, all_df: Counter, size: int, keywords: list[str]
+    df: Counter, all_df: Counter, size: int, keywords: list[str], surface: dict[tuple, Counter]
 ) -> list[tuple[tuple, float, float]]:
     """(phrase, score, coverage), best first.
 
@@ -262,9 +269,30 @@ def _rank_phrases(
         purity = n / all_df[phrase]
         content = [w for w in phrase if w not in STOP_WORDS]
         central = sum(w in top for w in content) / len(content)
-        ranked.append((phrase, coverage * purity * (0.5 + 0.5 * central), coverage))
+        score = (
+            coverage
+            * purity
+            * (0.5 + 0.5 * central)
+            * _shape(_display(phrase, surface).lower().split())
+        )
+        ranked.append((phrase, score, coverage))
     ranked.sort(key=lambda r: (-r[1], len(r[0]), r[0]))
     return ranked
+
+
+def _shape(phrase: list[str]) -> float:
+    """Halve a phrase that ends in a past tense or adverb, or opens with an adverb.
+
+    Names of themes are mostly noun phrases ("grace period", "housing benefit"); "nan used",
+    "paid monthly" or "nearly missed" are fragments of a sentence. Without a part-of-speech
+    tagger (too slow to load for this), these English endings are a cheap, transparent sign.
+    """
+    factor = 1.0
+    if phrase[-1].endswith(("ed", "ly")):
+        factor *= 0.5
+    if phrase[0].endswith("ly"):
+        factor *= 0.5
+    return factor
 
 
 def _pick(ranked, used: set[str]) -> tuple[tuple | None, float]:

@@ -145,3 +145,36 @@ def reportable_topics(info: pd.DataFrame, named_only: bool = False) -> pd.DataFr
     if named_only and "named" in info.columns:
         keep &= info["named"].fillna(False).astype(bool)
     return info[keep].sort_values("size", ascending=False).reset_index(drop=True)
+
+
+def topic_table(info: pd.DataFrame) -> pd.DataFrame:
+    """The topics to look at before naming them: number, name, size, stability, key words.
+
+    Hidden and not-grouped rows are left out; largest first.
+    """
+    keep = info["topic"].astype(int) >= 0
+    if "hidden" in info.columns:
+        keep &= ~info["hidden"].fillna(False).astype(bool)
+    columns = [
+        c
+        for c in ("topic", "label", "auto_label", "size", "stable", "keywords")
+        if c in info.columns
+    ]
+    table = info.loc[keep, columns].sort_values("size", ascending=False)
+    return table.rename(columns={"label": "name", "auto_label": "suggested by the computer"})
+
+
+def names_template(info: pd.DataFrame) -> str:
+    """A ``topics: names:`` block for study.yml, one line per topic, ready to edit.
+
+    >>> print(names_template(pd.DataFrame({"topic": [-1, 2], "label": ["Not grouped",
+    ...     "Bus fares"], "size": [5, 9]})))
+    topics:
+      names:
+        2: "Bus fares"                # 9 segments
+    """
+    lines = ["topics:", "  names:"]
+    for row in info[info["topic"].astype(int) >= 0].sort_values("topic").itertuples():
+        name = str(row.label).replace('"', "'")
+        lines.append(f'    {int(row.topic)}: "{name}"'.ljust(34) + f"# {int(row.size)} segments")
+    return "\n".join(lines)
