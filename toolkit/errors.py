@@ -149,3 +149,24 @@ QDPX_TARGET_EXPECTED = "a folder that does not exist yet (the import never write
 QDPX_BAD_STUDY_NAME = "not a usable study name"
 QDPX_NO_USER = "some codings do not say who made them"
 QDPX_NO_USER_EXPECTED = "--reviewer ID to credit every coding to one person"
+
+
+# --- Messages: topics --------------------------------------------------------------------
+# Notes a topic run gives a peer researcher (toolkit/topics/stage.py, toolkit/topics/names.py).
+SMALL_CORPUS_NOTE = (
+    "Fewer than 50 different segments: topics found in so little text are tentative. The "
+    "codebook view (codes counted per cohort) is the safer summary for a study this small."
+)
+TOO_LITTLE_TEXT = (
+    "only {found} different segments with content; topic modelling needs at least {needed} "
+    "(about 50 to find real topics). Use the codebook view instead: the coding stage counts "
+    "codes however little text there is."
+)
+TOPIC_NAME_NOT_FOUND = (
+    "study.yml topics.names: topic {topic} is not in this run's topics; its entry is kept in "
+    "study.yml but not used."
+)
+TOPIC_MERGE_NOT_FOUND = (
+    "study.yml topics.names: topic {source} cannot merge into topic {target}, which is not in "
+    "this run; left as it is."
+)

@@ -41,6 +41,24 @@ def topic_assignments(segments: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def with_topic_labels(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """``table`` with a ``topic_label`` column after ``topic``: the topic's name, never a number.
+
+    ``labels`` maps feature names (``topic_3``) to display names (``topic: Bus fares``), as
+    :func:`toolkit.outcomes.analyse.feature_labels` builds them.
+
+    >>> with_topic_labels(pd.DataFrame({"topic": [3]}), {"topic_3": "topic: Bus fares"})
+       topic topic_label
+    0      3   Bus fares
+    """
+    names = table["topic"].map(
+        lambda k: labels.get(f"topic_{int(k)}", f"Topic {int(k)}").removeprefix("topic: ")
+    )
+    out = table.drop(columns=["topic_label"], errors="ignore")
+    out.insert(int(out.columns.get_loc("topic")) + 1, "topic_label", names)
+    return out
+
+
 def _hc3_batch(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OLS coefficients and HC3 covariances for many outcome columns sharing one design.
 

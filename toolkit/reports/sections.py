@@ -441,7 +441,10 @@ def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
     per_topic = (
         topics.merge(segments[["seg_id", "pid"]], on="seg_id").groupby("topic")["pid"].nunique()
     )
-    info = info[info["topic"] >= 0].set_index("topic")
+    info = info[info["topic"] >= 0]
+    if "hidden" in info.columns:  # topics people chose to hide (study.yml topics.names)
+        info = info[~info["hidden"].fillna(False).astype(bool)]
+    info = info.set_index("topic")
     rows = []
     for topic, k in per_topic.sort_values(ascending=False).head(6).items():
         if topic not in info.index:

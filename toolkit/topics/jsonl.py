@@ -42,7 +42,6 @@ def topics_for_texts(
 ) -> tuple[list[dict], pd.DataFrame]:
     """Fit topics on ``records`` (id, text); return output lines and a summary table."""
     from toolkit.embeddings.backends import get_embedder
-    from toolkit.topics.model import topic_label
     from toolkit.topics.quality import npmi_per_topic
     from toolkit.topics.stability import topic_stability
     from toolkit.topics.stage import model_topics
@@ -51,7 +50,7 @@ def topics_for_texts(
     frame = records.assign(text=records["text"].astype(str))
     fitted, embeddings, _ = model_topics(frame, embedder, seed=seed, min_topic_size=min_topic_size)
     texts = frame["text"].tolist()
-    labels = {t: topic_label(fitted.keywords(t), t) for t in set(fitted.topics.tolist())}
+    labels = {t: fitted.label(t) for t in set(fitted.topics.tolist())}
     lines = [
         {"id": key, "topic": int(t), "label": labels[int(t)], "probability": round(float(p), 4)}
         for key, t, p in zip(frame["id"], fitted.topics, fitted.probability, strict=True)
@@ -63,6 +62,7 @@ def topics_for_texts(
             "topic": t,
             "label": labels[t],
             "size": int(np.sum(fitted.topics == t)),
+            "n_filler": int(np.sum((fitted.topics == t) & (fitted.assigned_by == "filler"))),
             "keywords": ", ".join(fitted.keywords(t)) if t >= 0 else "",
             "npmi": round(npmi[t], 4) if t in npmi else None,
         }
