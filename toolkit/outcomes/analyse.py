@@ -16,10 +16,12 @@ Tables: ``prepost`` (change per instrument and cohort), ``pathway_funnel``,
 ``social_value`` and ``wellby`` (optional). Each published table says in a column which
 codings its features came from (human-reviewed or rule/model).
 
-Example
--------
->>> from toolkit.study.pipeline import run_study
->>> run_study("surveys/example", stages=["analyse"])        # doctest: +SKIP
+The stage needs the tables of the stages before it, so the example is shown rather than run
+(``tests/test_analyse_stage.py`` runs it)::
+
+    from toolkit.study.pipeline import run_study
+
+    run_study("surveys/example", stages=["analyse"])
 """
 
 from __future__ import annotations

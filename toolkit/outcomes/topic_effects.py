@@ -18,9 +18,21 @@ With segment probabilities all equal to 1 both reduce to a single OLS fit with H
 
 Example
 -------
->>> eff = TopicEffects(n_draws=50, seed=1).fit(assignments, frame, ["cohort"])  # doctest: +SKIP
->>> eff.coefficients_.query("term.str.startswith('cohort')")                  # doctest: +SKIP
->>> eff.predict_levels("cohort")                                              # doctest: +SKIP
+Forty people with two segments each; in Southend topic 1 is three times as common:
+
+>>> pids = [f"p{i:02d}" for i in range(40)]
+>>> frame = pd.DataFrame({"cohort": ["clacton", "southend"] * 20}, index=pd.Index(pids))
+>>> assignments = pd.DataFrame({"seg_id": [f"s{i}" for i in range(80)], "pid": pids * 2,
+...     "topic": [0, 1] * 20 + [0, 0, 1, 1] * 10, "probability": 1.0})
+>>> eff = TopicEffects(n_draws=50, seed=1).fit(assignments, frame, ["cohort"])
+>>> eff.coefficients_.query("term.str.startswith('cohort')")[["topic", "term", "estimate"]]
+   topic             term  estimate
+1      0  cohort_southend      -0.5
+3      1  cohort_southend       0.5
+>>> eff.predict_levels("cohort").query("topic == 1")[["level", "estimate"]].round(2)
+      level  estimate
+1   clacton      0.25
+3  southend      0.75
 """
 
 from __future__ import annotations

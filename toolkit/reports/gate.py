@@ -7,7 +7,14 @@ A rendered report (executed notebook, HTML, PDF) is checked in a folder of its o
 
 Example
 -------
->>> passed, findings = run_gate(Path("staging/clacton/evaluation_report"))   # doctest: +SKIP
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "report.html").write_text("<p>About 45 people took part.</p>")
+>>> run_gate(folder)
+(True, [])
+>>> _ = (folder / "report.html").write_text("<p>Ring me on 07700 900123.</p>")
+>>> run_gate(folder)
+(False, ["report.html, line 1: PHONE '07…' (identifier)"])
 """
 
 from __future__ import annotations

@@ -21,11 +21,13 @@ Layout under ``outputs/<study>/reports/``::
     _held/<cohort>/...                            failed the release check: not published
     _failed/<cohort>/<report>.ipynb               the notebook raised an error
 
-Example
--------
->>> run = run_reports("surveys/example", cohorts=["clacton"], jobs=2)   # doctest: +SKIP
->>> [(r.report, r.cohort, r.status) for r in run.results]               # doctest: +SKIP
-[('evaluation_report', 'clacton', 'ready'), ...]
+Running the notebooks takes minutes (papermill, then HTML and PDF in Chromium), so the
+example is shown rather than run (``tests/test_report_run.py`` runs it)::
+
+    run = run_reports("surveys/example", cohorts=["clacton"], jobs=2)
+    [(r.report, r.cohort, r.status) for r in run.results]
+    # [('evaluation_report', 'clacton', 'ready'), ('coproduction_report', 'clacton', 'ready'),
+    #  ('overview', None, 'ready')]
 """
 
 from __future__ import annotations

@@ -9,8 +9,19 @@ not built yet says which stage to run.
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> sample_and_reach(ctx)                                            # doctest: +SKIP
+Before the study is built (here, an empty outputs folder) a section says what it needs
+(``tests/test_report_run.py`` renders the full reports from a built study):
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), cohort="clacton", outputs_dir=out)
+>>> section = sample_and_reach(ctx)
+>>> section.needs
+['participants']
+>>> print(section.blocks[0].text)
+This section needs the participants table(s), made by the ingest stage(s). Run `lxt run` on
+the study, then `lxt report` again.
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ outcomes by known amounts, so every stage of the pipeline can be checked against
 
 Example
 -------
+>>> import tempfile
+>>> from pathlib import Path
 >>> from toolkit.synthetic import generate_study
->>> folder = generate_study("/tmp/ex", participants=60, transcripts=3)  # doctest: +SKIP
->>> sorted(p.name for p in folder.iterdir())                            # doctest: +SKIP
+>>> folder = generate_study(Path(tempfile.mkdtemp()) / "ex", participants=60, transcripts=3)
+>>> sorted(p.name for p in folder.iterdir())
 ['README.md', 'baseline.csv', 'followup_6m.csv', 'participants.csv', 'pathway.csv', ...]
 
 Command line::
@@ -90,9 +92,10 @@ def generate_study(
 
     Examples
     --------
-    >>> folder = generate_study("/tmp/lxt-small", participants=60, transcripts=2)  # doctest: +SKIP
-    >>> (folder / "truth" / "effects.yml").exists()                               # doctest: +SKIP
-    True
+    >>> import tempfile
+    >>> folder = generate_study(Path(tempfile.mkdtemp()) / "small", participants=60, transcripts=2)
+    >>> (folder / "truth" / "effects.yml").exists(), len(list((folder / "transcripts").iterdir()))
+    (True, 2)
     """
     if participants < 30:
         raise ValueError("participants must be at least 30 (ten per cohort)")
