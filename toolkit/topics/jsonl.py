@@ -7,8 +7,20 @@ once with its line number, before anything is written.
 
 Example
 -------
->>> records = read_texts("answers.jsonl")                      # doctest: +SKIP
->>> lines, summary = topics_for_texts(records, seed=42)        # doctest: +SKIP
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "answers.jsonl"
+>>> _ = path.write_text('{"id": 1, "text": "No bus before seven."}\\n'
+...                     '{"id": 2, "text": "Job club helped with the forms."}\\n')
+>>> read_texts(path)
+   id                             text
+0   1             No bus before seven.
+1   2  Job club helped with the forms.
+
+Fitting the topics embeds the texts and fits BERTopic, so that step is shown rather than
+run (``tests/test_topics.py`` runs ``lxt topics``, which calls it)::
+
+    lines, summary = topics_for_texts(read_texts("answers.jsonl"), seed=42)
+    sorted(lines[0])    # ['id', 'label', 'probability', 'topic']
 """
 
 from __future__ import annotations

@@ -16,11 +16,11 @@ labels full of interview fillers ("um", "you know"). Here:
   computed from word counts, not from re-embedding words, so describing topics is cheap;
 * optionally, the codebook guides the model (seeded or zero-shot topics).
 
-Example
--------
->>> fitted = fit_topic_model(texts, embeddings, embedder, seed=42)   # doctest: +SKIP
->>> fitted.outlier_share                                             # doctest: +SKIP
-0.08
+Fitting needs a few hundred embedded segments and takes a while, so the example is shown
+rather than run (``tests/test_topics.py`` fits the example study's topics)::
+
+    fitted = fit_topic_model(texts, embeddings, embedder, seed=42)
+    fitted.outlier_share    # share of segments left in topic -1, e.g. 0.08
 """
 
 from __future__ import annotations

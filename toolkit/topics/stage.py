@@ -19,10 +19,12 @@ and the fitted model (``models/topics/``, safetensors, without the embedding mod
 the model is fitted once on all cohorts, topic 3 means the same thing in every cohort report.
 Published CSVs under ``tables/`` (per cohort, crosswalk) go through the disclosure rule.
 
-Example
--------
->>> from toolkit.study.pipeline import run_study
->>> run_study("surveys/example", stages=["topics"])      # doctest: +SKIP
+The stage embeds every segment and fits BERTopic, so the example is shown rather than run
+(``tests/test_topics.py`` runs it on the example study)::
+
+    from toolkit.study.pipeline import run_study
+
+    run_study("surveys/example", stages=["topics"])
 """
 
 from __future__ import annotations
