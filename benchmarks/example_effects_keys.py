@@ -45,7 +45,7 @@ DOWNSTREAM = {
 def check_key(key: str, workdir: Path) -> dict:
     import yaml
 
-    from toolkit.cli.foundation import copy_study
+    from toolkit.study.demo import copy_study
     from toolkit.study.pipeline import run_study
     from toolkit.study.tables import StudyOutputs
 

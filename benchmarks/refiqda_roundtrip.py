@@ -106,12 +106,12 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from test_coding_journey import review_like_a_person
 
-    from toolkit.cli.foundation import copy_study
     from toolkit.coding.decisions import applied_codes
     from toolkit.coding.refiqda import export_qdpx, import_qdpx
     from toolkit.coding.review_export import export_review
     from toolkit.coding.review_import import import_review
     from toolkit.study.config import load_study
+    from toolkit.study.demo import copy_study
     from toolkit.study.tables import StudyOutputs
 
     source = load_study(args.study)

@@ -278,16 +278,164 @@ def scale(study: Path, sizes: list[int]) -> list[dict]:
     return out
 
 
+# --- Real text ------------------------------------------------------------------------------
+# Real comments are read from a folder outside the repository (never copied into it); labels
+# are printed to the console for reading, not written to the results file.
+CAREOPINION = Path(
+    os.environ.get("LXT_CAREOPINION")
+    or next(
+        (
+            str(root / "shared" / "data" / "careopinion")
+            for root in (REPO.parent, REPO.parent.parent)
+            if (root / "shared" / "data" / "careopinion").is_dir()
+        ),
+        "careopinion",
+    )
+)
+
+
+def load_corpus(name: str, n: int | None, seed: int = 0):
+    """(texts, human categories) of a real corpus: ``careopinion-short`` or ``-stories``.
+
+    Short feedback: one human subcategory per comment (44 kinds). Stories: several
+    sentences each with up to six category codes; the first code's major category (the
+    ``label`` the publisher gives each code in the short-feedback file) is the truth, so
+    that a topic is not penalised for picking one of a story's several themes.
+    """
+    import pandas as pd
+
+    short = pd.read_csv(CAREOPINION / "text_data.csv")
+    short = short[short["feedback"].astype(str).str.strip().ne("") & short["feedback"].notna()]
+    if name == "careopinion-short":
+        frame = short.rename(columns={"feedback": "text", "subcategory": "truth"})
+    elif name == "careopinion-stories":
+        major = short.drop_duplicates("code").set_index("code")["label"]
+        stories = pd.read_csv(CAREOPINION / "co_multi_label.csv")
+        stories = stories[stories["feedback"].notna()]
+        stories["truth"] = stories["cat_1"].str.lower().map(major)
+        frame = stories.dropna(subset=["truth"]).rename(columns={"feedback": "text"})
+    else:
+        raise SystemExit(f"unknown corpus {name!r}")
+    if n is not None and n < len(frame):
+        frame = frame.sample(n=n, random_state=seed)
+    return frame["text"].astype(str).tolist(), frame["truth"].astype(str).tolist()
+
+
+def run_real_fit(kind: str, corpus: str, n: int | None, seed: int, cache: str, queue) -> None:
+    import logging
+    import warnings
+
+    import numpy as np
+
+    warnings.simplefilter("ignore")
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.topics.model import EmbedderBackend, fit_topic_model
+
+    texts, _ = load_corpus(corpus, n)
+    embedder = get_embedder("minilm", cache_dir=Path(cache))
+    embeddings = embedder.encode(texts)
+    warm_numba()
+    t0 = time.perf_counter()
+    if kind == "pipeline":
+        fitted = fit_topic_model(texts, embeddings, embedder, seed=seed, reduction_cache=None)
+        topics = fitted.topics.copy()
+        topics[fitted.assigned_by == "filler"] = -2  # reported apart from outliers
+        ids = fitted.topic_ids
+        words = [fitted.keywords(t) for t in ids]
+        labels = [fitted.label(t) for t in ids]
+    else:
+        from bertopic import BERTopic
+        from umap import UMAP
+
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        # BERTopic's defaults, with only UMAP's seed fixed so two seeds can be compared.
+        umap_model = UMAP(
+            n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed
+        )
+        model = BERTopic(embedding_model=EmbedderBackend(embedder), umap_model=umap_model)
+        topics, _ = model.fit_transform(texts, embeddings=embeddings)
+        topics = np.asarray(topics)
+        ids = sorted(int(t) for t in set(topics.tolist()) if t >= 0)
+        words = [[w for w, _ in model.get_topic(t)][:10] for t in ids]
+        labels = [", ".join(w[:4]) for w in words]
+    seconds = time.perf_counter() - t0
+    sizes = [int(np.sum(topics == t)) for t in ids]
+    queue.put(
+        {
+            "topics": topics.tolist(),
+            "words": words,
+            "labels": labels,
+            "sizes": sizes,
+            "fit_seconds": round(seconds, 2),
+        }
+    )
+
+
+def real_quality(fit: dict, other: dict, texts: list[str], truth: list[str]) -> dict:
+    import numpy as np
+    from sklearn.metrics import (
+        adjusted_mutual_info_score,
+        adjusted_rand_score,
+        normalized_mutual_info_score,
+    )
+
+    from toolkit.topics.quality import npmi_coherence, topic_diversity
+
+    topics = np.asarray(fit["topics"])
+    return {
+        "n_topics": len(fit["words"]),
+        "nmi": round(float(normalized_mutual_info_score(truth, topics)), 4),
+        "ami": round(float(adjusted_mutual_info_score(truth, topics)), 4),
+        "npmi": round(npmi_coherence(fit["words"], texts), 4),
+        "diversity": round(topic_diversity(fit["words"]), 4),
+        "outlier_share": round(float(np.mean(topics == -1)), 4),
+        "filler_share": round(float(np.mean(topics == -2)), 4),
+        "ari_between_seeds": round(float(adjusted_rand_score(topics, other["topics"])), 4),
+        "fit_seconds": fit["fit_seconds"],
+    }
+
+
+def realtext(corpus: str, n: int | None) -> dict:
+    texts, truth = load_corpus(corpus, n)
+    cache = str(Path(tempfile.gettempdir()) / "lxt-bench-realtext-cache")
+    results = {"corpus": corpus, "n_texts": len(texts), "n_categories": len(set(truth))}
+    for kind in ("plain", "pipeline"):
+        first = in_process(run_real_fit, kind, corpus, n, 42, cache)
+        second = in_process(run_real_fit, kind, corpus, n, 43, cache)
+        results[kind] = real_quality(first, second, texts, truth)
+        print(kind, results[kind], flush=True)
+        order = sorted(range(len(first["sizes"])), key=lambda i: -first["sizes"][i])
+        print(f"{kind} labels (largest first):", flush=True)
+        for i in order:
+            print(
+                f"  {first['sizes'][i]:5d}  {first['labels'][i]}  |  {', '.join(first['words'][i])}"
+            )
+    results["time_ratio_pipeline_over_plain"] = round(
+        results["pipeline"]["fit_seconds"] / results["plain"]["fit_seconds"], 3
+    )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["compare", "scale"])
+    parser.add_argument("what", choices=["compare", "scale", "realtext"])
+    parser.add_argument(
+        "--corpus",
+        default="careopinion-short",
+        choices=["careopinion-short", "careopinion-stories"],
+    )
+    parser.add_argument("--n", type=int, default=None, help="random sample of this many texts")
     parser.add_argument("--study", type=Path, default=REPO / "surveys" / "example")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     study = args.study.resolve()
-    result = compare(study) if args.what == "compare" else scale(study, args.sizes)
-    path = RESULTS / f"topics_{args.what}.json"
+    if args.what == "realtext":
+        result = realtext(args.corpus, args.n)
+        path = RESULTS / f"topics_realtext_{args.corpus}.json"
+    else:
+        result = compare(study) if args.what == "compare" else scale(study, args.sizes)
+        path = RESULTS / f"topics_{args.what}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"wrote {path}")

@@ -43,9 +43,25 @@ def pseudonym_key(tmp_path_factory) -> str:
 
 def copy_study(source: Path, target: Path) -> Path:
     """Copy a study folder, making paths that point outside it (``../..``) absolute."""
-    from toolkit.cli.foundation import copy_study as _copy
+    from toolkit.study.demo import copy_study as _copy
 
     return _copy(source, target)
+
+
+def record_hand_built_outputs(study, outputs) -> None:
+    """Mark outputs a test wrote table by table as this study's, current with its inputs.
+
+    ``lxt run`` does this at the end of a run (manifest with input checksums, owner record);
+    commands that read outputs refuse any that lack it.
+    """
+    from toolkit.files import write_json
+    from toolkit.study.inputs import input_checksums
+    from toolkit.study.outputs import claim_outputs
+
+    write_json(
+        {"study": study.name, "inputs": input_checksums(study), "stages": {}}, outputs.manifest
+    )
+    claim_outputs(study, outputs.root)
 
 
 def overlay_case(case: str, target: Path) -> Path:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from toolkit.segment.sentences import SEGMENT_COLUMNS
 from toolkit.study.config import PATHWAY_STAGES
+from toolkit.study.tables import SEGMENT_COLUMNS
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_STUDY_FILE = REPO / "surveys" / "example" / "study.yml"

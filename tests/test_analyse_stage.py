@@ -59,6 +59,9 @@ def test_topic_effects_tables_and_plots(analysed):
     levels = pd.read_csv(out.tables / "topic_effects_levels.csv")
     cohort = levels[levels["covariate"] == "cohort"]
     assert len(cohort) == 6 * 3
+    # Every row names its topic, as topic_info labels it.
+    names = out.read("topic_info").set_index("topic")["label"]
+    assert (levels["topic_label"] == levels["topic"].map(names)).all()
     assert cohort["estimate"].between(0, 1).all()
     assert (cohort["ci_low"] < cohort["estimate"]).all()
     assert (cohort["estimate"] < cohort["ci_high"]).all()

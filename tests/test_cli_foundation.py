@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from conftest import BAD_CASES, TINY, expected_line
 
-from toolkit.study.pipeline import sha256_file
+from toolkit.files import sha256_file
 
 LXT = Path(sys.executable).parent / "lxt"
 
@@ -161,7 +161,7 @@ def test_bad_usage_exits_2(capsys, monkeypatch):
 
 
 def test_demo_prepares_the_example_study_in_the_given_folder(tmp_path, monkeypatch):
-    from toolkit.cli import foundation
+    from toolkit.study import demo as foundation
 
     # The demo copies the committed example study when its data are there.
     monkeypatch.setattr(foundation, "EXAMPLE_STUDY", TINY)
@@ -172,7 +172,7 @@ def test_demo_prepares_the_example_study_in_the_given_folder(tmp_path, monkeypat
 
 
 def test_demo_generates_the_study_when_the_repository_copy_has_no_data(tmp_path, monkeypatch):
-    from toolkit.cli import foundation
+    from toolkit.study import demo as foundation
     from toolkit.study.validate import validate_study
 
     monkeypatch.setattr(foundation, "has_example_data", lambda folder: False)
@@ -190,7 +190,7 @@ def test_demo_generates_the_study_when_the_repository_copy_has_no_data(tmp_path,
 
 
 def test_demo_runs_the_pipeline_and_says_where_the_outputs_are(capsys, monkeypatch, tmp_path):
-    from toolkit.cli import foundation
+    from toolkit.study import demo as foundation
 
     # The tiny study stands in for the example, and only ingest runs: the full demo is what
     # `make demo` does, and the shared `built_example` fixture runs every stage once.

@@ -65,13 +65,14 @@ def test_first_use_creates_a_private_key_file_with_a_warning(monkeypatch, tmp_pa
 
 
 def test_a_key_file_inside_the_project_or_outputs_is_refused(monkeypatch, tmp_path):
-    from toolkit.study.tables import REPO_ROOT
+    from toolkit.resources import checkout_root
 
+    repo_root = checkout_root()
     monkeypatch.delenv(KEY_ENV, raising=False)
-    monkeypatch.setenv(KEY_FILE_ENV, str(REPO_ROOT / "pseudonym.key"))
+    monkeypatch.setenv(KEY_FILE_ENV, str(repo_root / "pseudonym.key"))
     with pytest.raises(UserError, match="inside the project or outputs folder"):
         load_key()
-    assert not (REPO_ROOT / "pseudonym.key").exists()
+    assert not (repo_root / "pseudonym.key").exists()
     monkeypatch.setenv(KEY_FILE_ENV, str(tmp_path / "outputs" / "k"))
     with pytest.raises(UserError):
         load_key(forbidden=[tmp_path / "outputs"])

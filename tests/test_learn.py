@@ -171,6 +171,8 @@ def test_too_few_decisions_trains_nothing_and_embeds_nothing():
 def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatch, capsys):
     import sys
 
+    from conftest import record_hand_built_outputs
+
     from toolkit import cli
     from toolkit.coding.decisions import append_decisions
     from toolkit.study.config import load_study
@@ -221,7 +223,9 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
     ]
     texts = [bus[i % 5] + f" ({i})" if i % 2 == 0 else kids[i % 5] + f" ({i})" for i in range(50)]
     segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(50)], "text": texts})
-    StudyOutputs("mini").write("segments", segments)
+    outputs = StudyOutputs.for_study(study)
+    outputs.write("segments", segments)
+    record_hand_built_outputs(study, outputs)
     append_decisions(
         study,
         [

@@ -169,11 +169,11 @@ def test_lxt_redact_reads_and_writes_jsonl(tmp_path):
 
 
 def test_lxt_redact_reports_bad_lines(tmp_path):
-    from toolkit.cli.privacy import read_jsonl_texts
+    from toolkit.jsonl import read_id_text_jsonl as read_jsonl_texts
 
     source = tmp_path / "bad.jsonl"
     source.write_text('{"id": 1, "text": "ok"}\nnot json\n{"id": 3}\n', encoding="utf-8")
     with pytest.raises(UserError) as err:
         read_jsonl_texts(source)
     assert [p.row for p in err.value.problems] == [2, 3]
-    assert "missing key" in str(err.value.problems[1])
+    assert "'text' is missing" in str(err.value.problems[1])

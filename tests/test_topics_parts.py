@@ -11,7 +11,7 @@ import pytest
 from toolkit.errors import UserError
 from toolkit.privacy.disclosure import DisclosureRule
 from toolkit.topics.jsonl import read_texts
-from toolkit.topics.model import make_vectorizer, reduce_outliers, scaled_parameters, topic_label
+from toolkit.topics.model import make_vectorizer, reduce_outliers, scaled_parameters
 from toolkit.topics.quality import npmi_coherence, npmi_per_topic, topic_diversity
 from toolkit.topics.quotes import topic_quotes
 from toolkit.topics.stability import compare_runs
@@ -35,14 +35,8 @@ def test_fillers_and_placeholders_never_reach_topic_words():
     vocabulary = set(vectorizer.get_feature_names_out())
     assert "bus" in vocabulary and "comes" in vocabulary
     assert not vocabulary & {"um", "erm", "like", "yeah", "know", "person", "person_1"}
-    assert "bus comes" in vocabulary  # two-word phrases are kept
-
-
-def test_label_skips_phrases_that_repeat_words():
-    assert topic_label(["busy liked", "liked busy", "busy", "shifts", "pay"], 0) == (
-        "busy liked, shifts, pay"
-    )
-    assert topic_label([], -1) == "Not grouped (outliers)"
+    # Single words only: key words are unigrams, as in BERTopic's coherence evaluation.
+    assert "bus comes" not in vocabulary
 
 
 def test_outliers_join_a_topic_only_when_as_close_as_its_members():
@@ -163,6 +157,7 @@ def test_a_study_with_too_little_text_gets_empty_topic_tables(tiny_study, tmp_pa
     out.write("segments", _segments(3, 0).assign(doc_id="d1"))
     result = run_stage(StageContext(study=study, outputs=out, cohorts=study.cohort_names))
     assert result["topics"] == 0 and "only 6 different segments" in result["skipped"]
+    assert "codebook view" in result["skipped"]
     assert out.read("topics").empty and list(out.read("topic_info").columns)[:2] == [
         "topic",
         "label",

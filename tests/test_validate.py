@@ -143,7 +143,7 @@ def test_unknown_instrument_and_item_are_reported_against_study_yml(tiny_study):
 
 
 def test_validation_reads_but_never_changes_the_inputs(tiny_study):
-    from toolkit.study.pipeline import sha256_file
+    from toolkit.files import sha256_file
 
     before = {p: sha256_file(p) for p in tiny_study.rglob("*") if p.is_file()}
     validate_study(tiny_study)

@@ -8,7 +8,18 @@ the published (disclosure-controlled) ones.
 
 Example
 -------
->>> path, alt = forest_plot(table, "retained_6m", "In work at 6 months", out)  # doctest: +SKIP
+>>> import tempfile
+>>> table = pd.DataFrame({"outcome": ["retained_6m"] * 2,
+...     "feature": ["transport", "buddies_mentors"], "estimate": [0.6, 1.8],
+...     "ci_low": [0.4, 1.2], "ci_high": [0.9, 2.7], "scale": ["odds ratio"] * 2,
+...     "passes_fdr": [True, False]})
+>>> out = Path(tempfile.mkdtemp()) / "forest.png"
+>>> path, alt = forest_plot(table, "retained_6m", "In work at 6 months", out)
+>>> path.name, path.stat().st_size > 0
+('forest.png', True)
+>>> print(alt)
+Forest plot for 'In work at 6 months': 2 features with 95% confidence intervals (odds ratios).
+Passing the false discovery rate check: transport.
 """
 
 from __future__ import annotations

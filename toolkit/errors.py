@@ -21,6 +21,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class Messages:
+    """The catalogue of user-facing texts that more than one place says (spaCy's errors.py idea).
+
+    Each text reads after ``<file>: `` and is filled with :meth:`str.format`. Tests read
+    these constants rather than copying the words, so rewording a message is one edit.
+
+    >>> Messages.NO_OUTPUTS.format(command="lxt run surveys/my_study")
+    'no outputs for this study folder yet; run `lxt run surveys/my_study` first'
+    """
+
+    # -- files -------------------------------------------------------------------------------
+    FILE_NOT_FOUND = "file not found"
+    NOT_UTF8 = "not UTF-8 text"
+
+    # -- a study's outputs (toolkit.study.outputs) ------------------------------------------
+    NO_OUTPUTS = "no outputs for this study folder yet; run `{command}` first"
+    STALE_OUTPUTS = (
+        "the outputs are out of date: {changed} changed since the last run; run `{command}` first"
+    )
+    OUTPUTS_OF_ANOTHER_STUDY = (
+        "{outputs} holds the outputs of another study folder ({owner}); "
+        "give this study its own with --out DIR or LXT_OUTPUTS"
+    )
+    MISSING_TABLE = "table {name!r} has not been built yet; run `{command}` on the study first"
+    NOT_BUILT = "the study has not been built yet; run `{command}` first"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one input, located as precisely as we can."""
@@ -122,3 +149,24 @@ QDPX_TARGET_EXPECTED = "a folder that does not exist yet (the import never write
 QDPX_BAD_STUDY_NAME = "not a usable study name"
 QDPX_NO_USER = "some codings do not say who made them"
 QDPX_NO_USER_EXPECTED = "--reviewer ID to credit every coding to one person"
+
+
+# --- Messages: topics --------------------------------------------------------------------
+# Notes a topic run gives a peer researcher (toolkit/topics/stage.py, toolkit/topics/names.py).
+SMALL_CORPUS_NOTE = (
+    "Fewer than 50 different segments: topics found in so little text are tentative. The "
+    "codebook view (codes counted per cohort) is the safer summary for a study this small."
+)
+TOO_LITTLE_TEXT = (
+    "only {found} different segments with content; topic modelling needs at least {needed} "
+    "(about 50 to find real topics). Use the codebook view instead: the coding stage counts "
+    "codes however little text there is."
+)
+TOPIC_NAME_NOT_FOUND = (
+    "study.yml topics.names: topic {topic} is not in this run's topics; its entry is kept in "
+    "study.yml but not used."
+)
+TOPIC_MERGE_NOT_FOUND = (
+    "study.yml topics.names: topic {source} cannot merge into topic {target}, which is not in "
+    "this run; left as it is."
+)

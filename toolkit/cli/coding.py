@@ -37,6 +37,7 @@ def learn_command(
     review next (writes models/coding_cv_metrics.csv and models/review_next.csv)."""
     from toolkit.coding.classifiers import learn_study
 
+    _study_and_outputs(study_dir, None)
     metrics, queue, folder = learn_study(study_dir, top=top)
     typer.echo(metrics.to_string(index=False))
     typer.echo(
@@ -52,11 +53,15 @@ OUT_HELP = "Study output folder (default: outputs/<study> or $LXT_OUTPUTS/<study
 
 
 def _study_and_outputs(study_dir: Path, out: Path | None):
+    """The study and its outputs, refused unless they are this folder's and up to date."""
     from toolkit.study.config import load_study
+    from toolkit.study.outputs import require_current_outputs
     from toolkit.study.tables import StudyOutputs
 
     study = load_study(study_dir)
-    return study, StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
+    require_current_outputs(study, outputs)
+    return study, outputs
 
 
 def review_export_command(

@@ -6,7 +6,6 @@ Thin wrappers: the work is done by :func:`toolkit.study.validate.validate_study`
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,6 @@ from typing import Any
 import typer
 
 from toolkit.errors import UserError
-
-EXAMPLE_STUDY = Path(__file__).resolve().parents[2] / "surveys" / "example"
-DEMO_SEED = 2026
-# study.yml settings holding a path that may lead outside the study folder.
-OUTSIDE_PATH_KEYS = ("codebook", "imd_lookup", "social_values")
 
 
 def check_study(study_dir: Path) -> None:
@@ -57,7 +51,7 @@ def _run_and_report(
     stages = ", ".join(name for name, _ in STAGES)
     typer.echo(f"{study_dir}: inputs checked, no problems. Running {stages} ...")
     manifest = run_study(study_dir, cohorts=cohorts, jobs=jobs, out=out)
-    root = StudyOutputs(load_study(study_dir).name, out).root
+    root = StudyOutputs.for_study(load_study(study_dir), out).root
     for line in describe_run(manifest, root):
         typer.echo(line)
     # Every stage ran and the manifest is written, but a failed or held report is not a
@@ -96,55 +90,6 @@ def run_command(
     _run_and_report(study_dir, cohort or None, jobs, out)
 
 
-def copy_study(source: Path, target: Path) -> Path:
-    """Copy a study folder to ``target``; paths in study.yml that lead outside it become absolute.
-
-    The example study names its codebook as ``../../codebooks/...``; a copy elsewhere must
-    still find it. Only the copy's study.yml is changed, never the source.
-    """
-    shutil.copytree(source, target)
-    anchor_outside_paths(target, Path(source))
-    return target
-
-
-def anchor_outside_paths(study_dir: Path, original: Path) -> None:
-    """Rewrite ``../`` paths in ``study_dir/study.yml`` as absolute paths from ``original``."""
-    import yaml
-
-    path = study_dir / "study.yml"
-    text = path.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) or {}
-    for key in OUTSIDE_PATH_KEYS:
-        value = raw.get(key)
-        if isinstance(value, str) and value.startswith(".."):
-            resolved = (original.resolve() / value).resolve()
-            text = text.replace(f"{key}: {value}", f"{key}: {resolved}")
-    path.write_text(text, encoding="utf-8")
-
-
-def has_example_data(folder: Path) -> bool:
-    """True when the example study's data files (not just its study.yml) are present."""
-    return (folder / "study.yml").exists() and (folder / "participants.csv").exists()
-
-
-def prepare_demo_study(target: Path) -> Path:
-    """Put the synthetic example study in ``target/example`` and return that folder.
-
-    The repository's copy in surveys/example is used when its data are there; otherwise the
-    study is generated with the seeded generator (same seed, same study).
-    """
-    study_dir = target / "example"
-    if (study_dir / "study.yml").exists():
-        return study_dir
-    if has_example_data(EXAMPLE_STUDY):
-        return copy_study(EXAMPLE_STUDY, study_dir)
-    from toolkit.synthetic import generate_study
-
-    generate_study(study_dir, seed=DEMO_SEED)
-    anchor_outside_paths(study_dir, EXAMPLE_STUDY)
-    return study_dir
-
-
 def demo_command(
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the demo study and its outputs (default: a temp folder)."
@@ -154,6 +99,8 @@ def demo_command(
     base = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="lxt-demo-"))
     base.mkdir(parents=True, exist_ok=True)
     typer.echo(f"Preparing the synthetic example study in {base / 'example'} ...")
+    from toolkit.study.demo import prepare_demo_study
+
     study_dir = prepare_demo_study(base)
     _run_and_report(study_dir, None, 1, base / "outputs" / "example")
 

@@ -27,12 +27,12 @@ def analyse_command(
     from toolkit.study.tables import StudyOutputs
 
     study = load_study(study_dir)
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
     if not outputs.has("participants"):
-        from toolkit.errors import UserError
+        from toolkit.errors import Messages, UserError
 
         raise UserError(
-            f"{outputs.data}: the study has not been built yet; run `lxt run {study_dir}` first"
+            f"{outputs.data}: " + Messages.NOT_BUILT.format(command=f"lxt run {study_dir}")
         )
     # Every stage up to analyse: unchanged earlier stages are reused (cheap) and keep their
     # place in the manifest; reports are left for `lxt report` / `lxt run` to rebuild.

@@ -2,91 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from toolkit.errors import Problem, UserError
-
-REDACT_BATCH = 256  # lines redacted per batch: big enough for spaCy, small enough for memory
-
-
-def read_jsonl_texts(path: Path) -> list[tuple[object, str]]:
-    """(id, text) from a JSONL file of ``{"id", "text"}`` lines; every problem at once."""
-    if not path.is_file():
-        raise UserError(Problem(str(path), "file not found", expected="a JSONL file"))
-    records, problems = [], []
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(Problem(str(path), "not UTF-8 text", expected="UTF-8 JSONL")) from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(str(path), f"not valid JSON ({exc.msg})", row=number))
-            continue
-        if not isinstance(record, dict) or "id" not in record or "text" not in record:
-            problems.append(
-                Problem(
-                    str(path), "missing key", row=number, expected='an object with "id" and "text"'
-                )
-            )
-        elif not isinstance(record["text"], str):
-            problems.append(
-                Problem(
-                    str(path),
-                    '"text" is not a string',
-                    row=number,
-                    value=record["text"],
-                    expected="text",
-                )
-            )
-        else:
-            records.append((record["id"], record["text"]))
-    if problems:
-        raise UserError(problems)
-    return records
-
-
-def redact_jsonl(source: Path, target: Path | None, study: Path | None = None) -> int:
-    """Redact ``{"id", "text"}`` lines; write ``{"id", "text", "spans"}`` lines. Returns count."""
-    import sys
-
-    from tqdm import tqdm
-
-    from toolkit.privacy.redact import Redactor
-    from toolkit.study.tables import write_jsonl
-
-    records = read_jsonl_texts(source)
-    if study is not None:
-        from toolkit.study.config import load_study
-        from toolkit.study.validate import read_study_inputs
-
-        loaded = load_study(study)
-        inputs, _ = read_study_inputs(loaded)
-        redactor = Redactor.for_study(loaded, inputs.all_names())
-    else:
-        redactor = Redactor.default()
-    out = []
-    show = len(records) > REDACT_BATCH and sys.stderr.isatty()
-    with tqdm(total=len(records), disable=not show, desc="Redacting", unit="text") as bar:
-        for first in range(0, len(records), REDACT_BATCH):
-            batch = records[first : first + REDACT_BATCH]
-            for (rid, _), done in zip(
-                batch, redactor.redact_many([t for _, t in batch]), strict=True
-            ):
-                out.append({"id": rid, **done.as_record()})
-            bar.update(len(batch))
-    if target is None:
-        for record in out:
-            typer.echo(json.dumps(record, ensure_ascii=False))
-    else:
-        write_jsonl(out, target)
-    return len(out)
 
 
 def register(app: typer.Typer) -> None:
@@ -101,6 +21,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Replace names, NHS numbers, phone numbers and other identifiers with placeholders."""
+        from toolkit.privacy.redact_file import redact_jsonl
+
         n = redact_jsonl(source, output, study)
         if output is not None:
             typer.echo(f"Redacted {n} texts into {output}.", err=True)

@@ -30,7 +30,12 @@ def report(
 ) -> None:
     """Make the evaluation and co-production reports per cohort, plus the overview."""
     from toolkit.reports import run_reports
+    from toolkit.study.config import load_study
+    from toolkit.study.outputs import require_current_outputs
+    from toolkit.study.tables import StudyOutputs
 
+    study = load_study(study_dir)
+    require_current_outputs(study, StudyOutputs.for_study(study, out))
     run = run_reports(
         study_dir, cohorts=cohort or None, jobs=jobs, out=out, force=force, templates=templates
     )

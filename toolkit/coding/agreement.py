@@ -21,9 +21,16 @@ nobody applied.
 
 Example
 -------
->>> table = agreement_table(read_decisions(study), codings, codebook.codable_ids)  # doctest: +SKIP
->>> table.set_index("code").loc["overall", "cohens_kappa"]                         # doctest: +SKIP
-0.71
+Two reviewers agree on two of three segments for ``transport``:
+
+>>> log = pd.DataFrame({"reviewer": ["a", "a", "a", "b", "b", "b"],
+...     "seg_id": ["s1", "s2", "s3"] * 2, "code": ["transport"] * 6,
+...     "decision": ["accept", "accept", "reject", "accept", "reject", "reject"]})
+>>> table = agreement_table(log, codes=["transport"])
+>>> table[["code", "n_reviewers", "n_units", "percent_agreement", "cohens_kappa"]].round(2)
+        code  n_reviewers  n_units  percent_agreement  cohens_kappa
+0  transport            2        3               0.67           0.4
+1    overall            2        3               0.67           0.4
 """
 
 from __future__ import annotations
@@ -231,7 +238,7 @@ def study_agreement(
     from toolkit.privacy.disclosure import DisclosureRule, publish_csv
     from toolkit.study.tables import StudyOutputs
 
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     log = read_decisions(study)
     if log.empty:
         raise UserError(

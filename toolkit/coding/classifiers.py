@@ -133,7 +133,7 @@ class LearnedCoder:
         self, segments: pd.DataFrame, decided_at: str = "", threshold: float = 0.5
     ) -> pd.DataFrame:
         """``codings`` rows (source ``model``) where a classifier's probability >= threshold."""
-        from toolkit.coding.suggest import CODING_COLUMNS
+        from toolkit.study.tables import CODING_COLUMNS
 
         if not self.models or self.vectors is None or not len(segments):
             return pd.DataFrame(columns=CODING_COLUMNS)
@@ -359,7 +359,7 @@ def learn_study(study_dir, top: int = 50, out=None):
             f"{study.folder / 'study.yml'}: no 'codebook' set, so there is nothing to learn"
         )
     book = load_codebook(study.path(study.codebook))
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
     segments = outputs.read("segments")
     log = read_decisions(study)
     embedder = make_embedder(study.topics.embedding, study.seed)

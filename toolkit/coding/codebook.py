@@ -32,9 +32,10 @@ token to spaCy (letters and digits: "long-term" or "don't" are several, so they 
 
 Example
 -------
->>> book = load_codebook("codebooks/employment_support.yml")   # doctest: +SKIP
->>> book.code("transport").parent                              # doctest: +SKIP
-'barriers'
+>>> from toolkit.resources import default_codebook
+>>> book = load_codebook(default_codebook())
+>>> book.code("transport").parent
+'personal_circumstances'
 """
 
 from __future__ import annotations
@@ -317,8 +318,9 @@ def load_codebook(path: str | Path) -> Codebook:
 
     Example
     -------
-    >>> book = load_codebook("codebooks/employment_support.yml")   # doctest: +SKIP
-    >>> "transport" in book.codable_ids                            # doctest: +SKIP
+    >>> from toolkit.resources import default_codebook
+    >>> book = load_codebook(default_codebook())
+    >>> "transport" in book.codable_ids
     True
     """
     path = Path(path)

@@ -16,13 +16,20 @@ codebook are *reported* by :func:`orphaned_decisions`, never dropped.
 
 Example
 -------
->>> from toolkit.study.config import load_study                           # doctest: +SKIP
->>> study = load_study("surveys/example")                          # doctest: +SKIP
->>> result = append_decisions(study, [{"reviewer": "pr01", "seg_id": "s1", "code": "transport",
-...     "decision": "accept", "text_hash": text_hash("No bus before 7.")}],
-...     source_file="batch.xlsx", batch_id="b1")                   # doctest: +SKIP
->>> result.appended, result.already_imported                       # doctest: +SKIP
+The example keeps its log in a temporary folder (``decisions:`` may be an absolute path):
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> from toolkit.study.config import load_study
+>>> study = load_study(example_study_dir()).model_copy(update={"decisions": tempfile.mkdtemp()})
+>>> records = [{"reviewer": "pr01", "seg_id": "s1", "code": "transport",
+...     "decision": "accept", "text_hash": text_hash("No bus before 7.")}]
+>>> result = append_decisions(study, records, source_file="batch.xlsx", batch_id="b1")
+>>> result.appended, result.already_imported
 (1, False)
+>>> again = append_decisions(study, records, source_file="batch.xlsx", batch_id="b1")
+>>> again.appended, again.already_imported, len(read_decisions(study))
+(0, True, 1)
 """
 
 from __future__ import annotations

@@ -10,12 +10,12 @@ workbooks from another study apart from honest decisions.
 Which segments, in which order, is :mod:`toolkit.coding.review_select`'s job. Two reviewers get the
 same segments (for agreement) with ``segments_from=`` another workbook.
 
-Example
--------
->>> study = load_study("surveys/example")                            # doctest: +SKIP
->>> batch = export_review(study, "pr01", "pr01.xlsx", n=40)          # doctest: +SKIP
->>> batch.n_rows                                                     # doctest: +SKIP
-40
+The export needs the study's built ``segments`` and ``codings`` tables, so it is shown
+rather than run (``tests/test_review.py`` runs it)::
+
+    study = load_study("surveys/example")
+    batch = export_review(study, "pr01", "pr01.xlsx", n=40)
+    batch.n_rows    # 40
 """
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ def export_review(
                 expected="a new file name (or --overwrite if it holds no decisions to keep)",
             )
         )
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     segments = outputs.read("segments")
     codings = outputs.read("codings")

@@ -7,11 +7,13 @@ exported; no row was removed or added; the text a reviewer saw was not edited; d
 appended unless the whole workbook passes, and importing the same workbook twice appends
 nothing the second time (see :func:`toolkit.coding.decisions.append_decisions`).
 
-Example
--------
->>> report = import_review(load_study("surveys/example"), "pr01.xlsx")   # doctest: +SKIP
->>> print(report.message)                                                # doctest: +SKIP
-Added 57 decision(s) from batch pr01-2026-11-23-1a2b3c4d to .../decision_log.csv.
+It needs a workbook that ``lxt review export`` wrote for a built study, so it is shown
+rather than run (``tests/test_review.py`` runs the round trip)::
+
+    report = import_review(load_study("surveys/example"), "pr01.xlsx")
+    print(report.message)
+    # pr01: 50 accept, 5 reject, 2 add in the workbook.
+    # Added 57 decision(s) from batch pr01-2026-11-23-1a2b3c4d to .../decision_log.csv.
 """
 
 from __future__ import annotations

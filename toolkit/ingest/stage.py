@@ -21,12 +21,9 @@ pathway        pid, cohort, one date column per pathway stage (NaT when not reac
 
 Real references, names and raw text stay in memory here and never reach ``outputs/``.
 
-Example
--------
->>> from toolkit.study.pipeline import run_study
->>> manifest = run_study("surveys/example", out="/tmp/lxt-example")   # doctest: +SKIP
->>> manifest["stages"]["ingest"]["result"]["participants"]             # doctest: +SKIP
-450
+The stage runs inside :func:`toolkit.study.pipeline.run_study`; on the example study
+``run_study("surveys/example", stages=["ingest"])`` records 450 participants
+(``tests/test_ingest_tables.py`` checks every table it writes).
 """
 
 from __future__ import annotations
@@ -41,16 +38,17 @@ from toolkit.ingest.readers import parse_date, parse_flag
 from toolkit.outcomes.core20 import register_imd_deciles
 from toolkit.privacy.pseudonymise import Pseudonymiser
 from toolkit.study.pipeline import StageContext
+from toolkit.study.tables import (
+    DOCUMENT_COLUMNS,
+    RESPONSE_COLUMNS,
+    SCORE_COLUMNS,
+    TURN_COLUMNS,
+)
 from toolkit.study.validate import StudyInputs, read_study_inputs
 
 TABLES = ("participants", "responses", "scores", "documents", "turns", "pathway")
 ROLE_LABELS = {"interviewer": "Interviewer", "participant": "Participant", "other": "Other"}
 TURN_SEPARATOR = "\n\n"
-RESPONSE_COLUMNS = ["pid", "wave", "instrument", "item", "value"]
-SCORE_COLUMNS = [*RESPONSE_COLUMNS[:4], "score", "band", "valid", "n_missing", "raw_score",
-                 "prorated", "flag"]  # fmt: skip
-DOCUMENT_COLUMNS = ["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]
-TURN_COLUMNS = ["doc_id", "pid", "turn", "speaker_role", "speaker", "start", "end"]
 ANSWER_CHUNK = 200  # answers redacted per batch: big enough for spaCy, small for the bar
 
 

@@ -16,10 +16,12 @@ Tables: ``prepost`` (change per instrument and cohort), ``pathway_funnel``,
 ``social_value`` and ``wellby`` (optional). Each published table says in a column which
 codings its features came from (human-reviewed or rule/model).
 
-Example
--------
->>> from toolkit.study.pipeline import run_study
->>> run_study("surveys/example", stages=["analyse"])        # doctest: +SKIP
+The stage needs the tables of the stages before it, so the example is shown rather than run
+(``tests/test_analyse_stage.py`` runs it)::
+
+    from toolkit.study.pipeline import run_study
+
+    run_study("surveys/example", stages=["analyse"])
 """
 
 from __future__ import annotations
@@ -320,7 +322,11 @@ def run_stage(ctx) -> dict:
 
 
 def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed, summary):
-    from toolkit.outcomes.topic_effects import TopicEffects, topic_assignments
+    from toolkit.outcomes.topic_effects import (
+        TopicEffects,
+        topic_assignments,
+        with_topic_labels,
+    )
 
     covs = [c for c in study.covariates if c != COVARIATE_BASELINE and c in frame.columns]
     assignments = topic_assignments(segments, topics)
@@ -334,6 +340,7 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
         if parts
         else pd.DataFrame(columns=["topic", "covariate", "level", "estimate", "ci_low", "ci_high"])
     )
+    levels = with_topic_labels(levels, labels)
     out.write("topic_effects_levels", levels.assign(level=levels["level"].astype(str)))
     pub = coefs.copy()
     pub["n_people"] = [rule.count(int(v)) for v in coefs["n_people"]]

@@ -15,7 +15,14 @@ groups), so rows do not add up to the total — the table says so.
 
 Example
 -------
->>> lookup = read_imd_lookup("File_7_IoD2025.csv")              # doctest: +SKIP
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "File_7_IoD2025.csv"
+>>> _ = path.write_text("LSOA code (2021),Index of Multiple Deprivation (IMD) Decile\\n"
+...                     "E01021504,1\\nE01033098,7\\n")
+>>> read_imd_lookup(path)
+        lsoa  imd_decile  edition
+0  E01021504           1  IoD2025
+1  E01033098           7  IoD2025
 >>> quintile_from_decile(pd.Series([1, 2, 3, 10])).tolist()
 [1, 1, 2, 5]
 """

@@ -29,10 +29,27 @@ analysis uses as the ANCOVA covariate.
 
 Example
 -------
->>> specs = outcome_specs(study)                                  # doctest: +SKIP
->>> table = build_outcomes(study, scores, pathway, responses)     # doctest: +SKIP
->>> table.query("outcome == 'job_started'").value.mean()          # doctest: +SKIP
-0.41
+>>> from toolkit.resources import example_study_dir
+>>> from toolkit.study.config import load_study
+>>> study = load_study(example_study_dir())
+>>> [s.name for s in outcome_specs(study)][-5:]
+['job_started', 'retained_3m', 'retained_6m', 'days_offer_to_start', 'post_offer_loss']
+
+Four people's pathway dates (no scores, so the score outcomes are left out):
+
+>>> pathway = pd.DataFrame({"pid": ["p1", "p2", "p3", "p4"], "cohort": "clacton"})
+>>> pathway = pathway.assign(**{stage: pd.NaT for stage in study.pathway.stages})
+>>> pathway["offered"] = pd.to_datetime(["2025-11-01", "2025-11-03", "2025-11-05", None])
+>>> pathway["started"] = pd.to_datetime(["2025-12-01", "2025-11-20", None, None])
+>>> table = build_outcomes(study, None, pathway)
+>>> table.groupby("outcome", sort=False)["value"].agg(["size", "mean"]).round(2)
+                     size   mean
+outcome
+job_started             4   0.50
+retained_3m             2   0.00
+retained_6m             2   0.00
+days_offer_to_start     2  23.50
+post_offer_loss         3   0.33
 """
 
 from __future__ import annotations

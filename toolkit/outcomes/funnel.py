@@ -16,7 +16,23 @@ suppresses the counts and blanks shares and medians whose groups are below the t
 
 Example
 -------
->>> table = pathway_funnel(pathway, ["referred", "engaged", "started"])   # doctest: +SKIP
+>>> pathway = pd.DataFrame({"cohort": ["clacton"] * 4 + ["southend"] * 2,
+...     "referred": ["2025-09-01"] * 6,
+...     "engaged": ["2025-09-08", "2025-09-15", "2025-09-22", None, "2025-10-06", "2025-10-13"],
+...     "started": ["2025-11-03", None, "2025-12-01", None, "2025-12-15", None]})
+>>> table = pathway_funnel(pathway, ["referred", "engaged", "started"])
+>>> columns = ["cohort", "stage", "n_reached", "conversion_from_previous"]
+>>> print(table[columns].round(2).to_string(index=False))
+  cohort    stage  n_reached  conversion_from_previous
+     all referred          6                       NaN
+     all  engaged          5                      0.83
+     all  started          3                      0.60
+ clacton referred          4                       NaN
+ clacton  engaged          3                      0.75
+ clacton  started          2                      0.67
+southend referred          2                       NaN
+southend  engaged          2                      1.00
+southend  started          1                      0.50
 """
 
 from __future__ import annotations

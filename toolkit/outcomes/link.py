@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from toolkit.coding.codebook import load_codebook
+from toolkit.coding.decisions import read_decisions
 from toolkit.study.tables import StudyOutputs
 
 
@@ -153,21 +155,10 @@ def run_stage(ctx) -> dict:
         segments = out.read("segments")
         codings = out.read("codings") if out.has("codings") else None
         topics = out.read("topics") if out.has("topics") else None
-        decisions = None
-        codes = None
-        try:
-            from toolkit.coding.decisions import read_decisions
-
-            decisions = read_decisions(study)
-        except ImportError:  # pragma: no cover - decisions ships with the toolkit
-            decisions = None
-        if study.codebook:
-            try:
-                from toolkit.coding.codebook import load_codebook
-
-                codes = list(load_codebook(study.path(study.codebook)).codable_ids)
-            except ImportError:  # pragma: no cover
-                codes = None
+        decisions = read_decisions(study)
+        codes = (
+            list(load_codebook(study.path(study.codebook)).codable_ids) if study.codebook else None
+        )
         feats = participant_features(segments, codings, topics, decisions, codes)
         out.write("features", feats)
         summary["features_people"] = int(len(feats))

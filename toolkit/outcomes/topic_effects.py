@@ -18,9 +18,21 @@ With segment probabilities all equal to 1 both reduce to a single OLS fit with H
 
 Example
 -------
->>> eff = TopicEffects(n_draws=50, seed=1).fit(assignments, frame, ["cohort"])  # doctest: +SKIP
->>> eff.coefficients_.query("term.str.startswith('cohort')")                  # doctest: +SKIP
->>> eff.predict_levels("cohort")                                              # doctest: +SKIP
+Forty people with two segments each; in Southend topic 1 is three times as common:
+
+>>> pids = [f"p{i:02d}" for i in range(40)]
+>>> frame = pd.DataFrame({"cohort": ["clacton", "southend"] * 20}, index=pd.Index(pids))
+>>> assignments = pd.DataFrame({"seg_id": [f"s{i}" for i in range(80)], "pid": pids * 2,
+...     "topic": [0, 1] * 20 + [0, 0, 1, 1] * 10, "probability": 1.0})
+>>> eff = TopicEffects(n_draws=50, seed=1).fit(assignments, frame, ["cohort"])
+>>> eff.coefficients_.query("term.str.startswith('cohort')")[["topic", "term", "estimate"]]
+   topic             term  estimate
+1      0  cohort_southend      -0.5
+3      1  cohort_southend       0.5
+>>> eff.predict_levels("cohort").query("topic == 1")[["level", "estimate"]].round(2)
+      level  estimate
+1   clacton      0.25
+3  southend      0.75
 """
 
 from __future__ import annotations
@@ -38,6 +50,24 @@ def topic_assignments(segments: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFr
     out = segments[["seg_id", "pid"]].merge(best, on="seg_id", how="left")
     out["topic"] = out["topic"].fillna(-1).astype(int)
     out["probability"] = out["probability"].fillna(1.0).clip(0, 1).astype(float)
+    return out
+
+
+def with_topic_labels(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """``table`` with a ``topic_label`` column after ``topic``: the topic's name, never a number.
+
+    ``labels`` maps feature names (``topic_3``) to display names (``topic: Bus fares``), as
+    :func:`toolkit.outcomes.analyse.feature_labels` builds them.
+
+    >>> with_topic_labels(pd.DataFrame({"topic": [3]}), {"topic_3": "topic: Bus fares"})
+       topic topic_label
+    0      3   Bus fares
+    """
+    names = table["topic"].map(
+        lambda k: labels.get(f"topic_{int(k)}", f"Topic {int(k)}").removeprefix("topic: ")
+    )
+    out = table.drop(columns=["topic_label"], errors="ignore")
+    out.insert(int(out.columns.get_loc("topic")) + 1, "topic_label", names)
     return out
 
 

@@ -263,7 +263,18 @@ def publish_csv(
 
     Examples
     --------
-    >>> publish_csv(df, "outputs/example/tables/jobs_by_cohort.csv", rule)  # doctest: +SKIP
+    >>> import tempfile
+    >>> df = pd.DataFrame({"cohort": ["clacton", "southend", "basildon"], "jobs": [23, 5, 41]})
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> publish_csv(df, folder / "jobs_by_cohort.csv", DisclosureRule())
+         cohort jobs
+    0   clacton    *
+    1  southend    *
+    2  basildon   40
+    >>> sorted(p.name for p in folder.iterdir())
+    ['jobs_by_cohort.csv', 'jobs_by_cohort.csv.lxt.json']
+
+    Southend's 5 is below the threshold; Clacton's is masked too (secondary suppression).
     """
     from toolkit.study.tables import write_csv
 

@@ -146,7 +146,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def load_key(create: bool = True, forbidden: list[Path] | None = None) -> bytes:
     """Return the pseudonym key from the environment or the key file (see module docstring)."""
-    from toolkit.study.tables import REPO_ROOT
+    from toolkit.resources import checkout_root
 
     text = os.environ.get(KEY_ENV)
     if text is not None:
@@ -161,7 +161,9 @@ def load_key(create: bool = True, forbidden: list[Path] | None = None) -> bytes:
         return text.strip().encode("utf-8")
 
     path = default_key_file()
-    for folder in [REPO_ROOT, *(forbidden or [])]:
+    for folder in [checkout_root(), *(forbidden or [])]:
+        if folder is None:  # an installed toolkit: no repository to keep the key out of
+            continue
         if _inside(path, folder):
             raise UserError(
                 Problem(

@@ -15,10 +15,17 @@ people, and a release check that cries wolf gets ignored. Names are caught from 
 
 Example
 -------
->>> study = load_study("surveys/example")                                   # doctest: +SKIP
->>> findings = check_release("outputs/example/reports", study=study)        # doctest: +SKIP
->>> print(findings[0])                                                      # doctest: +SKIP
-clacton/report.html, line 212: POSTCODE 'SS…' (identifier)
+>>> import tempfile
+>>> from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "report.html").write_text("<p>Buses were the problem.</p>\\n"
+...                                         "<p>She lives in CO15 1AB.</p>\\n")
+>>> for finding in check_release(folder):
+...     print(finding)
+report.html, line 2: POSTCODE 'CO…' (identifier)
+
+With ``study=load_study(...)`` the participants' references and register names are searched
+too: a report naming a participant gives ``report.html, line 1: name 'Sh…' (register name)``.
 """
 
 from __future__ import annotations

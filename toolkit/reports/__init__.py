@@ -7,11 +7,11 @@ notebooks are thin: each section is a tested function in :mod:`toolkit.reports.s
 through the accessible blocks of :mod:`toolkit.reports.display`. Rendering is in
 :mod:`toolkit.reports.render`; the release gate in :mod:`toolkit.reports.gate`.
 
-Example
--------
->>> run = run_reports("surveys/example", jobs=2)     # doctest: +SKIP
->>> run.counts()                                     # doctest: +SKIP
-{'ready': 7}
+Running the notebooks takes minutes (papermill, then HTML and PDF in Chromium), so the
+example is shown rather than run (``tests/test_report_run.py`` runs it)::
+
+    run = run_reports("surveys/example", jobs=2)
+    run.counts()        # {'ready': 7}
 """
 
 from __future__ import annotations

@@ -7,9 +7,12 @@ and are remembered, so a section can say "this needs stage X" rather than fail.
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> ctx.cohort_label                                                   # doctest: +SKIP
-'Clacton-on-Sea'
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), cohort="clacton", outputs_dir=out)
+>>> ctx.cohort_label, ctx.rule.threshold
+('Clacton-on-Sea', 8)
 """
 
 from __future__ import annotations
@@ -85,7 +88,7 @@ class ReportContext:
         )
         return cls(
             study=study,
-            outputs=StudyOutputs(study.name, outputs_dir or None),
+            outputs=StudyOutputs.for_study(study, outputs_dir or None),
             cohort=cohort,
             rule=rule,
             seed=int(seed if seed is not None else study.seed),

@@ -7,8 +7,15 @@ report itself. The "What happens next" section is written by the peer researcher
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example", cohort="basildon")   # doctest: +SKIP
->>> what_you_told_us(ctx)                                             # doctest: +SKIP
+Before the study is built (here, an empty outputs folder) a section says what it needs
+(``tests/test_report_run.py`` renders the full reports from a built study):
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), cohort="basildon", outputs_dir=out)
+>>> what_you_told_us(ctx).needs
+['participants', 'segments', 'codings']
 """
 
 from __future__ import annotations

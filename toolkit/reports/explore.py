@@ -6,8 +6,15 @@ rule, as in the reports, so a screen shared in a meeting is safe too.
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> read_quotes(ctx, "transport", how_many=3)                         # doctest: +SKIP
+Before the study is built (here, an empty outputs folder) the helpers say what they need;
+on a built study ``read_quotes(ctx, "transport", how_many=3)`` shows three quotes.
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), cohort="clacton", outputs_dir=out)
+>>> read_quotes(ctx, "transport", how_many=3).needs
+['codings', 'participants', 'segments']
 """
 
 from __future__ import annotations

@@ -5,8 +5,15 @@ pathway stages, not parts of a total, so no suppressed cell can be worked out fr
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example")     # doctest: +SKIP
->>> funnel_by_cohort(ctx)                           # doctest: +SKIP
+Before the study is built (here, an empty outputs folder) a section says what it needs
+(``tests/test_report_run.py`` renders the overview from a built study):
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), outputs_dir=out)
+>>> funnel_by_cohort(ctx).needs
+['pathway']
 """
 
 from __future__ import annotations

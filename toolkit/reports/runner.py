@@ -21,11 +21,13 @@ Layout under ``outputs/<study>/reports/``::
     _held/<cohort>/...                            failed the release check: not published
     _failed/<cohort>/<report>.ipynb               the notebook raised an error
 
-Example
--------
->>> run = run_reports("surveys/example", cohorts=["clacton"], jobs=2)   # doctest: +SKIP
->>> [(r.report, r.cohort, r.status) for r in run.results]               # doctest: +SKIP
-[('evaluation_report', 'clacton', 'ready'), ...]
+Running the notebooks takes minutes (papermill, then HTML and PDF in Chromium), so the
+example is shown rather than run (``tests/test_report_run.py`` runs it)::
+
+    run = run_reports("surveys/example", cohorts=["clacton"], jobs=2)
+    [(r.report, r.cohort, r.status) for r in run.results]
+    # [('evaluation_report', 'clacton', 'ready'), ('coproduction_report', 'clacton', 'ready'),
+    #  ('overview', None, 'ready')]
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ from toolkit import __version__
 from toolkit.errors import UserError
 from toolkit.reports import gate
 from toolkit.reports.templates import OVERVIEW_FOLDER, REPORTS, file_checksum, template_path
+from toolkit.resources import NOTEBOOKS
 from toolkit.study.config import load_study, study_file
-from toolkit.study.tables import REPO_ROOT, StudyOutputs, write_json
+from toolkit.study.tables import StudyOutputs, write_json
 
 STAGING_FOLDER = ".staging"
 LOG_FOLDER = ".logs"  # kernel and worker messages, for diagnosis
@@ -357,7 +360,7 @@ def plan_jobs(
     study, outputs: StudyOutputs, cohorts: list[str] | None, templates: Path | None = None
 ) -> list[ReportJob]:
     """The jobs for ``cohorts`` (default: all), overview last, with their cache keys."""
-    from toolkit.study.pipeline import input_checksums
+    from toolkit.study.inputs import input_checksums
 
     cohorts = list(cohorts or study.cohort_names)
     unknown = sorted(set(cohorts) - set(study.cohort_names))
@@ -425,7 +428,7 @@ def run_reports(
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     study = load_study(study_dir)
-    outputs = StudyOutputs(study.name, out)
+    outputs = StudyOutputs.for_study(study, out)
     reports_root = outputs.reports
     reports_root.mkdir(parents=True, exist_ok=True)
     planned = plan_jobs(study, outputs, cohorts, templates)
@@ -474,9 +477,8 @@ def record_in_manifest(outputs: StudyOutputs, run: ReportRun) -> None:
         "started": run.started,
         "finished": run.finished,
         "counts": run.counts(),
-        "templates_dir": str(template_path("overview").parent.relative_to(REPO_ROOT))
-        if template_path("overview").is_relative_to(REPO_ROOT)
-        else "",
+        # Where the templates sit in a checkout; never a folder name of the user's machine.
+        "templates_dir": NOTEBOOKS.as_posix(),
         "results": [
             {k: v for k, v in asdict(r).items() if k != "files"}
             | {"files": [Path(f).name for f in r.files]}

@@ -9,8 +9,19 @@ not built yet says which stage to run.
 
 Example
 -------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> sample_and_reach(ctx)                                            # doctest: +SKIP
+Before the study is built (here, an empty outputs folder) a section says what it needs
+(``tests/test_report_run.py`` renders the full reports from a built study):
+
+>>> import tempfile
+>>> from toolkit.resources import example_study_dir
+>>> out = tempfile.mkdtemp()
+>>> ctx = ReportContext.load(example_study_dir(), cohort="clacton", outputs_dir=out)
+>>> section = sample_and_reach(ctx)
+>>> section.needs
+['participants']
+>>> print(section.blocks[0].text)
+This section needs the participants table(s), made by the ingest stage(s). Run `lxt run` on
+the study, then `lxt report` again.
 """
 
 from __future__ import annotations
@@ -441,7 +452,10 @@ def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
     per_topic = (
         topics.merge(segments[["seg_id", "pid"]], on="seg_id").groupby("topic")["pid"].nunique()
     )
-    info = info[info["topic"] >= 0].set_index("topic")
+    info = info[info["topic"] >= 0]
+    if "hidden" in info.columns:  # topics people chose to hide (study.yml topics.names)
+        info = info[~info["hidden"].fillna(False).astype(bool)]
+    info = info.set_index("topic")
     rows = []
     for topic, k in per_topic.sort_values(ascending=False).head(6).items():
         if topic not in info.index:
@@ -628,7 +642,8 @@ def limitations(ctx: ReportContext) -> Section:
 def methods_appendix(ctx: ReportContext) -> Section:
     """Toolkit and package versions, seeds, parameters and input checksums."""
     from toolkit.reports.templates import template_checksums
-    from toolkit.study.pipeline import input_checksums, package_versions
+    from toolkit.study.inputs import input_checksums
+    from toolkit.study.pipeline import package_versions
 
     versions = package_versions()
     params = pd.DataFrame(

@@ -13,12 +13,12 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from toolkit.study.tables import REPO_ROOT
+from toolkit.files import sha256_file
+from toolkit.resources import notebooks_dir
 
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+NOTEBOOKS_DIR = notebooks_dir()
 
 # Report name -> True if it is made once per cohort, False if once for the whole study.
 REPORTS: dict[str, bool] = {
@@ -39,7 +39,7 @@ def template_path(report: str, folder: Path | None = None) -> Path:
 
 
 def file_checksum(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return sha256_file(Path(path))
 
 
 def template_checksums(folder: Path | None = None) -> dict[str, str]:

@@ -25,8 +25,9 @@ from typing import Any
 import yaml
 
 from toolkit.errors import Problem, UserError
+from toolkit.resources import instruments_dir
 
-INSTRUMENTS_DIR = Path(__file__).resolve().parents[2] / "surveys" / "instruments"
+INSTRUMENTS_DIR = instruments_dir()
 
 # Answers that mean "no answer" rather than a wrong answer: they count as a missing item.
 MISSING_ANSWERS = frozenset(

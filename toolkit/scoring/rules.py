@@ -10,8 +10,9 @@ Example
 -------
 >>> import pandas as pd
 >>> answers = pd.DataFrame({"1": [5], "2": [5], "3": [5], "4": [5], "5": [5], "6": [5], "7": [5]})
->>> score_frame(answers, "swemwbs")[["raw_score", "score", "valid"]].iloc[0].tolist()
-[35.0, 35.0, True]
+>>> row = score_frame(answers, "swemwbs").iloc[0]
+>>> float(row["raw_score"]), float(row["score"]), bool(row["valid"])
+(35.0, 35.0, True)
 """
 
 from __future__ import annotations
@@ -179,8 +180,9 @@ def score_frame(
     --------
     >>> import pandas as pd
     >>> phq = pd.DataFrame([[3, 3, 3, 3, 2, 0, 0, 0, 0]], columns=list("123456789"))
-    >>> score_frame(phq, "phq9")[["score", "band"]].iloc[0].tolist()
-    [14.0, 'moderate']
+    >>> row = score_frame(phq, "phq9").iloc[0]
+    >>> float(row["score"]), row["band"]
+    (14.0, 'moderate')
     """
     inst = load_instrument(instrument) if isinstance(instrument, str) else instrument
     missing_cols = [i for i in inst.items if i not in items.columns]

@@ -31,18 +31,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-SEGMENT_COLUMNS = [
-    "seg_id",
-    "doc_id",
-    "pid",
-    "cohort",
-    "wave",
-    "source",
-    "speaker",
-    "start",
-    "end",
-    "text",
-]
+from toolkit.study.tables import SEGMENT_COLUMNS
+
 # Fragments shorter than this many words ("Yeah.", "Mm, no.") carry no codable meaning on
 # their own; they are joined to the next sentence of the same turn instead.
 MIN_WORDS = 3

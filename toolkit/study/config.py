@@ -6,8 +6,9 @@ Paths in the file are relative to the study folder (or absolute, e.g. a secure d
 
 Example
 -------
->>> study = load_study("surveys/example")          # doctest: +SKIP
->>> [c.name for c in study.cohorts]                # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> study = load_study(example_study_dir())
+>>> [c.name for c in study.cohorts]
 ['clacton', 'southend', 'basildon']
 """
 
@@ -174,12 +175,22 @@ class Outcome(Strict):
     reliability: float | None = Field(None, gt=0, lt=1)
 
 
+class TopicNaming(Strict):
+    """A person's decision about one topic: a name, hiding it, or folding it into another."""
+
+    name: str | None = None
+    hide: bool = False
+    merge_into: int | None = Field(None, ge=0)
+
+
 class Topics(Strict):
     embedding: Literal["minilm", "static", "tfidf"] = "minilm"
     seed: int = 42
     stability_runs: int = Field(5, ge=1)
     guided_by_codebook: bool = False
     min_topic_size: int | None = None
+    # Topic number -> a name, or {name, hide, merge_into} (toolkit/topics/names.py).
+    names: dict[int, str | TopicNaming] = Field(default_factory=dict)
 
 
 class Redaction(Strict):

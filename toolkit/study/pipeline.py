@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import importlib
 import json
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -29,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import __version__
+from toolkit.errors import UserError
 from toolkit.study.config import Study, load_study, study_file
+from toolkit.study.inputs import input_checksums, split_checksums
+from toolkit.study.outputs import check_owner, claim_outputs
 from toolkit.study.tables import StudyOutputs, write_json
 
 # (stage name, "module:function"), in pipeline order. Later issues add their stages here.
@@ -95,66 +97,6 @@ class StageContext:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def study_inputs(study: Study) -> list[Path]:
-    """Every input file the study names (files, transcript folder contents, codebook)."""
-    paths: list[Path] = [study_file(study.folder)]
-    paths.append(study.path(study.participants.file))
-    if study.staff:
-        paths.append(study.path(study.staff.file))
-    paths += [study.path(w.file) for w in study.waves]
-    if study.pathway:
-        paths.append(study.path(study.pathway.file))
-    if study.codebook:
-        paths.append(study.path(study.codebook))
-    for optional in (study.imd_lookup, study.social_values):
-        if optional:
-            paths.append(study.path(optional))
-    if study.transcripts:
-        folder = study.path(study.transcripts.folder)
-        if folder.is_dir():
-            paths += sorted(p for p in folder.rglob("*") if p.is_file())
-    decisions = study.path(study.decisions)
-    if decisions.is_dir():
-        paths += sorted(p for p in decisions.rglob("*") if p.is_file())
-    return paths
-
-
-def input_checksums(study: Study) -> dict[str, str]:
-    """sha256 of every input, by path relative to the study folder.
-
-    Transcript file names carry participant references (``CLA-0014_baseline.txt``), and the
-    manifest is published beside reports, so the transcripts folder is recorded as one
-    combined checksum instead of file by file.
-    """
-    out = {}
-    folder = study.path(study.transcripts.folder).resolve() if study.transcripts else None
-    combined = hashlib.sha256()
-    n_transcripts = 0
-    for p in study_inputs(study):
-        if not p.exists():
-            continue
-        digest = sha256_file(p)
-        if folder is not None and p.resolve().is_relative_to(folder):
-            name = os.path.relpath(p.resolve(), folder)
-            combined.update(f"{name}\0{digest}\n".encode())
-            n_transcripts += 1
-            continue
-        # Relative names keep the manifest free of where a user keeps their files.
-        out[os.path.relpath(p.resolve(), study.folder)] = digest
-    if n_transcripts:
-        label = os.path.relpath(folder, study.folder)
-        out[f"{label}/ ({n_transcripts} files, combined)"] = combined.hexdigest()
-    return out
-
-
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version(), "toolkit": __version__}
     for name in RECORDED_PACKAGES:
@@ -186,20 +128,12 @@ def _fingerprint(
 
 
 def _key_id() -> str:
-    from toolkit.errors import UserError
     from toolkit.privacy.pseudonymise import Pseudonymiser
 
     try:
         return Pseudonymiser.from_environment(create=False).key_id
     except (UserError, OSError):  # no key yet: ingest makes one, and the id changes
         return "no key yet"
-
-
-def _split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict]:
-    """Separate the decision log from the other inputs (it changes far more often)."""
-    prefix = str(Path(study.decisions)).rstrip("/") + "/"
-    decisions = {k: v for k, v in checksums.items() if k.startswith(prefix)}
-    return {k: v for k, v in checksums.items() if k not in decisions}, decisions
 
 
 def run_study(
@@ -211,17 +145,23 @@ def run_study(
     force: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run every registered stage on a study; return the manifest written beside the outputs."""
-    from toolkit.errors import UserError
+    """Run every registered stage on a study; return the manifest written beside the outputs.
 
+    Parameters
+    ----------
+    folder : the study folder (holding study.yml)
+    cohorts : only these cohorts (default: all)
+    jobs : processes to use where a stage can use them
+    out : the outputs folder (default: :meth:`StudyOutputs.for_study`)
+    stages : run only these stages (the others keep what an earlier run recorded)
+    force : rerun stages even when their fingerprint is unchanged
+    progress : show progress bars
+    """
     study = load_study(folder)
-    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
-    if unknown:
-        raise UserError(
-            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
-            f"expected some of {study.cohort_names}"
-        )
-    outputs = StudyOutputs(study.name, out)
+    _check_cohorts(study, cohorts)
+    outputs = StudyOutputs.for_study(study, out)
+    # Outputs belong to one study folder: refuse another folder's before writing anything.
+    check_owner(study, outputs.root)
     ctx = StageContext(
         study=study,
         outputs=outputs,
@@ -232,63 +172,8 @@ def run_study(
     )
     started = datetime.now(UTC)
     checksums = input_checksums(study)
-    previous = {}
-    if outputs.manifest.exists():
-        try:
-            previous = json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
-        except (json.JSONDecodeError, OSError):
-            previous = {}
-
-    data_inputs, decision_inputs = _split_checksums(study, checksums)
-    # The codebook matters from coding on: editing it must not re-ingest the study.
-    codebook_inputs = {}
-    if study.codebook:
-        key = next(
-            (
-                k
-                for k in data_inputs
-                if study.path(k).resolve() == study.path(study.codebook).resolve()
-            ),
-            None,
-        )
-        if key is not None:
-            codebook_inputs[key] = data_inputs.pop(key)
-    stage_records: dict[str, Any] = {}
-    fingerprints: dict[str, str] = {}
-    previous_name = None
-    for name, target in STAGES:
-        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
-        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
-        inputs = dict(data_inputs) if name == "ingest" else {}
-        if name == "ingest":
-            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
-            inputs["pseudonym key"] = _key_id()
-        if "decisions" in needs:
-            inputs.update(decision_inputs)
-        if name == "code":
-            inputs.update(codebook_inputs)
-        fingerprint = _fingerprint(name, upstream, inputs, ctx)
-        fingerprints[name] = fingerprint
-        previous_name = name
-        if stages and name not in stages:
-            if name in previous:  # keep what an earlier full run recorded
-                stage_records[name] = previous[name]
-            continue
-        before = previous.get(name, {})
-        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
-        if not force and unchanged and name not in SELF_CACHED:
-            stage_records[name] = {**before, "reused": True}
-            continue
-        t0 = time.perf_counter()
-        result = _resolve(target)(ctx) or {}
-        stage_records[name] = {
-            "fingerprint": fingerprint,
-            "status": "ok",
-            "reused": False,
-            "seconds": round(time.perf_counter() - t0, 2),
-            "result": result,
-        }
-
+    previous = _previous_stages(outputs)
+    records = _run_stages(ctx, _stage_inputs(study, checksums), previous, stages, force)
     manifest = {
         "study": study.name,
         "title": study.title,
@@ -304,8 +189,94 @@ def run_study(
         },
         "inputs": checksums,
         "packages": package_versions(),
-        "stages": stage_records,
+        "stages": records,
         "notes": ctx.notes,
     }
     write_json(manifest, outputs.manifest)
+    claim_outputs(study, outputs.root)
     return manifest
+
+
+def _check_cohorts(study: Study, cohorts: list[str] | None) -> None:
+    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
+    if unknown:
+        raise UserError(
+            f"{study_file(study.folder)}: unknown cohort(s) {unknown}; "
+            f"expected some of {study.cohort_names}"
+        )
+
+
+def _previous_stages(outputs: StudyOutputs) -> dict[str, Any]:
+    """The stage records of the last run, or nothing if there is no readable manifest."""
+    if not outputs.manifest.exists():
+        return {}
+    try:
+        return json.loads(outputs.manifest.read_text(encoding="utf-8")).get("stages", {})
+    except (json.JSONDecodeError, OSError):
+        return {}
+
+
+@dataclass
+class StageInputs:
+    """The input checksums split by which stages they concern."""
+
+    data: dict[str, str]  # everything ingest reads
+    decisions: dict[str, str]  # the decision log: coding onwards
+    codebook: dict[str, str]  # the codebook: coding onwards (editing it must not re-ingest)
+
+
+def _stage_inputs(study: Study, checksums: dict[str, str]) -> StageInputs:
+    data, decisions = split_checksums(study, checksums)
+    codebook = {}
+    if study.codebook:
+        target = study.path(study.codebook).resolve()
+        key = next((k for k in data if study.path(k).resolve() == target), None)
+        if key is not None:
+            codebook[key] = data.pop(key)
+    return StageInputs(data=data, decisions=decisions, codebook=codebook)
+
+
+def _run_stages(
+    ctx: StageContext,
+    inputs: StageInputs,
+    previous: dict[str, Any],
+    only: list[str] | None,
+    force: bool,
+) -> dict[str, Any]:
+    """Run (or reuse) each stage in order; return the manifest's stage records."""
+    records: dict[str, Any] = {}
+    fingerprints: dict[str, str] = {}
+    previous_name = None
+    for name, target in STAGES:
+        needs = DEPENDS_ON.get(name, (previous_name,) if previous_name else ())
+        upstream = [fingerprints.get(n, "") for n in needs if n != "decisions"]
+        checksums = dict(inputs.data) if name == "ingest" else {}
+        if name == "ingest":
+            # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
+            checksums["pseudonym key"] = _key_id()
+        if "decisions" in needs:
+            checksums.update(inputs.decisions)
+        if name == "code":
+            checksums.update(inputs.codebook)
+        fingerprint = _fingerprint(name, upstream, checksums, ctx)
+        fingerprints[name] = fingerprint
+        previous_name = name
+        if only and name not in only:
+            if name in previous:  # keep what an earlier full run recorded
+                records[name] = previous[name]
+            continue
+        before = previous.get(name, {})
+        unchanged = before.get("fingerprint") == fingerprint and before.get("status") == "ok"
+        if not force and unchanged and name not in SELF_CACHED:
+            records[name] = {**before, "reused": True}
+            continue
+        t0 = time.perf_counter()
+        result = _resolve(target)(ctx) or {}
+        records[name] = {
+            "fingerprint": fingerprint,
+            "status": "ok",
+            "reused": False,
+            "seconds": round(time.perf_counter() - t0, 2),
+            "result": result,
+        }
+    return records

@@ -24,30 +24,53 @@ outcomes     pid, outcome, value
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUTPUTS = REPO_ROOT / "outputs"
+from toolkit.errors import Messages, UserError
 
+# The file helpers every stage writes with; imported here too so table code finds them in one place.
+from toolkit.files import (  # noqa: F401
+    atomic_path,
+    sha256_file,
+    write_csv,
+    write_json,
+    write_jsonl,
+    write_parquet,
+    write_text,
+)
+from toolkit.study.outputs import default_outputs_root
 
-def outputs_root() -> Path:
-    """Where derived files go: ``$LXT_OUTPUTS`` or the repository's ``outputs/``."""
-    return Path(os.environ.get("LXT_OUTPUTS", DEFAULT_OUTPUTS)).expanduser()
+# Column lists of the tables the stages write, beside the contract above: each stage writes
+# its table with these columns, in this order, and tests read them from here.
+RESPONSE_COLUMNS = ["pid", "wave", "instrument", "item", "value"]
+SCORE_COLUMNS = [*RESPONSE_COLUMNS[:4], "score", "band", "valid", "n_missing", "raw_score",
+                 "prorated", "flag"]  # fmt: skip
+DOCUMENT_COLUMNS = ["doc_id", "pid", "cohort", "kind", "source", "wave", "text"]
+TURN_COLUMNS = ["doc_id", "pid", "turn", "speaker_role", "speaker", "start", "end"]
+SEGMENT_COLUMNS = [
+    "seg_id", "doc_id", "pid", "cohort", "wave", "source", "speaker", "start", "end", "text",
+]  # fmt: skip
+CODING_COLUMNS = ["seg_id", "code", "source", "score", "evidence", "decided_at"]
 
 
 class StudyOutputs:
     """The derived-file layout of one study: ``outputs/<study>/{data,models,reports,...}``."""
 
-    def __init__(self, study_name: str, root: str | Path | None = None):
+    def __init__(self, study_name: str, root: str | Path):
         self.name = study_name
-        self.root = Path(root) if root is not None else outputs_root() / study_name
+        self.root = Path(root)
+
+    @classmethod
+    def for_study(cls, study, root: str | Path | None = None) -> StudyOutputs:
+        """The outputs of ``study``: ``root`` if given, else its folder's default place.
+
+        See :func:`toolkit.study.outputs.default_outputs_root`.
+        """
+        if root is None:
+            root = default_outputs_root(study.folder)
+        return cls(study.name, root)
 
     @property
     def data(self) -> Path:
@@ -83,10 +106,8 @@ class StudyOutputs:
     def read(self, name: str) -> pd.DataFrame:
         path = self.table_path(name)
         if not path.exists():
-            from toolkit.errors import UserError
-
             raise UserError(
-                f"{path}: table {name!r} has not been built yet; run `lxt run` on the study first"
+                f"{path}: " + Messages.MISSING_TABLE.format(name=name, command="lxt run")
             )
         return pd.read_parquet(path)
 
@@ -94,47 +115,3 @@ class StudyOutputs:
         path = self.table_path(name)
         write_parquet(frame, path)
         return path
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=suffix or path.suffix or ".tmp", dir=path.parent
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path, **kwargs) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, **kwargs)
-
-
-def write_text(text: str, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
-def write_json(obj, path: str | Path) -> None:
-    write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", path)
-
-
-def write_jsonl(records, path: str | Path) -> None:
-    """Write one JSON object per line (UTF-8), atomically."""
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")

@@ -9,7 +9,8 @@ study that fails validation writes nothing to ``outputs/``.
 
 Example
 -------
->>> for problem in validate_study("surveys/example"):      # doctest: +SKIP
+>>> from toolkit.resources import example_study_dir
+>>> for problem in validate_study(example_study_dir()):
 ...     print(problem)
 """
 
@@ -20,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolkit.errors import Problem, UserError
+from toolkit.errors import Messages, Problem, UserError
 from toolkit.ingest.readers import Sheet, parse_date, parse_flag, read_table
 from toolkit.ingest.transcripts import TRANSCRIPT_SUFFIXES, Turn, filename_regex, read_transcript
 from toolkit.study.config import Study, load_study, study_file
@@ -545,7 +546,7 @@ def _check_other_files(study: Study, problems: _Problems) -> None:
         if value and not study.path(value).is_file():
             problems.add(
                 problems.name(study.path(value)),
-                "file not found",
+                Messages.FILE_NOT_FOUND,
                 expected=f"the file named in study.yml ({key}:)",
             )
         elif value and key == "imd_lookup":
@@ -591,7 +592,8 @@ def validate_study(folder: str | Path) -> list[Problem]:
 
     Examples
     --------
-    >>> validate_study("surveys/example")            # doctest: +SKIP
+    >>> from toolkit.resources import example_study_dir
+    >>> validate_study(example_study_dir())
     []
     """
     try:

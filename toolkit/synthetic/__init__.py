@@ -7,9 +7,11 @@ outcomes by known amounts, so every stage of the pipeline can be checked against
 
 Example
 -------
+>>> import tempfile
+>>> from pathlib import Path
 >>> from toolkit.synthetic import generate_study
->>> folder = generate_study("/tmp/ex", participants=60, transcripts=3)  # doctest: +SKIP
->>> sorted(p.name for p in folder.iterdir())                            # doctest: +SKIP
+>>> folder = generate_study(Path(tempfile.mkdtemp()) / "ex", participants=60, transcripts=3)
+>>> sorted(p.name for p in folder.iterdir())
 ['README.md', 'baseline.csv', 'followup_6m.csv', 'participants.csv', 'pathway.csv', ...]
 
 Command line::
@@ -25,6 +27,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+from toolkit.resources import example_study_dir
 from toolkit.synthetic import pathway as pw
 from toolkit.synthetic import surveys as sv
 from toolkit.synthetic import truth, writers
@@ -40,7 +43,7 @@ COHORT_START = {
     "basildon": date(2025, 11, 1),
 }
 # The lead's study.yml sits beside the generated files; copied when generating elsewhere.
-EXAMPLE_STUDY_YML = Path(__file__).resolve().parents[2] / "surveys" / "example" / "study.yml"
+EXAMPLE_STUDY_YML = example_study_dir() / "study.yml"
 # Everything the generator owns in a study folder (study.yml is written by hand).
 GENERATED = (
     "README.md",
@@ -89,9 +92,10 @@ def generate_study(
 
     Examples
     --------
-    >>> folder = generate_study("/tmp/lxt-small", participants=60, transcripts=2)  # doctest: +SKIP
-    >>> (folder / "truth" / "effects.yml").exists()                               # doctest: +SKIP
-    True
+    >>> import tempfile
+    >>> folder = generate_study(Path(tempfile.mkdtemp()) / "small", participants=60, transcripts=2)
+    >>> (folder / "truth" / "effects.yml").exists(), len(list((folder / "transcripts").iterdir()))
+    (True, 2)
     """
     if participants < 30:
         raise ValueError("participants must be at least 30 (ten per cohort)")

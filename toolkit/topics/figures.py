@@ -8,7 +8,13 @@ topic words, never quotes.
 
 Example
 -------
->>> plot_topic_quality(info, quality, "figures/topics_quality.png")   # doctest: +SKIP
+>>> import tempfile
+>>> info = pd.DataFrame({"topic": [-1, 0, 1], "label": ["outliers", "bus fares", "job club"],
+...     "size": [12, 40, 25], "stable": [False, True, False]})
+>>> quality = {"npmi": 0.12, "diversity": 0.9, "outlier_share": 0.16}
+>>> path = plot_topic_quality(info, quality, Path(tempfile.mkdtemp()) / "topics_quality.png")
+>>> path.name, path.stat().st_size > 0
+('topics_quality.png', True)
 """
 
 from __future__ import annotations

@@ -7,79 +7,41 @@ once with its line number, before anything is written.
 
 Example
 -------
->>> records = read_texts("answers.jsonl")                      # doctest: +SKIP
->>> lines, summary = topics_for_texts(records, seed=42)        # doctest: +SKIP
+>>> import tempfile
+>>> path = Path(tempfile.mkdtemp()) / "answers.jsonl"
+>>> _ = path.write_text('{"id": 1, "text": "No bus before seven."}\\n'
+...                     '{"id": 2, "text": "Job club helped with the forms."}\\n')
+>>> read_texts(path)
+   id                             text
+0   1             No bus before seven.
+1   2  Job club helped with the forms.
+
+Fitting the topics embeds the texts and fits BERTopic, so that step is shown rather than
+run (``tests/test_topics.py`` runs ``lxt topics``, which calls it)::
+
+    lines, summary = topics_for_texts(read_texts("answers.jsonl"), seed=42)
+    sorted(lines[0])    # ['id', 'label', 'probability', 'topic']
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit.errors import Problem, ProblemCollector, UserError
+from toolkit.errors import Problem, UserError
+from toolkit.jsonl import read_id_text_jsonl
 
 
 def read_texts(path: str | Path) -> pd.DataFrame:
-    """Read ``{"id", "text"}`` lines; raise UserError listing every bad line."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(Problem(str(path), "file not found", expected="a JSONL file"))
-    problems = ProblemCollector()
-    ids, texts, seen = [], [], set()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise UserError(
-            Problem(str(path), "not UTF-8 text", expected="a UTF-8 JSONL file")
-        ) from None
-    for row, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(str(path), f"not valid JSON ({exc.msg})", row=row)
-            continue
-        if not isinstance(rec, dict):
-            problems.add(str(path), "expected a JSON object", row=row, value=line)
-            continue
-        if "id" not in rec or isinstance(rec["id"], (dict, list)) or rec["id"] is None:
-            problems.add(
-                str(path),
-                "missing or invalid id",
-                row=row,
-                column="id",
-                expected="a string or number",
-            )
-            continue
-        if not isinstance(rec.get("text"), str):
-            problems.add(
-                str(path),
-                "missing or invalid text",
-                row=row,
-                column="text",
-                value=rec.get("text"),
-                expected="a string",
-            )
-            continue
-        key = rec["id"]
-        if json.dumps(key) in seen:
-            problems.add(
-                str(path), "duplicate id", row=row, column="id", value=key, expected="each id once"
-            )
-            continue
-        seen.add(json.dumps(key))
-        ids.append(key)
-        texts.append(rec["text"])
-    problems.raise_if_any()
-    if not ids:
+    """Read ``{"id", "text"}`` lines (:func:`toolkit.jsonl.read_id_text_jsonl`) as a frame."""
+    records = read_id_text_jsonl(path)
+    if not records:
         raise UserError(
             Problem(str(path), "no texts found", expected='lines like {"id": 1, "text": "..."}')
         )
-    return pd.DataFrame({"id": ids, "text": texts})
+    return pd.DataFrame({"id": [r["id"] for r in records], "text": [r["text"] for r in records]})
 
 
 def topics_for_texts(
@@ -92,7 +54,6 @@ def topics_for_texts(
 ) -> tuple[list[dict], pd.DataFrame]:
     """Fit topics on ``records`` (id, text); return output lines and a summary table."""
     from toolkit.embeddings.backends import get_embedder
-    from toolkit.topics.model import topic_label
     from toolkit.topics.quality import npmi_per_topic
     from toolkit.topics.stability import topic_stability
     from toolkit.topics.stage import model_topics
@@ -101,7 +62,7 @@ def topics_for_texts(
     frame = records.assign(text=records["text"].astype(str))
     fitted, embeddings, _ = model_topics(frame, embedder, seed=seed, min_topic_size=min_topic_size)
     texts = frame["text"].tolist()
-    labels = {t: topic_label(fitted.keywords(t), t) for t in set(fitted.topics.tolist())}
+    labels = {t: fitted.label(t) for t in set(fitted.topics.tolist())}
     lines = [
         {"id": key, "topic": int(t), "label": labels[int(t)], "probability": round(float(p), 4)}
         for key, t, p in zip(frame["id"], fitted.topics, fitted.probability, strict=True)
@@ -113,6 +74,7 @@ def topics_for_texts(
             "topic": t,
             "label": labels[t],
             "size": int(np.sum(fitted.topics == t)),
+            "n_filler": int(np.sum((fitted.topics == t) & (fitted.assigned_by == "filler"))),
             "keywords": ", ".join(fitted.keywords(t)) if t >= 0 else "",
             "npmi": round(npmi[t], 4) if t in npmi else None,
         }

@@ -5,27 +5,28 @@ thousand segments, where they give topics that move between runs, a large outlie
 labels full of interview fillers ("um", "you know"). Here:
 
 * parameters scale with corpus size (:func:`scaled_parameters`);
-* every stochastic block takes the seed (UMAP, KeyBERTInspired, numpy/random);
+* every stochastic block takes the seed (UMAP, numpy/random);
 * outliers join the nearest topic only when they are as close to its centroid as the members
   HDBSCAN already put there (:func:`reduce_outliers`), and the share left over is reported;
 * UMAP reductions are cached beside the embeddings (:mod:`toolkit.topics.reduction_cache`), so an
   unchanged re-run and its stability refits skip the slowest step;
-* labels come from KeyBERTInspired + maximal marginal relevance over a vocabulary that drops
-  stop words, interview fillers and redaction placeholders, with one- and two-word phrases;
+* segments that are only fillers or backchannel ("Yeah, definitely.") are left out of the
+  model and reported (:mod:`toolkit.topics.filler`), so they never become the largest topic;
+* each topic gets a short phrase label and unigram key words (:mod:`toolkit.topics.labels`),
+  computed from word counts, not from re-embedding words, so describing topics is cheap;
 * optionally, the codebook guides the model (seeded or zero-shot topics).
 
-Example
--------
->>> fitted = fit_topic_model(texts, embeddings, embedder, seed=42)   # doctest: +SKIP
->>> fitted.outlier_share                                             # doctest: +SKIP
-0.08
+Fitting needs a few hundred embedded segments and takes a while, so the example is shown
+rather than run (``tests/test_topics.py`` fits the example study's topics)::
+
+    fitted = fit_topic_model(texts, embeddings, embedder, seed=42)
+    fitted.outlier_share    # share of segments left in topic -1, e.g. 0.08
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,38 +34,26 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
 
 from toolkit.embeddings.backends import Embedder
 from toolkit.errors import UserError
 from toolkit.offline import enforce_offline
+from toolkit.topics.filler import (  # noqa: F401 (re-exported for older imports)
+    INTERVIEW_FILLERS,
+    PLACEHOLDER,
+    STOP_WORDS,
+    filler_mask,
+    preprocess,
+)
+from toolkit.topics.labels import TopicLabel, label_topics
 from toolkit.topics.reduction_cache import CachedReduction
 
 MIN_SEGMENTS = 20
-
-# Spoken-English fillers and interview boilerplate that say nothing about a theme.
-INTERVIEW_FILLERS = frozenset(
-    """um umm uh uhh erm er ah oh eh mm mmm hmm mhm yeah yep yeh nah okay ok alright right
-    like just really actually basically literally honestly obviously sort kind know mean
-    think thought guess suppose said say says saying stuff thing things bit lot lots got get
-    gets getting gotten go goes going gone went gonna wanna gotta dunno innit ya cos cause
-    coz tho yes well pretty maybe probably quite loads didn don doesn isn wasn weren couldn
-    wouldn shouldn won ve ll re im ive id youre thats theres dont cant wont didnt isnt wasnt
-    time way day days did does doing make made want wanted need needed feel felt tell told
-    come came look looked put took take""".split()  # noqa: SIM905 (readable as prose)
-)
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | INTERVIEW_FILLERS)
-# Redaction placeholders such as [PERSON_1] or [POSTCODE_2] are not words of the topic.
-PLACEHOLDER = re.compile(r"\[[A-Z_]+?_?\d*\]")
-
-
-def preprocess(text: str) -> str:
-    """Lower-case and drop redaction placeholders before counting words.
-
-    >>> preprocess("I told [PERSON_1] about the BUS")
-    'i told   about the bus'
-    """
-    return PLACEHOLDER.sub(" ", text).replace("’", "'").lower()
+# Below this many segments BERTopic finds no real topics (HDBSCAN needs dense neighbourhoods):
+# the stage says so and points to the codebook-guided view instead of producing noise.
+SMALL_CORPUS = 50
+NOT_GROUPED = "Not grouped"
 
 
 @dataclass(frozen=True)
@@ -76,9 +65,8 @@ class TopicParameters:
     min_samples: int
     n_components: int = 5
     min_df: int = 2
-    ngram_range: tuple[int, int] = (1, 2)
+    ngram_range: tuple[int, int] = (1, 1)
     top_n_words: int = 10
-    mmr_diversity: float = 0.5
 
     def as_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
@@ -145,14 +133,26 @@ class FittedTopics:
     outlier_share: float
     guidance: str | None = None
     notes: list[str] = field(default_factory=list)
+    labels: dict[int, TopicLabel] = field(default_factory=dict)
+    filler_share: float = 0.0
 
     @property
     def topic_ids(self) -> list[int]:
         return sorted(int(t) for t in set(self.topics.tolist()) if t >= 0)
 
     def keywords(self, topic: int, n: int = 10) -> list[str]:
+        """The topic's key words (unigrams, inflections merged), best first."""
+        if topic in self.labels:
+            return self.labels[topic].keywords[:n]
         words = self.model.get_topic(topic) or []
         return [w for w, _ in words if w][:n]
+
+    def label(self, topic: int) -> str:
+        """The topic's phrase label (``"Not grouped"`` for -1)."""
+        if topic < 0:
+            return NOT_GROUPED
+        found = self.labels.get(topic)
+        return found.label if found else f"Topic {topic}"
 
 
 def set_seeds(seed: int) -> None:
@@ -163,7 +163,7 @@ def set_seeds(seed: int) -> None:
 def make_vectorizer(params: TopicParameters, n_segments: int) -> CountVectorizer:
     return CountVectorizer(
         preprocessor=preprocess,
-        stop_words=STOP_WORDS,
+        stop_words=sorted(STOP_WORDS),
         ngram_range=params.ngram_range,
         min_df=params.min_df if n_segments >= 50 else 1,
         token_pattern=r"(?u)\b[a-z][a-z]+\b",
@@ -175,7 +175,6 @@ def build_model(
     embedder: Embedder,
     n_segments: int,
     seed: int,
-    represent: bool = True,
     seed_topic_list: list[list[str]] | None = None,
     zeroshot_topic_list: list[str] | None = None,
     reduction_cache: str | Path | None = None,
@@ -189,7 +188,6 @@ def build_model(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from bertopic import BERTopic
-        from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
         from bertopic.vectorizers import ClassTfidfTransformer
         from hdbscan import HDBSCAN
         from umap import UMAP
@@ -210,21 +208,13 @@ def build_model(
         cluster_selection_method="eom",
         prediction_data=True,
     )
-    representation = None
-    if represent:
-        representation = [
-            KeyBERTInspired(top_n_words=params.top_n_words, nr_repr_docs=5, random_state=seed),
-            MaximalMarginalRelevance(
-                diversity=params.mmr_diversity, top_n_words=params.top_n_words
-            ),
-        ]
     return BERTopic(
         embedding_model=EmbedderBackend(embedder),
         umap_model=reducer,
         hdbscan_model=hdbscan_model,
         vectorizer_model=make_vectorizer(params, n_segments),
         ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
-        representation_model=representation,
+        representation_model=None,
         top_n_words=params.top_n_words,
         min_topic_size=params.min_topic_size,
         seed_topic_list=seed_topic_list,
@@ -276,6 +266,50 @@ def reduce_outliers(
     return topics, similarity
 
 
+def _distinct(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct texts, the index of each one's first copy, and each text's distinct index."""
+    distinct, first, inverse = np.unique(
+        np.asarray(texts, dtype=object).astype(str), return_index=True, return_inverse=True
+    )
+    if len(distinct) < MIN_SEGMENTS:
+        raise UserError(
+            f"Topic modelling needs at least {MIN_SEGMENTS} different segments of text "
+            f"with content; found {len(distinct)}."
+        )
+    return distinct, first, inverse
+
+
+def _cluster(model, distinct: np.ndarray, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BERTopic's fit (UMAP + HDBSCAN) on distinct texts: topics and probabilities."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        topics, probs = model.fit_transform(list(distinct), embeddings=embeddings)
+    topics = np.asarray(topics, dtype=int)
+    prob = np.asarray(probs if probs is not None else np.ones(len(distinct)), dtype=float)
+    if prob.ndim > 1:  # zero-shot can return a matrix; keep the assigned topic's
+        prob = prob.max(axis=1)
+    return topics, prob
+
+
+def _describe(model, texts: list[str], topics: np.ndarray, params: TopicParameters):
+    """c-TF-IDF of the final assignments (per-cohort words, saved model) and phrase labels."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # BERTopic warns that custom assignments break later topic reduction; we never
+        # reduce topics afterwards, so the warning would only alarm users.
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
+        model.update_topics(
+            list(texts),
+            topics=topics.tolist(),
+            vectorizer_model=make_vectorizer(params, len(texts)),
+            representation_model=None,
+        )
+    labels = label_topics(list(texts), topics)
+    if labels:
+        model.set_topic_labels({t: lab.label for t, lab in labels.items()})
+    return labels
+
+
 def fit_topic_model(
     texts: list[str],
     embeddings: np.ndarray,
@@ -287,92 +321,76 @@ def fit_topic_model(
     guidance: Literal["seeded", "zeroshot"] | None = None,
     guide_topics: list[list[str]] | list[str] | None = None,
     reduction_cache: str | Path | None | Literal["auto"] = "auto",
+    exclude_filler: bool = True,
 ) -> FittedTopics:
     """Fit the topic model on ``texts`` with precomputed ``embeddings``.
+
+    Steps: leave out filler segments (:mod:`toolkit.topics.filler`), cluster each distinct
+    text once (:func:`_cluster`), move close outliers into their topic
+    (:func:`reduce_outliers`), then describe every topic from all its segments
+    (:func:`_describe`: c-TF-IDF, key words and phrase label).
 
     Parameters
     ----------
     texts, embeddings
         The redacted segments and their unit-length vectors (same order).
     embedder
-        The model that made ``embeddings``; used for topic words and codebook guidance.
+        The model that made ``embeddings``; used for codebook guidance.
     seed
-        Seeds UMAP, KeyBERTInspired and numpy; same inputs + same seed = same topics.
+        Seeds UMAP and numpy; same inputs + same seed = same topics.
     represent
-        False skips KeyBERTInspired/MMR (used by stability refits, which match on c-TF-IDF).
+        False skips the description step (used by stability refits, which need assignments only).
     guidance, guide_topics
         ``"seeded"`` with lists of seed words per code, or ``"zeroshot"`` with one
-        description per code (see :mod:`toolkit.topic_guidance`).
+        description per code.
     reduction_cache
         Folder for cached UMAP reductions (:mod:`toolkit.topics.reduction_cache`). ``"auto"``: the
         embedder's cache folder when it caches, so an unchanged re-run (and its stability
         refits) skips UMAP; None: always run UMAP.
+    exclude_filler
+        Leave segments with fewer than two content words out of the model (``assigned_by`` =
+        ``"filler"``, topic -1).
     """
     n = len(texts)
     if n < MIN_SEGMENTS:
         raise UserError(
             f"Topic modelling needs at least {MIN_SEGMENTS} segments of text; found {n}."
         )
+    filler = filler_mask(list(texts)) if exclude_filler else np.zeros(n, dtype=bool)
+    kept = np.flatnonzero(~filler)
     # Identical segments ("I suppose so.", a templated answer) are clustered once: repeated
     # copies otherwise form dense artificial clusters and slow UMAP down. Every copy gets the
     # topic of its text, and topic words are counted over all segments.
-    distinct, first, inverse = np.unique(
-        np.asarray(texts, dtype=object).astype(str), return_index=True, return_inverse=True
-    )
-    n_distinct = len(distinct)
-    if n_distinct < MIN_SEGMENTS:
-        raise UserError(
-            f"Topic modelling needs at least {MIN_SEGMENTS} different segments of text; "
-            f"found {n_distinct}."
-        )
-    params = scaled_parameters(n_distinct, min_topic_size)
-    unique_embeddings = embeddings[first]
+    distinct, first, inverse = _distinct([texts[i] for i in kept])
+    params = scaled_parameters(len(distinct), min_topic_size)
+    unique_embeddings = embeddings[kept][first]
     if reduction_cache == "auto":
         reduction_cache = embedder.cache_dir if getattr(embedder, "use_cache", False) else None
     set_seeds(seed)
     model = build_model(
         params,
         embedder,
-        n_distinct,
+        len(distinct),
         seed,
-        represent=False,
         reduction_cache=reduction_cache,
         seed_topic_list=guide_topics if guidance == "seeded" else None,
         zeroshot_topic_list=guide_topics if guidance == "zeroshot" else None,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        topics_u, probs = model.fit_transform(list(distinct), embeddings=unique_embeddings)
-    topics_u = np.asarray(topics_u, dtype=int)
-    prob_u = np.asarray(probs if probs is not None else np.ones(n_distinct), dtype=float)
-    if prob_u.ndim > 1:  # zero-shot can return a matrix; keep the assigned topic's
-        prob_u = prob_u.max(axis=1)
-    topics, probability = topics_u[inverse], prob_u[inverse]
-    before = float(np.mean(topics == -1))
-    assigned_by = np.where(topics >= 0, "cluster", "none").astype(object)
+    topics_u, prob_u = _cluster(model, distinct, unique_embeddings)
+    before = float(np.mean(topics_u[inverse] == -1))
+    assigned_u = np.where(topics_u >= 0, "cluster", "none").astype(object)
     if outlier_reduction and before > 0:
-        new_u, similarity_u = reduce_outliers(unique_embeddings, topics_u)
-        similarity = similarity_u[inverse]
-        moved = ~np.isnan(similarity)
-        assigned_by[moved] = "outlier_reduction"
-        probability[moved] = np.clip(similarity[moved], 0, 1)
-        topics = new_u[inverse]
-    probability[topics == -1] = 0.0
-    set_seeds(seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # c-TF-IDF (and, if asked, KeyBERT + MMR labels) from the final assignments of every
-        # segment, so that frequent experiences weigh as often as they were said.
-        rep = build_model(params, embedder, n, seed, represent=True).representation_model
-        # BERTopic warns that custom assignments break later topic reduction; we never
-        # reduce topics afterwards, so the warning would only alarm users.
-        logging.getLogger("BERTopic").setLevel(logging.ERROR)
-        model.update_topics(
-            list(texts),
-            topics=topics.tolist(),
-            vectorizer_model=make_vectorizer(params, n),
-            representation_model=rep if represent else None,
-        )
+        topics_u, similarity_u = reduce_outliers(unique_embeddings, topics_u)
+        moved = ~np.isnan(similarity_u)
+        assigned_u[moved] = "outlier_reduction"
+        prob_u[moved] = np.clip(similarity_u[moved], 0, 1)
+    prob_u[topics_u == -1] = 0.0
+    topics = np.full(n, -1, dtype=int)
+    probability = np.zeros(n)
+    assigned_by = np.full(n, "filler", dtype=object)
+    topics[kept], probability[kept] = topics_u[inverse], prob_u[inverse]
+    assigned_by[kept] = assigned_u[inverse]
+    labels = _describe(model, texts, topics, params) if represent else {}
     return FittedTopics(
         model=model,
         topics=topics,
@@ -381,31 +399,11 @@ def fit_topic_model(
         parameters=params,
         seed=seed,
         outlier_share_before=before,
-        outlier_share=float(np.mean(topics == -1)),
+        outlier_share=float(np.mean(topics[kept] == -1)),
         guidance=guidance,
+        labels=labels,
+        filler_share=float(filler.mean()),
     )
-
-
-def topic_label(keywords: list[str], topic: int, n: int = 4) -> str:
-    """A short readable label from the top words ("bus, trains, late, car").
-
-    >>> topic_label(["bus", "trains", "late", "car", "lift"], 3)
-    'bus, trains, late, car'
-    """
-    if topic == -1:
-        return "Not grouped (outliers)"
-    words: list[str] = []
-    covered: set[str] = set()
-    for phrase in keywords:
-        tokens = set(phrase.split())
-        # "liked busy" after "busy liked" (or "busy" after it) adds nothing to a label.
-        if not phrase or tokens <= covered:
-            continue
-        words.append(phrase)
-        covered |= tokens
-        if len(words) == n:
-            break
-    return ", ".join(words) if words else f"Topic {topic}"
 
 
 def topic_frame(fitted: FittedTopics, seg_ids: list[str]) -> pd.DataFrame:

@@ -10,7 +10,18 @@ that), and never contains a redaction placeholder or fewer than five words.
 
 Example
 -------
->>> picks = choose_quotes(frame, embeddings, centroid, n=3)   # doctest: +SKIP
+Row 1 is from the same participant as row 0 and row 2 says nearly what row 0 says:
+
+>>> candidates = pd.DataFrame({"pid": ["p1", "p1", "p2", "p3"], "text": [
+...     "No bus before seven, so I was late.", "The bus never came on time.",
+...     "There is no bus before seven.", "Buses are fine but the fares are not."]})
+>>> vectors = np.array([[1.0, 0.0], [0.95, 0.31], [0.99, 0.14], [0.8, -0.6]])
+>>> embeddings = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+>>> centroid = np.array([0.99, -0.14]) / np.linalg.norm([0.99, -0.14])
+>>> choose_quotes(candidates, embeddings, centroid, n=2)    # diversity 0.5
+[0, 3]
+>>> choose_quotes(candidates, embeddings, centroid, n=2, diversity=0)
+[0, 2]
 """
 
 from __future__ import annotations

@@ -10,13 +10,20 @@ where ``key`` is the SHA-256 of the input vectors' bytes, the supervision labels
 parameters, the seed and the UMAP version. Files are written atomically and never changed in
 place; nothing but numbers is stored (no texts, no pickles).
 
-Example
--------
->>> import numpy as np, tempfile                                    # doctest: +SKIP
->>> reducer = CachedReduction(UMAP(random_state=1), tempfile.mkdtemp())  # doctest: +SKIP
->>> reduced = reducer.fit_transform(vectors)   # computed, then stored  # doctest: +SKIP
->>> reducer.hit                                                     # doctest: +SKIP
-False
+Loading and fitting UMAP takes seconds, so the example is shown rather than run
+(``tests/test_topics_parts.py`` checks the cache by content, parameters and seed)::
+
+    import tempfile
+
+    from umap import UMAP
+
+    folder = tempfile.mkdtemp()
+    reducer = CachedReduction(UMAP(random_state=1), folder)
+    reduced = reducer.fit_transform(vectors)    # computed, then stored
+    reducer.hit                                 # False
+    again = CachedReduction(UMAP(random_state=1), folder)
+    again.fit_transform(vectors)                # read back from the cache
+    again.hit                                   # True
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ and per refit the adjusted Rand index (ARI) of all segments' assignments against
 reference. A topic is **stable** when ``presence >= 0.8``: it came back in at least four of
 five re-runs. Reports flag the others as "treat with caution".
 
-Example
--------
->>> table, runs = topic_stability(fitted, texts, embeddings, embedder, runs=5)  # doctest: +SKIP
+It refits the topic model ``runs`` times, so the example is shown rather than run
+(``tests/test_topics.py`` checks the tables on the example study)::
+
+    table, runs = topic_stability(fitted, texts, embeddings, embedder, runs=5)
+    table.loc[table["presence"] < 0.8, "topic"]     # topics to treat with caution
 """
 
 from __future__ import annotations

@@ -19,32 +19,39 @@ and the fitted model (``models/topics/``, safetensors, without the embedding mod
 the model is fitted once on all cohorts, topic 3 means the same thing in every cohort report.
 Published CSVs under ``tables/`` (per cohort, crosswalk) go through the disclosure rule.
 
-Example
--------
->>> from toolkit.study.pipeline import run_study
->>> run_study("surveys/example", stages=["topics"])      # doctest: +SKIP
+The stage embeds every segment and fits BERTopic, so the example is shown rather than run
+(``tests/test_topics.py`` runs it on the example study)::
+
+    from toolkit.study.pipeline import run_study
+
+    run_study("surveys/example", stages=["topics"])
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from toolkit.embeddings.backends import Embedder, get_embedder
+from toolkit.errors import SMALL_CORPUS_NOTE, TOO_LITTLE_TEXT, TOPIC_MERGE_NOT_FOUND
 from toolkit.study.tables import StudyOutputs
+from toolkit.topics.filler import filler_mask
+from toolkit.topics.labels import label_topics
 from toolkit.topics.model import (
     MIN_SEGMENTS,
+    NOT_GROUPED,
+    SMALL_CORPUS,
     FittedTopics,
     fit_topic_model,
     topic_frame,
-    topic_label,
 )
+from toolkit.topics.names import apply_names, carry_numbers, label_column, merge_map
 from toolkit.topics.quality import npmi_per_topic, quality_summary
 from toolkit.topics.quotes import topic_quotes
 from toolkit.topics.stability import topic_stability
@@ -93,53 +100,42 @@ def crosswalk(topics: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["topic", "jaccard"], ascending=[True, False]).reset_index(drop=True)
 
 
-@contextlib.contextmanager
-def plain_words(model):
-    """c-TF-IDF words only: KeyBERT per class and per wave would re-embed words many times."""
-    saved = model.representation_model
-    model.representation_model = None
-    try:
-        yield model
-    finally:
-        model.representation_model = saved
-
-
-def per_group(model, texts, topics, groups, pids, column: str) -> pd.DataFrame:
-    """BERTopic's ``topics_per_class`` plus the number of people behind each cell."""
-    with plain_words(model):
-        frame = model.topics_per_class(texts, classes=list(groups), global_tuning=True)
-    frame = frame.rename(
-        columns={"Topic": "topic", "Words": "words", "Frequency": "n_segments", "Class": column}
-    )
-    people = (
-        pd.DataFrame({"topic": topics, column: list(groups), "pid": list(pids)})
-        .groupby(["topic", column])["pid"]
-        .nunique()
-        .rename("n_participants")
+def per_group(topics, groups, pids, column: str, info: pd.DataFrame) -> pd.DataFrame:
+    """Segments and people per topic and group (cohort or wave), with the topic's name."""
+    frame = pd.DataFrame({"topic": topics, column: [str(g) for g in groups], "pid": list(pids)})
+    out = (
+        frame.groupby(["topic", column])
+        .agg(n_segments=("pid", "size"), n_participants=("pid", "nunique"))
         .reset_index()
     )
-    frame[column] = frame[column].astype(str)
-    people[column] = people[column].astype(str)
-    return frame.merge(people, on=["topic", column], how="left")
+    out.insert(1, "topic_label", label_column(out["topic"], info))
+    return out
 
 
 def topic_info_frame(
-    fitted: FittedTopics, segments: pd.DataFrame, quotes: pd.DataFrame, npmi: dict[int, float]
+    topics: np.ndarray,
+    labels: dict,
+    segments: pd.DataFrame,
+    quotes: pd.DataFrame,
+    npmi: dict[int, float],
+    filler: np.ndarray,
 ) -> pd.DataFrame:
+    """One row per topic; -1 = segments not grouped (its ``filler`` column counts fillers)."""
     rows = []
-    topics = fitted.topics
     for topic in sorted(set(topics.tolist())):
         members = topics == topic
-        keywords = fitted.keywords(topic) if topic >= 0 else []
+        found = labels.get(int(topic))
         rows.append(
             {
                 "topic": int(topic),
-                "label": topic_label(keywords, topic),
+                "label": found.label if found else NOT_GROUPED,
                 "size": int(members.sum()),
                 "n_participants": int(segments["pid"][members].nunique()),
-                "keywords": ", ".join(keywords),
+                "keywords": ", ".join(found.keywords) if found else "",
+                "label_coverage": found.coverage if found else float("nan"),
                 "exemplars": quotes.loc[quotes["topic"] == topic, "seg_id"].tolist(),
                 "npmi": npmi.get(int(topic), float("nan")),
+                "n_filler": int((members & filler).sum()),
             }
         )
     return pd.DataFrame(rows)
@@ -225,42 +221,119 @@ def write_empty_tables(out: StudyOutputs) -> None:
     )
 
 
+def skip_reason(texts: list[str]) -> str | None:
+    """Why a study is too small for topic modelling, or None."""
+    content = {t for t, filler in zip(texts, filler_mask(texts), strict=True) if not filler}
+    if len(content) >= MIN_SEGMENTS:
+        return None
+    return TOO_LITTLE_TEXT.format(found=len(content), needed=MIN_SEGMENTS)
+
+
+def consenting_people(out: StudyOutputs) -> set | None:
+    """pids who agreed to be quoted, or None when the study does not record consent."""
+    if not out.has("participants"):
+        return None
+    people = out.read("participants")
+    if "consent_quotes" not in people.columns:
+        return None
+    return set(people.loc[people["consent_quotes"].astype(bool), "pid"])
+
+
+def final_topics(fitted: FittedTopics, segments: pd.DataFrame, texts, names: dict, previous):
+    """Topic numbers carried from the previous run, people's merges applied, labels to match.
+
+    Returns (topics, labels, numbers, notes); ``numbers`` maps the model's topic numbers to
+    the numbers shown.
+    """
+    numbers = carry_numbers(segments["seg_id"], fitted.topics, previous)
+    topics = np.array([numbers.get(int(t), -1) for t in fitted.topics], dtype=int)
+    merges = merge_map(names)
+    present = set(topics.tolist())
+    notes = [
+        TOPIC_MERGE_NOT_FOUND.format(source=src, target=dst)
+        for src, dst in merges.items()
+        if src in present and dst not in present
+    ]
+    merges = {src: dst for src, dst in merges.items() if src in present and dst in present}
+    if merges:
+        topics = np.array([merges.get(int(t), int(t)) for t in topics], dtype=int)
+        labels = label_topics(list(texts), topics)
+    else:
+        labels = {numbers[t]: replace(lab, topic=numbers[t]) for t, lab in fitted.labels.items()}
+    return topics, labels, numbers, notes
+
+
+def quality_row(fitted, topics, labels, texts, stability, runs, embedder, seed, guidance):
+    """The one-row ``topic_quality`` table: coherence, diversity, outliers, fillers, stability."""
+    ids = sorted(labels)
+    words = [labels[t].keywords for t in ids]
+    quality = quality_summary(words, texts, topics)
+    quality.update(
+        embedding=embedder.identity,
+        n_segments=len(texts),
+        filler_share=round(fitted.filler_share, 4),
+        outlier_share_before_reduction=round(fitted.outlier_share_before, 4),
+        stability_runs=int(len(runs)),
+        mean_adjusted_rand_index=round(float(runs["adjusted_rand_index"].mean()), 4)
+        if len(runs)
+        else None,
+        stable_topic_share=round(float(stability["stable"].mean()), 4) if len(stability) else None,
+        seed=seed,
+        guidance=guidance or "none",
+        **{f"param_{k}": str(v) for k, v in fitted.parameters.as_dict().items()},
+    )
+    return quality
+
+
+def write_group_tables(out: StudyOutputs, study, topics, segments, info, rule) -> None:
+    """Topics per cohort and per wave (and over time), each row with the topic's name."""
+    from toolkit.privacy.disclosure import publish_csv
+
+    shown = info.loc[~info["hidden"], "topic"] if "hidden" in info.columns else info["topic"]
+    by_cohort = per_group(topics, segments["cohort"], segments["pid"], "cohort", info)
+    by_wave = per_group(topics, segments["wave"], segments["pid"], "wave", info)
+    out.write("topics_per_cohort", by_cohort)
+    out.write("topics_per_wave", by_wave)
+    months = {w.name: w.month for w in study.waves}
+    if by_wave["wave"].map(months).notna().all() and by_wave["wave"].nunique() > 1:
+        out.write("topics_over_time", by_wave.assign(month=by_wave["wave"].map(months)))
+    publish_csv(
+        by_cohort.loc[
+            by_cohort["topic"].isin(shown), ["topic", "topic_label", "cohort", "n_participants"]
+        ],
+        out.tables / "topics_per_cohort.csv",
+        rule,
+        ["n_participants"],
+    )
+
+
 def run_stage(ctx) -> dict:
     """Stage ``topics``: fit once on every segment of the study and write the topic tables."""
-    from toolkit.privacy.disclosure import DisclosureRule, publish_csv
+    from toolkit.privacy.disclosure import DisclosureRule
+    from toolkit.topics.figures import plot_topic_quality
 
     out: StudyOutputs = ctx.outputs
-    study = ctx.study
-    settings = study.topics
+    study, settings = ctx.study, ctx.study.topics
     segments = out.read("segments").reset_index(drop=True)
-    seed = settings.seed
-    n_distinct = segments["text"].nunique()
-    if n_distinct < MIN_SEGMENTS:
+    texts = segments["text"].astype(str).tolist()
+    reason = skip_reason(texts)
+    if reason:
         # A pilot or a tiny study: say so and leave empty tables, rather than stop the run.
-        reason = (
-            f"only {n_distinct} different segments of text; topic modelling needs at least "
-            f"{MIN_SEGMENTS}"
-        )
         write_empty_tables(out)
         ctx.notes["topics"] = {"skipped": reason}
         return {"topics": 0, "skipped": reason}
-    embedder = get_embedder(settings.embedding, cache_dir=stage_cache_dir(out), seed=seed)
-    guidance = "seeded" if settings.guided_by_codebook else None
-    guide_topics = codebook_guidance(study, guidance) if guidance else None
-    if guide_topics is None:
-        guidance = None
+    embedder = get_embedder(settings.embedding, cache_dir=stage_cache_dir(out), seed=settings.seed)
+    guide_topics = codebook_guidance(study, "seeded") if settings.guided_by_codebook else None
+    guidance = "seeded" if guide_topics else None
     fitted, embeddings, timings = model_topics(
         segments,
         embedder,
-        seed=seed,
+        seed=settings.seed,
         min_topic_size=settings.min_topic_size,
         guidance=guidance,
         guide_topics=guide_topics,
         progress=ctx.progress,
     )
-    texts = segments["text"].astype(str).tolist()
-    rule = DisclosureRule.from_study(study)
-
     t0 = time.perf_counter()
     stability, runs = topic_stability(
         fitted,
@@ -272,79 +345,46 @@ def run_stage(ctx) -> dict:
         guide_topics=guide_topics,
     )
     timings["stability_seconds"] = round(time.perf_counter() - t0, 2)
-
-    consenting = None
-    if out.has("participants"):
-        people = out.read("participants")
-        if "consent_quotes" in people.columns:
-            consenting = set(people.loc[people["consent_quotes"].astype(bool), "pid"])
-    quotes = topic_quotes(segments, fitted.topics, embeddings, rule, consenting)
-
-    top_words = {t: fitted.keywords(t) for t in fitted.topic_ids}
-    npmi = dict(zip(top_words, npmi_per_topic(list(top_words.values()), texts), strict=True))
-    info = topic_info_frame(fitted, segments, quotes, npmi)
+    previous = out.read("topics") if out.has("topics") else None
+    topics, labels, numbers, notes = final_topics(fitted, segments, texts, settings.names, previous)
+    stability = stability.assign(topic=stability["topic"].map(numbers))
+    stability = stability[stability["topic"].isin(labels)]
+    rule = DisclosureRule.from_study(study)
+    quotes = topic_quotes(segments, topics, embeddings, rule, consenting_people(out))
+    ids = sorted(labels)
+    npmi = dict(zip(ids, npmi_per_topic([labels[t].keywords for t in ids], texts), strict=True))
+    filler = fitted.assigned_by == "filler"
+    info = topic_info_frame(topics, labels, segments, quotes, npmi, filler)
     info = info.merge(stability, on="topic", how="left")
     info["stable"] = info["stable"].fillna(False).astype(bool)
-
-    quality = quality_summary(list(top_words.values()), texts, fitted.topics)
-    quality.update(
-        embedding=embedder.identity,
-        n_segments=len(segments),
-        outlier_share_before_reduction=round(fitted.outlier_share_before, 4),
-        stability_runs=int(settings.stability_runs),
-        mean_adjusted_rand_index=round(float(runs["adjusted_rand_index"].mean()), 4)
-        if len(runs)
-        else None,
-        stable_topic_share=round(float(stability["stable"].mean()), 4) if len(stability) else None,
-        seed=seed,
-        guidance=guidance or "none",
-        **{f"param_{k}": str(v) for k, v in fitted.parameters.as_dict().items()},
+    info, name_notes = apply_names(info, settings.names)
+    quality = quality_row(
+        fitted, topics, labels, texts, stability, runs, embedder, settings.seed, guidance
     )
-
-    topics = topic_frame(fitted, segments["seg_id"])
-    out.write("topics", topics)
-    out.write("topic_info", info)
-    out.write("topic_quotes", quotes)
-    out.write("topic_stability_runs", runs)
-    out.write("topic_quality", pd.DataFrame([quality]))
-
-    by_cohort = per_group(
-        fitted.model, texts, fitted.topics, segments["cohort"], segments["pid"], "cohort"
-    )
-    by_wave = per_group(
-        fitted.model, texts, fitted.topics, segments["wave"], segments["pid"], "wave"
-    )
-    out.write("topics_per_cohort", by_cohort)
-    out.write("topics_per_wave", by_wave)
-    months = {w.name: w.month for w in study.waves}
-    if segments["wave"].map(months).notna().all() and segments["wave"].nunique() > 1:
-        with plain_words(fitted.model):
-            over_time = fitted.model.topics_over_time(
-                texts,
-                segments["wave"].map(months).astype(int).tolist(),
-                global_tuning=True,
-                evolution_tuning=False,
-            )
-        out.write(
-            "topics_over_time", over_time.assign(Timestamp=over_time["Timestamp"].astype(str))
-        )
-    publish_csv(
-        by_cohort[["topic", "cohort", "n_participants"]],
-        out.tables / "topics_per_cohort.csv",
-        rule,
-        ["n_participants"],
-    )
+    table = topic_frame(fitted, segments["seg_id"]).assign(topic=topics)
+    for name, frame in [
+        ("topics", table),
+        ("topic_info", info),
+        ("topic_quotes", quotes),
+        ("topic_stability_runs", runs),
+        ("topic_quality", pd.DataFrame([quality])),
+    ]:
+        out.write(name, frame)
+    write_group_tables(out, study, topics, segments, info, rule)
     if out.has("codings"):
-        cross = crosswalk(topics, out.read("codings"))
-        out.write("topic_code_crosswalk", cross)
+        out.write("topic_code_crosswalk", crosswalk(table, out.read("codings")))
     save_model(fitted, out.models / "topics", info)
-    from toolkit.topics.figures import plot_topic_quality
-
     plot_topic_quality(info, quality, out.figures / "topics_quality.png")
-    ctx.notes["topics"] = {"quality": quality, "timings": timings}
+    notes += name_notes
+    if len(set(texts)) < SMALL_CORPUS:
+        notes.append(SMALL_CORPUS_NOTE)
+    for note in notes:
+        log.warning(note)
+    ctx.notes["topics"] = {"quality": quality, "timings": timings, "notes": notes}
     return {
-        "topics": int(len(fitted.topic_ids)),
+        "topics": len(ids),
         "outlier_share": quality["outlier_share"],
+        "filler_share": quality["filler_share"],
         "npmi": quality["npmi"],
         "diversity": quality["diversity"],
         "stable_topics": int(stability["stable"].sum()) if len(stability) else 0,

@@ -27,10 +27,10 @@ The raw text goes through the same ingest and redaction as every study. The fold
 in a temporary folder beside the target and moved into place only when complete, and it
 holds a ``.gitignore`` of ``*``: it is real data, never to be committed.
 
-Example
--------
->>> report = create_study("carers.qdpx", "surveys/carers", reviewer="uni01")  # doctest: +SKIP
->>> print(report.message)                                                     # doctest: +SKIP
+Example (``tests/test_qdpx_new_study.py`` walks project -> study -> run -> export)::
+
+    report = create_study("carers.qdpx", "surveys/carers", reviewer="uni01")
+    print(report.message)
 """
 
 from __future__ import annotations

@@ -8,8 +8,22 @@ and otherwise from the code names.
 
 Example
 -------
->>> export_qdc(load_codebook("codebooks/employment_support.yml"), "codes.qdc")  # doctest: +SKIP
->>> import_qdc("codes.qdc", "imported.yml")                                     # doctest: +SKIP
+>>> import tempfile
+>>> from pathlib import Path
+>>> from toolkit.coding.codebook import load_codebook
+>>> from toolkit.resources import default_codebook
+>>> book, folder = load_codebook(default_codebook()), Path(tempfile.mkdtemp())
+>>> export_qdc(book, folder / "codes.qdc").name
+'codes.qdc'
+>>> imported, notes = import_qdc(folder / "codes.qdc", folder / "imported.yml", reference=book)
+>>> imported.codable_ids == book.codable_ids, imported.code("transport").parent, notes
+(True, 'personal_circumstances', [])
+
+Without ``reference=`` the ids come from the code names:
+
+>>> imported, _ = import_qdc(folder / "codes.qdc", folder / "by_name.yml")
+>>> [c.id for c in imported.codes][:3]
+['personal_circumstances', 'confidence_and_self_belief', 'digital_access_and_skills']
 """
 
 from __future__ import annotations

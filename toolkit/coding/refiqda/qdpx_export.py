@@ -14,9 +14,10 @@ What goes in:
 Machine suggestions are *not* exported: the project carries human decisions only.
 Element order, namespaces and GUIDs follow REFERENCE.md; exporting twice gives the same bytes.
 
-Example
--------
->>> export_qdpx(load_study("surveys/example"), "example.qdpx")   # doctest: +SKIP
+The export needs the study's built ``documents`` and ``segments`` tables, so it is shown
+rather than run (``tests/test_refiqda.py`` runs it and validates the project)::
+
+    summary = export_qdpx(load_study("surveys/example"), "example.qdpx")
 """
 
 from __future__ import annotations
@@ -380,7 +381,7 @@ def export_qdpx(
     """
     from toolkit.coding.review_export import study_codebook
 
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     documents = outputs.read("documents")
     if cohorts:

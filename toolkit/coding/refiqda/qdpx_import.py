@@ -21,10 +21,12 @@ characters). :func:`import_qdpx` then matches the project to a study:
 Sources and selections that match nothing in the study are listed in the report, never
 silently dropped.
 
-Example
--------
->>> study = load_study("surveys/example")                               # doctest: +SKIP
->>> report = import_qdpx(study, "coded.qdpx", reviewer="uni01")         # doctest: +SKIP
+The import needs the study's built ``documents`` and ``segments`` tables, so it is shown
+rather than run (``tests/test_refiqda.py`` runs the round trip)::
+
+    study = load_study("surveys/example")
+    report = import_qdpx(study, "coded.qdpx", reviewer="uni01")
+    print(report.message)   # matched sources, new decisions, anything that could not be placed
 """
 
 from __future__ import annotations
@@ -322,7 +324,7 @@ def import_qdpx(
 
     path = Path(path)
     file = str(path)
-    outputs = outputs or StudyOutputs(study.name)
+    outputs = outputs or StudyOutputs.for_study(study)
     codebook = codebook or study_codebook(study)
     project = read_qdpx(path)
     documents = outputs.read("documents")

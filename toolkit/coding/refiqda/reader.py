@@ -17,10 +17,10 @@ they no longer have, so :func:`read_qdpx` accepts what they are seen to write:
 
 Offsets in the result are Unicode code points into the LF-normalised text, end exclusive.
 
-Example
--------
->>> project = read_qdpx("interviews.qdpx")                        # doctest: +SKIP
->>> project.sources[["name"]].head()                               # doctest: +SKIP
+Example (``tests/test_qdpx_new_study.py`` reads projects in NVivo's and ATLAS.ti's shapes)::
+
+    project = read_qdpx("interviews.qdpx")
+    project.sources[["name"]].head()
 """
 
 from __future__ import annotations

@@ -1,0 +1,128 @@
+"""Topic labels people can read, fillers left out, and the names people give topics."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from toolkit.study.config import TopicNaming
+from toolkit.topics.filler import filler_mask, is_filler
+from toolkit.topics.labels import coherent_keywords, label_topics, lemma_map
+from toolkit.topics.names import (
+    apply_names,
+    carry_numbers,
+    label_column,
+    merge_map,
+    reportable_topics,
+)
+
+REFUNDS = [
+    "The refund never came back to my account",
+    "Refunds take weeks to arrive in my account",
+    "I was refunded the wrong amount",
+    "Still waiting on my refund from the council",
+    "They promised a refund and then nothing",
+]
+PARKING = [
+    "Parking costs a fortune at the hospital",
+    "The parking costs are far too high",
+    "No parking spaces near the hospital entrance",
+    "Parking costs put me off visiting my dad",
+]
+FILLERS = ["Yeah, definitely.", "Um, you know.", "It was what it was.", "Where was I?"]
+
+
+def test_inflections_merge_only_into_words_people_used():
+    lemmas = lemma_map(Counter(["refund", "refunds", "refunded", "news", "new"]))
+    assert lemmas["refunds"] == lemmas["refunded"] == "refund"
+    assert lemmas["news"] == "news"  # not a plural of "new"
+    assert lemma_map(Counter(["stopped"]))["stopped"] == "stopped"  # no "stop"
+
+
+def test_each_topic_gets_a_short_distinct_phrase_with_no_word_twice():
+    texts = REFUNDS + PARKING
+    labels = label_topics(texts, [0] * len(REFUNDS) + [1] * len(PARKING))
+    assert labels[1].label == "Parking costs"
+    # 3 of the 4 parking segments say "parking costs".
+    assert labels[1].coverage == 0.75
+    for lab in labels.values():
+        words = lab.label.lower().split()
+        assert 2 <= len(words) <= 5 and len(set(words)) == len(words)
+    # Inflections are one key word, shown as people said it most.
+    assert labels[0].keywords[0] == "refund"
+    assert "refunds" not in labels[0].keywords and "refunded" not in labels[0].keywords
+    first_words = [lab.label.split()[0].lower() for lab in labels.values()]
+    assert len(set(first_words)) == len(first_words)
+
+
+def test_no_label_uses_a_word_another_label_already_uses():
+    # Both topics talk about "parking costs"; the smaller one must be named otherwise.
+    other = [
+        "Parking costs at the dentist are lower",
+        "Dentist appointments run late",
+        "The dentist appointments are always late",
+    ]
+    labels = label_topics(PARKING + other, [0] * len(PARKING) + [1] * len(other))
+    assert labels[0].label == "Parking costs"
+    assert not {"parking", "costs"} & set(labels[1].label.lower().split())
+    assert labels[1].label == "Dentist appointments"
+
+
+def test_keywords_prefer_words_said_together():
+    # "cafe" and "clocks" score alike, but "bus" is said with "late" and "clocks" never is.
+    scores = {"bus": 1.0, "clocks": 0.6, "late": 0.55}
+    segments = [{"bus", "late"}, {"bus", "late"}, {"clocks"}]
+    assert coherent_keywords(scores, segments, n=2) == ["bus", "late"]
+
+
+def test_fillers_and_backchannel_are_recognised():
+    assert all(is_filler(t) for t in FILLERS)
+    assert not any(is_filler(t) for t in REFUNDS + PARKING)
+    assert is_filler("Ask [PERSON_1] yeah")  # a placeholder is not a content word
+    assert filler_mask(FILLERS + PARKING).tolist() == [True] * 4 + [False] * 4
+
+
+def test_topic_numbers_follow_their_segments_across_runs():
+    seg_ids = pd.Series(list("abcdefgh"))
+    before = pd.DataFrame({"seg_id": list("abcdefgh"), "topic": [3, 3, 3, 5, 5, 5, -1, -1]})
+    # The new run found the same two themes (numbered 0 and 1 the other way round) and a new one.
+    now = np.array([1, 1, 1, 0, 0, 0, 2, 2])
+    assert carry_numbers(seg_ids, now, before) == {1: 3, 0: 5, 2: 6}
+    assert carry_numbers(seg_ids, now, None) == {0: 0, 1: 1, 2: 2}
+
+
+def test_people_rename_merge_and_hide_topics_and_missing_names_are_reported():
+    names = {
+        3: "Getting to work on time",
+        5: TopicNaming(hide=True),
+        7: TopicNaming(merge_into=8),
+        8: TopicNaming(merge_into=3),
+        9: "A theme from an older run",
+    }
+    assert merge_map(names) == {7: 3, 8: 3}
+    info = pd.DataFrame(
+        {
+            "topic": [-1, 3, 5, 6],
+            "label": ["Not grouped", "Bus late", "Rent arrears", "Job club"],
+            "size": [10, 40, 30, 20],
+            "stable": [False, True, True, False],
+        }
+    )
+    named, notes = apply_names(info, names)
+    assert named.set_index("topic")["label"].to_dict() == {
+        -1: "Not grouped",
+        3: "Getting to work on time",
+        5: "Rent arrears",
+        6: "Job club",
+    }
+    assert named.set_index("topic").loc[3, "auto_label"] == "Bus late"
+    assert named["hidden"].tolist() == [False, False, True, False]
+    assert len(notes) == 1 and "topic 9" in notes[0]
+    # Shown back to a community: stable and not hidden, largest first.
+    assert reportable_topics(named)["topic"].tolist() == [3]
+    assert label_column(pd.Series([5, 3]), named).tolist() == [
+        "Rent arrears",
+        "Getting to work on time",
+    ]

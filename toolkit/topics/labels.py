@@ -1,0 +1,312 @@
+"""Topic labels a person can read: a short phrase, with the topic's key words beside it.
+
+BERTopic's default label is a list of keyword variants ("refund, refunded, refund money").
+Here each topic gets:
+
+* **key words**: the top unigrams by class-based TF-IDF (BERTopic's c-TF-IDF formula) after
+  merging inflections (refund / refunds / refunded count as one word, shown in the form people
+  used most) and dropping stop words, spoken fillers and redaction placeholders. Unigrams, as
+  in the BERTopic paper's coherence evaluation, so NPMI is computed on them.
+* **a phrase label** (2-5 words): the word sequence said in the topic's segments that best
+  covers the topic and is most particular to it (share of the topic's segments containing it,
+  times the share of all its occurrences that fall in this topic). It starts and ends with a
+  content word, may hold short linking words ("cost of the bus"), never repeats a word, and
+  is never mostly filler. Labels are chosen largest topic first, and a phrase whose content
+  words another topic's label already uses is passed over, so labels are distinct.
+
+Inflections are merged by a small rule set checked against the corpus's own vocabulary
+("refunds" becomes "refund" only if "refund" was said): plural -s/-es/-ies and past -ed.
+Gerunds are left alone because they are usually nouns in feedback ("housing", "parking").
+
+Example
+-------
+>>> texts = ["the refund never came", "refunds take weeks", "still waiting on my refund",
+...          "parking costs a fortune", "parking costs too much", "no parking spaces"]
+>>> labelled = label_topics(texts, [0, 0, 0, 1, 1, 1])
+>>> labelled[1].label
+'Parking costs'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolkit.topics.filler import STOP_WORDS, TOKEN, preprocess, tokens
+
+# Words that end in -s but are not plurals of a shorter word people also used.
+INVARIANT = frozenset(
+    ["news", "series", "species", "means", "lens", "bus", "gas", "plus", "thus", "always"]
+)
+MAX_PHRASE_TOKENS = 4
+# Short words that may join two content words inside a phrase label.
+LINKING = frozenset(
+    ["of", "for", "to", "on", "at", "in", "with", "the", "from", "my", "is", "was", "are", "were"]
+    + ["has", "have", "had", "been", "not", "no"]
+)
+MIN_PHRASE_SEGMENTS = 2
+# How much a key word must be said with the ones already chosen (see coherent_keywords).
+TOGETHER_FLOOR = 0.25
+
+
+@dataclass(frozen=True)
+class TopicLabel:
+    """What a topic is called and why: phrase label, key words and the phrase's coverage."""
+
+    topic: int
+    label: str
+    keywords: list[str]
+    coverage: float
+
+
+def lemma_map(vocabulary: Counter) -> dict[str, str]:
+    """Map each word to the base form people also used ("refunded" -> "refund").
+
+    >>> lemma_map(Counter({"refund": 3, "refunds": 2, "refunded": 1, "news": 2, "new": 4}))
+    {'refund': 'refund', 'refunds': 'refund', 'refunded': 'refund', 'news': 'news', 'new': 'new'}
+    """
+    out = {}
+    for word in vocabulary:
+        out[word] = _base_form(word, vocabulary)
+    return out
+
+
+def _base_form(word: str, vocabulary: Counter) -> str:
+    candidates: list[str] = []
+    if word in INVARIANT or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies"):
+        candidates.append(word[:-3] + "y")
+    if word.endswith("es"):
+        candidates.append(word[:-2])
+    if word.endswith("s"):
+        candidates.append(word[:-1])
+    if word.endswith("ied"):
+        candidates.append(word[:-3] + "y")
+    if word.endswith("ed"):
+        stem = word[:-2]
+        candidates += [stem + "e", stem]
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            candidates.append(stem[:-1])  # stopped -> stop
+    for candidate in candidates:
+        if len(candidate) >= 3 and candidate in vocabulary:
+            return candidate
+    return word
+
+
+def _segment_terms(toks: list[str], lemmas: dict[str, str]) -> dict[tuple, tuple[int, int]]:
+    """Candidate phrases of a segment: tuple of lemmas -> (first, last) token position.
+
+    A phrase is 2-4 adjacent tokens that start and end with a content word, hold at most one
+    linking word between content words ("cost of bus", "waiting for appointment") and never
+    the same word twice. Fillers are never inside a phrase ("shift to say good" is not one).
+    """
+    phrases = {}
+    for i, first in enumerate(toks):
+        if first in STOP_WORDS:
+            continue
+        for j in range(i + 1, min(i + MAX_PHRASE_TOKENS, len(toks))):
+            between = toks[i + 1 : j]
+            if any(t in STOP_WORDS and t not in LINKING for t in between):
+                break
+            if toks[j] in STOP_WORDS:
+                continue
+            span = toks[i : j + 1]
+            content = [lemmas[t] for t in span if t not in STOP_WORDS]
+            if len(content) > 3 or len(set(content)) < len(content):
+                continue
+            phrases.setdefault(tuple(lemmas.get(t, t) for t in span), (i, j))
+    return phrases
+
+
+def _ctfidf(counts: dict[int, Counter]) -> dict[int, dict[str, float]]:
+    """c-TF-IDF per topic: tf within topic x log(1 + A / corpus frequency) (BERTopic's)."""
+    total = Counter()
+    for c in counts.values():
+        total.update(c)
+    avg = sum(total.values()) / max(len(counts), 1)
+    out = {}
+    for topic, c in counts.items():
+        size = sum(c.values()) or 1
+        out[topic] = {w: (f / size) * math.log(1 + avg / total[w]) for w, f in c.items()}
+    return out
+
+
+def coherent_keywords(scores: dict[str, float], segments: list[set], n: int = 10) -> list[str]:
+    """Top words by c-TF-IDF, each next one also said together with those already chosen.
+
+    A topic's best c-TF-IDF words can come from unrelated remarks that were never said
+    together ("cafe", "clocks", "adhd"); such lists read as noise and score badly on any
+    coherence measure. Among the best ``3n`` words, each next word is chosen by its c-TF-IDF
+    score times how often it occurs in the same segments as the words already chosen
+    (co-occurrence / the smaller document frequency), floored at a quarter so that a strong
+    word is never lost.
+    """
+    ranked = sorted(scores, key=lambda w: (-scores[w], w))[: 3 * n]
+    if len(ranked) <= 1:
+        return ranked
+    index = {w: i for i, w in enumerate(ranked)}
+    present = np.zeros((len(segments), len(ranked)), dtype=bool)
+    for r, words in enumerate(segments):
+        for w in words:
+            if w in index:
+                present[r, index[w]] = True
+    present = present.astype(float)
+    joint = present.T @ present
+    df = np.diag(joint).copy()
+    overlap = joint / np.maximum(np.minimum.outer(df, df), 1)
+    score = np.array([scores[w] for w in ranked])
+    chosen = [0]
+    while len(chosen) < min(n, len(ranked)):
+        together = overlap[:, chosen].mean(axis=1)
+        value = score * (TOGETHER_FLOOR + (1 - TOGETHER_FLOOR) * together)
+        value[chosen] = -np.inf
+        chosen.append(int(np.argmax(value)))
+    return [ranked[i] for i in chosen]
+
+
+def _display(lemma_tuple: tuple, surface: dict[tuple, Counter]) -> str:
+    forms = surface.get(lemma_tuple)
+    text = forms.most_common(1)[0][0] if forms else " ".join(lemma_tuple)
+    text = re.sub(r"\bi\b", "I", text)
+    return text[:1].upper() + text[1:]
+
+
+def label_topics(
+    texts: list[str], topics, n_keywords: int = 10, include_outliers: bool = False
+) -> dict[int, TopicLabel]:
+    """Phrase label and key words for every topic (``-1`` only if ``include_outliers``).
+
+    Parameters
+    ----------
+    texts
+        Every segment (redacted text), in the order of ``topics``.
+    topics
+        Topic of each segment; ``-1`` = not grouped.
+    n_keywords
+        Number of key words per topic.
+    """
+    topics = np.asarray(topics)
+    counts = _count_terms(texts, topics, include_outliers)
+    scores = _ctfidf(counts.words)
+    sizes = Counter(topics.tolist())
+    all_phrases = Counter()
+    for c in counts.phrases.values():
+        all_phrases.update(c)
+    used: set[str] = set()
+    out = {}
+    for topic in sorted(counts.words, key=lambda t: (-sizes[t], t)):
+        keywords = coherent_keywords(scores[topic], counts.segments[topic], n_keywords)
+        ranked = _rank_phrases(
+            counts.phrases[topic], all_phrases, sizes[topic], keywords, counts.surface
+        )
+        choice, coverage = _pick(ranked, used)
+        if choice is None:
+            label = _keyword_label(keywords, used, counts.surface)
+        else:
+            label = _display(choice, counts.surface)
+        used |= {counts.lemmas.get(w, w) for w in tokens(label) if w not in STOP_WORDS}
+        words = [_display((w,), counts.surface).lower() for w in keywords]
+        out[int(topic)] = TopicLabel(int(topic), label, words, round(coverage, 4))
+    return out
+
+
+@dataclass
+class _Counts:
+    lemmas: dict[str, str]
+    words: dict[int, Counter]
+    phrases: dict[int, Counter]
+    segments: dict[int, list[set]]
+    surface: dict[tuple, Counter]
+
+
+def _count_terms(texts: list[str], topics: np.ndarray, include_outliers: bool) -> _Counts:
+    """Word counts, phrase document frequencies and surface forms per topic."""
+    matches = [list(TOKEN.finditer(preprocess(t))) for t in texts]
+    vocabulary = Counter(m.group() for ms in matches for m in ms if m.group() not in STOP_WORDS)
+    lemmas = lemma_map(vocabulary)
+    counts = _Counts(
+        lemmas, defaultdict(Counter), defaultdict(Counter), defaultdict(list), defaultdict(Counter)
+    )
+    for text, ms, topic in zip(texts, matches, topics.tolist(), strict=True):
+        if topic < 0 and not include_outliers:
+            continue
+        seg = [m.group() for m in ms]
+        content = [t for t in seg if t not in STOP_WORDS]
+        for t in content:
+            counts.words[topic][lemmas[t]] += 1
+            counts.surface[(lemmas[t],)][t] += 1
+        counts.segments[topic].append({lemmas[t] for t in content})
+        pre = preprocess(text)
+        phrases = _segment_terms(seg, lemmas)
+        counts.phrases[topic].update(phrases.keys())
+        for phrase, (i, j) in phrases.items():
+            said = " ".join(pre[ms[i].start() : ms[j].end()].split())
+            counts.surface[phrase][said] += 1
+    return counts
+
+
+def _rank_phrases(
+    df: Counter, all_df: Counter, size: int, keywords: list[str], surface: dict[tuple, Counter]
+) -> list[tuple[tuple, float, float]]:
+    """(phrase, score, coverage), best first.
+
+    score = coverage (share of the topic's segments that say it) x purity (share of all the
+    segments saying it that are in this topic) x (0.5 + 0.5 x share of its content words
+    among the topic's key words), so the phrase is typical of the topic and of nothing else.
+    """
+    top = set(keywords)
+    floor = max(MIN_PHRASE_SEGMENTS, 0.02 * size)
+    ranked = []
+    for phrase, n in df.items():
+        if n < floor:
+            continue
+        coverage = n / size
+        purity = n / all_df[phrase]
+        content = [w for w in phrase if w not in STOP_WORDS]
+        central = sum(w in top for w in content) / len(content)
+        score = (
+            coverage
+            * purity
+            * (0.5 + 0.5 * central)
+            * _shape(_display(phrase, surface).lower().split())
+        )
+        ranked.append((phrase, score, coverage))
+    ranked.sort(key=lambda r: (-r[1], len(r[0]), r[0]))
+    return ranked
+
+
+def _shape(phrase: list[str]) -> float:
+    """Halve a phrase that ends in a past tense or adverb, or opens with an adverb.
+
+    Names of themes are mostly noun phrases ("grace period", "housing benefit"); "nan used",
+    "paid monthly" or "nearly missed" are fragments of a sentence. Without a part-of-speech
+    tagger (too slow to load for this), these English endings are a cheap, transparent sign.
+    """
+    factor = 1.0
+    if phrase[-1].endswith(("ed", "ly")):
+        factor *= 0.5
+    if phrase[0].endswith("ly"):
+        factor *= 0.5
+    return factor
+
+
+def _pick(ranked, used: set[str]) -> tuple[tuple | None, float]:
+    """Best phrase whose content words no earlier label uses."""
+    for phrase, _, coverage in ranked[:50]:
+        content = {w for w in phrase if w not in STOP_WORDS}
+        if not content & used:
+            return phrase, coverage
+    return None, 0.0
+
+
+def _keyword_label(words: list[str], used: set[str], surface: dict[tuple, Counter]) -> str:
+    """Fallback when no phrase recurs: the two best key words no other label uses."""
+    fresh = [w for w in words if w not in used] or words
+    picked = [_display((w,), surface).lower() for w in fresh[:2]]
+    text = " and ".join(picked) if picked else "unnamed topic"
+    return text[:1].upper() + text[1:]
