@@ -423,8 +423,12 @@ def test_the_two_argument_command_still_adds_codings_to_a_study(tmp_path, capsys
     import sys
 
     from toolkit import cli
+    from toolkit.study.inputs import input_checksums
+    from toolkit.study.tables import write_json
 
     study, outputs = make_study(tmp_path)
+    # The mini study's tables are written directly: record them as a run of this folder would.
+    write_json({"inputs": input_checksums(study)}, outputs.manifest)
     text = outputs.read("documents").set_index("doc_id").loc["d3", "text"]
     _nvivo_qdpx(tmp_path / "nvivo.qdpx", text, "{C0DE0000-0000-4000-8000-000000000003}")
     args = ["lxt", "import", "qdpx", study.folder, tmp_path / "nvivo.qdpx", "--reviewer", "uni01"]
