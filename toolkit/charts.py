@@ -25,7 +25,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 
 from toolkit.study.tables import atomic_path  # noqa: E402
 
+# Okabe & Ito (2008), "Color Universal Design": told apart with the common colour-vision
+# deficiencies. The one definition of the palette in the toolkit; reports use it too.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+# Filled series (bars, areas) in order: blue, orange, green, purple, sky blue, vermillion,
+# yellow. Black stays free for text and reference lines.
+SERIES_COLOURS = tuple(OKABE_ITO[i] for i in (4, 0, 2, 6, 1, 5, 3))
 # For points and lines on white, leave out Okabe-Ito yellow, which is hard to see there.
 POINT_COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]

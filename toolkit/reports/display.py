@@ -30,17 +30,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
-# deficiencies. Black is left out so that it stays free for text and reference lines.
-OKABE_ITO = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-)
+from toolkit.charts import SERIES_COLOURS
+
+# The Okabe-Ito palette is defined once, in toolkit.charts; series take its colours in
+# this order (blue first: the strongest contrast on white).
+OKABE_ITO = SERIES_COLOURS
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
 
@@ -161,6 +155,7 @@ class Table:
     caption: str
     count_columns: Sequence[str] = ()
     rule: object | None = None
+    css_class: str = ""
 
     def _marker(self) -> str:
         if not self.count_columns or self.rule is None:
@@ -185,7 +180,8 @@ class Table:
             # each number on its own rather than run together into something phone-shaped.
             rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
         return (
-            f'<div class="lxt-table-wrap"><table class="lxt-table"{self._marker()}>'
+            f'<div class="lxt-table-wrap"><table class="lxt-table {esc(self.css_class)}"'
+            f"{self._marker()}>"
             f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>\n{chr(10).join(rows)}\n</tbody></table></div>"
         )

@@ -27,6 +27,10 @@ PLUS_LABELS = {
 }
 
 
+CORE20_LABEL = "Core20: most deprived 20% of areas"
+CORE20_OR_PLUS_LABEL = "Core20 or at least one PLUS group"
+
+
 def plus_label(column: str) -> str:
     key = column.removeprefix("plus_")
     return PLUS_LABELS.get(key, key.replace("_", " ").capitalize())
@@ -52,7 +56,7 @@ def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(people)
     core20 = core20_mask(people)
-    rows = [("Everyone", n), ("Core20: most deprived 20% of areas", int(core20.sum()))]
+    rows = [("Everyone", n), (CORE20_LABEL, int(core20.sum()))]
     plus_cols = [c for c in people.columns if c.startswith("plus_")]
     any_plus = pd.Series(False, index=people.index)
     for col in plus_cols:
@@ -60,7 +64,7 @@ def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
         any_plus |= flag
         rows.append((plus_label(col), int(flag.sum())))
     if plus_cols:
-        rows.append(("Core20 or at least one PLUS group", int((core20 | any_plus).sum())))
+        rows.append((CORE20_OR_PLUS_LABEL, int((core20 | any_plus).sum())))
     frame = pd.DataFrame(rows, columns=["group", "people"])
     frame["of"] = n
     return frame
@@ -144,3 +148,71 @@ def funnel(pathway: pd.DataFrame, cohorts=None, extracted_on=None) -> pd.DataFra
     from toolkit.outcomes.funnel import pathway_funnel
 
     return pathway_funnel(pathway, cohorts=cohorts, extracted_on=extracted_on)
+
+
+def published_reach(rule, people: pd.DataFrame) -> pd.DataFrame:
+    """:func:`reach_counts` as published: ``group, shown, of_shown, share``.
+
+    Counts go through ``rule``; the share is worked out from the *rounded* counts (so it
+    cannot undo the rounding) and is blank when either count is suppressed.
+    """
+    reach = reach_counts(people)
+    shown = [rule.count(int(k)) for k in reach["people"]]
+    of = rule.count(int(reach["of"].iloc[0])) if len(reach) else ""
+    shares = [
+        f"{round(100 * int(k) / int(of))}%" if k.isdigit() and of.isdigit() and int(of) else ""
+        for k in shown
+    ]
+    return pd.DataFrame({"group": reach["group"], "shown": shown, "of_shown": of, "share": shares})
+
+
+def scale_text(instrument: str, item: str | None = None) -> str:
+    """The range of a score in words, e.g. "a scale from 7 to 35"; blank if unknown."""
+    try:
+        from toolkit.scoring.instruments import load_instrument
+
+        inst = load_instrument(instrument)
+    except Exception:  # noqa: BLE001 - an unknown instrument simply has no range to show
+        return ""
+    if item and inst.method == "items" and inst.minimum is not None:
+        low, high = inst.minimum, inst.maximum
+    elif inst.score_range:
+        low, high = inst.score_range
+    else:
+        return ""
+    return f"a scale from {low:g} to {high:g}"
+
+
+def answer_steps(instrument: str, mean_pre: float, mean_post: float):
+    """A change in score as steps of one answer: ``(steps, items, example)`` or None.
+
+    Scores made by adding up answers move by one point when one answer moves up one step;
+    a converted score (SWEMWBS metric) is first turned back into the raw sum with the
+    instrument's conversion table (linear between table entries). ``example`` names the
+    step in the middle of the answer scale, e.g. '"some of the time" and "often"'.
+
+    >>> answer_steps("swemwbs", 20.0, 22.4)[0:2]
+    (3, 7)
+    """
+    import numpy as np
+
+    try:
+        from toolkit.scoring.instruments import load_instrument
+
+        inst = load_instrument(instrument)
+    except Exception:  # noqa: BLE001 - unknown instrument: no answer steps to describe
+        return None
+    if inst.method != "sum" or not inst.items or inst.minimum is None:
+        return None
+    if inst.conversion:
+        raw = np.array(sorted(inst.conversion))
+        metric = np.array([inst.conversion[r] for r in raw])
+        change = float(np.interp(mean_post, metric, raw) - np.interp(mean_pre, metric, raw))
+    else:
+        change = float(mean_post - mean_pre)
+    middle = (inst.minimum + inst.maximum) // 2
+    labels = inst.labels
+    example = ""
+    if middle in labels and middle + 1 in labels:
+        example = f'"{labels[middle].lower()}" and "{labels[middle + 1].lower()}"'
+    return round(abs(change)), len(inst.items), example

@@ -18,6 +18,8 @@ import re
 from html.parser import HTMLParser
 
 PLAIN_ENGLISH = 60.0
+# What the co-production report aims for: "easy to read" (most 11 to 12 year olds).
+RESIDENT_TARGET = 70.0
 
 # Parts of a page that are not our prose: quotes, tables, captions, notes about missing data.
 _SKIP_TAGS = {"blockquote", "table", "figcaption", "style", "script", "title", "aside"}

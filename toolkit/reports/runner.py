@@ -51,6 +51,8 @@ from toolkit.study.config import load_study, study_file
 from toolkit.study.tables import REPO_ROOT, StudyOutputs, write_json
 
 STAGING_FOLDER = ".staging"
+# Reports long enough to need a contents list after the title.
+CONTENTS_LIST = ("evaluation_report", "overview")
 LOG_FOLDER = ".logs"  # kernel and worker messages, for diagnosis
 TITLES = {
     "evaluation_report": "Evaluation report",
@@ -228,7 +230,7 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
         return result
     try:
         nb = nbformat.read(executed, as_version=4)
-        page = notebook_to_html(nb, title=job.title)
+        page = notebook_to_html(nb, title=job.title, contents=job.report in CONTENTS_LIST)
         html_path = staging / f"{job.report}.html"
         html_path.write_text(page, encoding="utf-8")
         html_to_pdf(html_path, staging / f"{job.report}.pdf")
