@@ -404,6 +404,33 @@ def analyse_social_value(a: Analysis) -> None:
     _social_value(a.study, a.out, a.specs, wide, binary, a.rule, a.summary)
 
 
+COVARIATE_NAMES = {
+    "imd_quintile": "IMD quintile (1 = most deprived)",
+    "age_band": "Age group",
+    "cohort": "Cohort",
+    "gender": "Gender",
+    "ethnicity": "Ethnic group",
+}
+
+
+def term_label(term: str, study, covariates: list[str]) -> str:
+    """A regression term in words: ``const`` -> "Intercept (reference groups)",
+    ``cohort_clacton`` -> "Cohort: Clacton-on-Sea", ``age_band_25-34`` -> "Age group: 25-34".
+    """
+    if term == "const":
+        return "Intercept (reference groups)"
+    for cov in sorted(covariates, key=len, reverse=True):
+        name = COVARIATE_NAMES.get(cov, cov.replace("_", " ").capitalize())
+        if term == cov:
+            return f"{name} (per step)"
+        if term.startswith(cov + "_"):
+            level = term[len(cov) + 1 :]
+            if cov == "cohort":
+                level = next((c.label for c in study.cohorts if c.name == level), level)
+            return f"{name}: {level}"
+    return term.replace("_", " ")
+
+
 def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed, summary):
     from toolkit.outcomes.topic_effects import TopicEffects, topic_assignments
 
@@ -411,7 +438,10 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
     assignments = topic_assignments(segments, topics)
     effects = TopicEffects(n_draws=50, seed=seed).fit(assignments, frame, covs)
     coefs = effects.coefficients_.copy()
-    coefs["topic_label"] = coefs["topic"].map(lambda k: labels.get(f"topic_{k}", f"topic {k}"))
+    coefs["topic_label"] = coefs["topic"].map(
+        lambda k: labels.get(f"topic_{k}", f"topic {k}").removeprefix("topic: ")
+    )
+    coefs["term_label"] = coefs["term"].map(lambda t: term_label(t, study, covs))
     levels = pd.concat([effects.predict_levels(c) for c in covs], ignore_index=True)
     out.write("topic_effects_levels", levels.assign(level=levels["level"].astype(str)))
     pub = coefs.copy()
@@ -421,6 +451,9 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
     pub["p"] = coefs["p"].round(4)
     pub["method"] = "OLS per topic, HC3 errors, 50 draws of topic shares, Rubin's rules"
     publish_levels = levels.copy()
+    publish_levels["topic_label"] = publish_levels["topic"].map(
+        dict(zip(coefs["topic"], coefs["topic_label"], strict=False))
+    )
     # A level (e.g. a small age band) with few people says little and may disclose.
     for cov in covs:
         counts = frame.loc[effects.design_.index, cov].astype(str).value_counts()

@@ -130,14 +130,19 @@ TABLES: dict[str, dict[str, str]] = {
     "topic_effects.csv": {
         "topic": "topic number",
         "topic_label": "readable topic name",
-        "term": "covariate level compared with the reference level",
+        "term": "regression term as the model names it",
+        "term_label": "the term in words (a covariate level against the reference level)",
         "n_people": "people in the model (rounded)",
+        "estimate": "difference in the expected share (0-1) of a person's segments on the "
+        "topic, against the reference level",
         "method": "how the estimate was made",
     },
     "topic_effects_levels.csv": {
         "topic": "topic number",
+        "topic_label": "readable topic name",
         "covariate": "covariate the topic share is shown by",
         "level": "level of the covariate",
+        "estimate": "expected share (0-1) of a person's segments on the topic at this level",
     },
     "core20plus5.csv": {
         "group": "Core20PLUS5 group (groups overlap)",
