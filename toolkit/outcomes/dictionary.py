@@ -161,6 +161,10 @@ TABLES: dict[str, dict[str, str]] = {
         "price_year": "price year of the WELLBY values",
         "assumptions": "assumptions behind the value",
     },
+    "topics_per_cohort.csv": {
+        "topic": "topic number (-1 = segments no topic fitted); names are in the reports",
+        "n_participants": "people with at least one segment on the topic (rounded)",
+    },
     "social_value.csv": {
         "value_per_year": "user-supplied value of the outcome per person per year (pounds)",
         "total_value": "value per year x people (pounds)",
@@ -216,9 +220,10 @@ def write_data_dictionary(tables_dir: Path) -> Path:
     for table, group in rows.groupby("table", sort=True):
         lines += ["", f"## {table}", "", "| column | meaning |", "|---|---|"]
         for rec in group.itertuples():
-            if rec.description is None:
+            known = isinstance(rec.description, str)
+            if not known:
                 unknown.append(f"{table}: {rec.column}")
-            text = rec.description or "not yet described"
+            text = rec.description if known else "not yet described"
             lines.append(f"| `{rec.column}` | {text} |")
     if unknown:
         lines += ["", "Not yet described: " + ", ".join(unknown)]

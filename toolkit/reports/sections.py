@@ -150,11 +150,10 @@ def summary(ctx: ReportContext) -> Section:
     where = ctx.cohort_label if ctx.cohort else "the programme as a whole (all cohorts)"
     points = [ctx.say(f"{about(ctx, len(people)).capitalize()} people took part in {where}.")]
     by_key = figures.set_index("key")
+    # Words for the headline results; every number is also in the table below.
     for key, words in (
         ("jobs_started", "Jobs started: {actual} (target {target}, {status})."),
         ("cost_per_job", "Cost per job started: {actual} (target {target}, {status})."),
-        ("post_offer_loss", "Offered a job but did not start: {actual}."),
-        ("retention", "Still in work six months after starting: {actual}."),
         ("wellbeing", "{figure}: {actual}."),
     ):
         if key in by_key.index:
