@@ -84,7 +84,7 @@ def forest_plot(
         -0.02,
         "Filled diamond and * = passes the false discovery rate check "
         "(Benjamini-Hochberg, q < 0.05). Lines are 95% confidence intervals.",
-        fontsize=7,
+        fontsize=9,
         ha="left",
     )
     hits = [labels.get(f, f) for f in sub.loc[sub["passes_fdr"], "feature"]]

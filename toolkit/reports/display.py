@@ -179,12 +179,19 @@ class Table:
             # One cell per line: readable source, and text scanners (lxt check-release) see
             # each number on its own rather than run together into something phone-shaped.
             rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
+        # A short table is kept on one page (its heading never sits alone at a page foot);
+        # a long one may run on between rows rather than leave half a page empty.
+        keep = " lxt-keep" if len(self.frame) <= KEEP_TOGETHER_ROWS else ""
         return (
-            f'<div class="lxt-table-wrap"><table class="lxt-table {esc(self.css_class)}"'
+            f'<div class="lxt-table-wrap{keep}"><table class="lxt-table {esc(self.css_class)}"'
             f"{self._marker()}>"
             f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>\n{chr(10).join(rows)}\n</tbody></table></div>"
         )
+
+
+# Tables up to this many rows are not split across pages.
+KEEP_TOGETHER_ROWS = 12
 
 
 def figure_png(fig, dpi: int = 110) -> bytes:

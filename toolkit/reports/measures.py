@@ -27,6 +27,8 @@ PLUS_LABELS = {
 }
 
 
+# What redaction leaves in text, e.g. "[PERSON_1]" or "[PHONE]".
+PLACEHOLDER = r"\[[A-Z][A-Z_]*(?:_\d+)?\]"
 CORE20_LABEL = "Core20: most deprived 20% of areas"
 CORE20_OR_PLUS_LABEL = "Core20 or at least one PLUS group"
 
@@ -105,7 +107,8 @@ def pick_quote(
     """A short participant quote from ``seg_ids``: consent to quotes given, not the interviewer.
 
     The best-scoring candidate wins (ties: the shorter text, then seg_id, so the choice is
-    stable across runs). Text is already redacted at ingest.
+    stable across runs), text without redaction placeholders first. Text is already
+    redacted at ingest.
     """
     pool = segments[segments["seg_id"].isin(list(seg_ids)) & segments["pid"].isin(consenting)]
     if "speaker" in pool.columns:
@@ -116,7 +119,11 @@ def pick_quote(
         return None
     pool = pool.assign(_len=pool["text"].astype(str).str.len())
     pool = pool.assign(_score=pool["seg_id"].map(scores) if scores is not None else 0.0)
-    pool = pool.sort_values(["_score", "_len", "seg_id"], ascending=[False, True, True])
+    # A quote full of "[PERSON_1]" placeholders reads badly: those come last.
+    pool = pool.assign(_redacted=pool["text"].astype(str).str.contains(PLACEHOLDER))
+    pool = pool.sort_values(
+        ["_redacted", "_score", "_len", "seg_id"], ascending=[True, False, True, True]
+    )
     return " ".join(str(pool.iloc[0]["text"]).split())
 
 

@@ -33,13 +33,11 @@ def wave_label(study, name: str) -> str:
     return f"{month} months later" if month != 1 else "1 month later"
 
 
-def _shares(shown: pd.Series) -> list[str]:
-    numbers = pd.to_numeric(shown, errors="coerce")
-    total = numbers.sum() if numbers.notna().all() else None
-    if not total:
-        # With a hidden cell the total of the shown counts is not everyone: no shares.
+def _shares(shown: pd.Series, total: str) -> list[str]:
+    """Shares of the published counts over the published total; blank where hidden."""
+    if not str(total).isdigit() or not int(total):
         return ["" for _ in shown]
-    return [f"{round(100 * v / total)}%" for v in numbers]
+    return [f"{round(100 * int(v) / int(total))}%" if str(v).isdigit() else "" for v in shown]
 
 
 def profile_table(ctx: ReportContext, people: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -54,7 +52,11 @@ def profile_table(ctx: ReportContext, people: pd.DataFrame, column: str) -> pd.D
     shown = ctx.rule.table(counts, ["people"])
     label = PROFILE_COLUMNS.get(column, column.replace("_", " ").capitalize())
     return pd.DataFrame(
-        {label: shown["group"], "People": shown["people"], "Share": _shares(shown["people"])}
+        {
+            label: shown["group"],
+            "People": shown["people"],
+            "Share": _shares(shown["people"], ctx.rule.count(len(people))),
+        }
     )
 
 

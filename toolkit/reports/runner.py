@@ -100,6 +100,7 @@ class ReportResult:
     problem: str | None = None
     findings: list[str] = field(default_factory=list)
     readability: float | None = None
+    readability_page: float | None = None  # everything on the page, quotes included
     key: str = ""
 
     @property
@@ -199,7 +200,7 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
     import nbformat
     import papermill
 
-    from toolkit.reports.readability import report_readability
+    from toolkit.reports.readability import page_readability, report_readability
     from toolkit.reports.render import html_to_pdf, notebook_to_html
 
     t0 = time.perf_counter()
@@ -236,6 +237,7 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
         html_to_pdf(html_path, staging / f"{job.report}.pdf")
         if job.report == "coproduction_report":
             result.readability = report_readability(page)
+            result.readability_page = page_readability(page)
         passed, findings = gate.run_gate(staging, study=load_study(job.study_dir))
     except Exception as exc:
         kept = root / gate.FAILED_FOLDER / job.folder / f"{job.report}.ipynb"
@@ -312,6 +314,7 @@ def _place(result: ReportResult, reports_root: Path) -> ReportResult:
                     "files": [Path(f).name for f in moved],
                     "release_check": "passed",
                     "readability_flesch": result.readability,
+                    "readability_flesch_whole_page": result.readability_page,
                 },
             )
         else:
@@ -341,6 +344,7 @@ def _reusable(job: ReportJob, reports_root: Path) -> ReportResult | None:
                 "reused",
                 files=[str(f) for f in files],
                 readability=entry.get("readability_flesch"),
+                readability_page=entry.get("readability_flesch_whole_page"),
                 key=job.key,
             )
     findings = reports_root / gate.HELD_FOLDER / job.folder / f"FINDINGS-{job.report}.json"

@@ -769,6 +769,12 @@ def methods_appendix(ctx: ReportContext) -> Section:
         columns=["Report template", "SHA-256 (start)"],
     )
     return Section().add(
+        Markdown(
+            f"Disclosure control: counts of 1 to {ctx.rule.threshold - 1} are shown as a star "
+            f"and other counts are rounded to the nearest {ctx.study.disclosure.rounding} "
+            "(NHS England rule). Quotes are shown only from people who agreed to be quoted, "
+            "with names and contact details removed."
+        ),
         Heading("Software", level=3),
         Table(
             pd.DataFrame(sorted(versions.items()), columns=["Package", "Version"]),
@@ -783,12 +789,6 @@ def methods_appendix(ctx: ReportContext) -> Section:
         ),
         Table(inputs, caption="Input files and their checksums"),
         Table(templates, caption="Report templates and their checksums"),
-        Markdown(
-            f"Disclosure control: counts of 1 to {ctx.rule.threshold - 1} are shown as a star "
-            f"and other counts are rounded to the nearest {ctx.study.disclosure.rounding} "
-            "(NHS England rule). Quotes are shown only from people who agreed to be quoted, "
-            "with names and contact details removed."
-        ),
     )
 
 
