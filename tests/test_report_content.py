@@ -443,3 +443,65 @@ def test_analyse_publishes_retention_reach_and_a_dictionary_of_every_column(buil
         f"{round(100 * float(six['retention_share']))}% ({six['n_retained']} of"
     )
     np.testing.assert_equal(len(retention), 8)
+    # Core20PLUS5: shares from the published counts, and the report shows the table's figures.
+    core = pd.read_csv(out / "tables/core20plus5.csv", dtype=str)
+    shown = core[core["n_people"].str.isdigit() & core["n_cohort"].str.isdigit()]
+    expected = (shown["n_people"].astype(int) / shown["n_cohort"].astype(int)).round(2)
+    assert np.allclose(shown["share_of_cohort"].astype(float), expected)
+    ctx = ReportContext.load(study_dir, "clacton", out)
+    table = rs.outcomes_by_group(ctx)[-1].frame
+    mine = core[core["cohort"] == "clacton"]
+    assert table["People"].tolist() == mine["n_people"].tolist()
+    started = mine.set_index("group").loc["All participants", "job_started__value"]
+    assert table.iloc[0, 3].startswith(f"{round(100 * float(started))}% (")
+
+
+def test_reviewer_agreement_and_model_quality_are_shown_when_the_study_has_them(built, tmp_path):
+    study, out = fresh(built, tmp_path)
+    ctx = ReportContext.load(study, "clacton", out)
+    assert "How far reviewers agreed" not in html_text(rs.themes(ctx))  # none yet: nothing
+    (out / "tables").mkdir(exist_ok=True)
+    pd.DataFrame(
+        {
+            "code": ["transport", "overall"],
+            "n_reviewers": [2, 2],
+            "n_units": [40, 120],
+            "percent_agreement": [0.925, 0.9],
+            "cohens_kappa": [0.81, 0.77],
+            "krippendorff_alpha": [0.8123, 0.7649],
+            "n_machine_pairs": [40, 120],
+            "machine_agreement": [0.8, 0.75],
+            "machine_kappa": [0.55, 0.5],
+        }
+    ).to_csv(out / "tables/agreement.csv", index=False)
+    (out / "models").mkdir(exist_ok=True)
+    pd.DataFrame(
+        {
+            "code": ["transport"],
+            "positives": [30],
+            "negatives": [90],
+            "trained": [True],
+            "precision": [0.8],
+            "recall": [0.6667],
+            "f1": [0.7619],
+            "still_needed": [0],
+            "codebook_f1": [0.5],
+            "used": [True],
+        }
+    ).to_csv(out / "models/coding_cv_metrics.csv", index=False)
+    ctx = ReportContext.load(study, "clacton", out)
+    text = html_text(rs.themes(ctx))
+    assert "Transport and travel 40 92% 0.81 0.55" in text
+    assert "All themes 120 90% 0.76 0.50" in text
+    assert "Transport and travel 30 / 90 0.80 0.67 0.76 Yes" in text
+
+
+def test_pathway_table_gives_median_days_between_steps(built):
+    study, out = built
+    ctx = ReportContext.load(study, "southend", out)
+    table = next(b for b in rs.pathway_funnel(ctx).blocks if hasattr(b, "frame")).frame
+    pathway = pd.read_parquet(out / "data/pathway.parquet")
+    mine = pathway[pathway["cohort"] == "southend"]
+    days = (mine["started"] - mine["checks_cleared"]).dt.days.dropna()
+    row = table.set_index("Stage").loc["Started work"]
+    assert row["Median days from the step before"] == f"{days.median():.0f}"

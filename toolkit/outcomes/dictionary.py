@@ -148,7 +148,7 @@ TABLES: dict[str, dict[str, str]] = {
         "group": "Core20PLUS5 group (groups overlap)",
         "n_people": "people in the group (rounded; secondary suppression applied)",
         "n_cohort": "people in the cohort (rounded)",
-        "share_of_cohort": "share (0-1) of the cohort in the group",
+        "share_of_cohort": "share (0-1) of the cohort in the group, from the rounded counts",
     },
     "wellby.csv": {
         "mean_change": "average change in life satisfaction (0-10 points)",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from toolkit.outcomes import rounding
 from toolkit.reports import measures
 from toolkit.reports.context import ReportContext
 
@@ -129,3 +130,87 @@ def theme_quotes(
                 quotes[code] = (quote, label)
                 break
     return quotes
+
+
+def _read_csv(path) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(path) if path.exists() else None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+
+
+def coding_quality(ctx: ReportContext, codes: list[str], names: dict[str, str]) -> list:
+    """Blocks on how far reviewers agreed and how well the trained models did, when known.
+
+    Reads ``tables/agreement.csv`` (``lxt agreement``) and ``models/coding_cv_metrics.csv``
+    (the code stage, once there are enough decisions to learn from). Both cover the whole
+    study, not one cohort, and the blocks say so. Nothing is shown when neither exists.
+    """
+    from toolkit.reports.display import Heading, Markdown, Table
+
+    blocks: list = []
+    agreement = _read_csv(ctx.outputs.tables / "agreement.csv")
+    if agreement is not None and not agreement.empty and "krippendorff_alpha" in agreement:
+        rows = agreement[agreement["code"].isin([*codes, "overall"])]
+        rows = rows[pd.to_numeric(rows["n_units"], errors="coerce").fillna(0) > 0]
+        if not rows.empty:
+            shown = pd.DataFrame(
+                {
+                    "Theme": [
+                        "All themes" if c == "overall" else names.get(c, c) for c in rows["code"]
+                    ],
+                    "Segments coded by two or more people": rows["n_units"].astype(str),
+                    "People agreed": [
+                        rounding.percent(v) for v in pd.to_numeric(rows["percent_agreement"])
+                    ],
+                    "Krippendorff's alpha": [
+                        rounding.effect(v) for v in pd.to_numeric(rows["krippendorff_alpha"])
+                    ],
+                    "People and machine (kappa)": [
+                        rounding.effect(v) for v in pd.to_numeric(rows["machine_kappa"])
+                    ],
+                }
+            )
+            blocks += [
+                Heading("How far reviewers agreed", level=3),
+                Markdown(
+                    ctx.say(
+                        "Where two or more people coded the same segments, this shows how often "
+                        "they agreed (whole study). Krippendorff's alpha of 0.8 or more is "
+                        "usually taken as reliable, 0.67 to 0.8 as tentative."
+                    )
+                ),
+                Table(shown, caption="Agreement between reviewers, and with the machine"),
+            ]
+    metrics = _read_csv(ctx.outputs.models / "coding_cv_metrics.csv")
+    if metrics is not None and not metrics.empty and "f1" in metrics:
+        rows = metrics[metrics["code"].isin(codes) & metrics["trained"].astype(bool)]
+        if not rows.empty:
+            shown = pd.DataFrame(
+                {
+                    "Theme": [names.get(c, c) for c in rows["code"]],
+                    "Examples people coded (yes / no)": [
+                        f"{int(p)} / {int(n)}"
+                        for p, n in zip(rows["positives"], rows["negatives"], strict=True)
+                    ],
+                    "Precision": [rounding.effect(v) for v in rows["precision"]],
+                    "Recall": [rounding.effect(v) for v in rows["recall"]],
+                    "F1": [rounding.effect(v) for v in rows["f1"]],
+                    "Used for suggestions": [
+                        "Yes" if bool(u) else "No" for u in rows.get("used", True)
+                    ],
+                }
+            )
+            blocks += [
+                Heading("How well the trained models suggest codes", level=3),
+                Markdown(
+                    ctx.say(
+                        "Models trained on people's decisions suggest codes for the segments "
+                        "nobody has reviewed. Precision is the share of their suggestions "
+                        "people would accept; recall the share of people's codes they find "
+                        "(cross-validated, whole study)."
+                    )
+                ),
+                Table(shown, caption="Quality of the trained coding models"),
+            ]
+    return blocks

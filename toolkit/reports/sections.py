@@ -283,11 +283,15 @@ def pathway_funnel(ctx: ReportContext) -> Section:
     if funnel is None or funnel.empty:
         return Section().add(Note("The pathway table has no stage dates for this cohort."))
     first = int(funnel["n_reached"].iloc[0])
+    from toolkit.outcomes.funnel import publish_funnel
+
+    days = publish_funnel(funnel, ctx.rule)["median_days_from_previous"]
     display = pd.DataFrame(
         {
             "Stage": funnel["stage_label"],
             "People": [count_text(ctx, k) for k in funnel["n_reached"]],
             "Share of those referred": [percent_text(ctx, k, first) for k in funnel["n_reached"]],
+            "Median days from the step before": ["" if pd.isna(d) else f"{d:.0f}" for d in days],
         }
     )
     values = [rounded(ctx, k) for k in funnel["n_reached"]]
@@ -433,6 +437,22 @@ def outcome_change(ctx: ReportContext) -> Section:
                 caption=f"Effect sizes and tests, {ctx.cohort_label}",
             ),
         )
+    robust = robustness_table(changes, published)
+    if robust is not None:
+        section.add(
+            Markdown(
+                ctx.say(
+                    "Two checks. The mixed model uses everyone with a score at either time, not "
+                    "only those who answered twice. Reliable change counts people whose own "
+                    "change is larger than the questionnaire's measurement error."
+                )
+            ),
+            Table(
+                robust, caption=f"Everyone with a score, and reliable change, {ctx.cohort_label}"
+            ),
+        )
+    section.extend(outcomes_by_group(ctx))
+    section.extend(wellby_blocks(ctx))
     shown = changes[published["ci_low"].notna().to_numpy()]
     if not shown.empty:
         fig = _forest(shown)
@@ -456,6 +476,115 @@ def outcome_change(ctx: ReportContext) -> Section:
             )
         )
     return section
+
+
+def robustness_table(changes: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame | None:
+    """Mixed-model change (everyone with any score) and shares with reliable change."""
+    rows = []
+    for raw, pub in zip(changes.itertuples(), published.itertuples(), strict=True):
+        if pd.isna(pub.ci_low):
+            continue
+        mlm = ""
+        if pd.notna(getattr(pub, "mlm_change", float("nan"))):
+            mlm = (
+                f"{rounding.points(raw.mlm_change, True)} ({rounding.points(raw.mlm_ci_low, True)}"
+                f" to {rounding.points(raw.mlm_ci_high, True)}); {pub.mlm_people} people"
+            )
+        improved = getattr(pub, "share_reliable_improved", float("nan"))
+        worse = getattr(pub, "share_reliable_deteriorated", float("nan"))
+        rows.append([raw.label, mlm, rounding.percent(improved), rounding.percent(worse)])
+    if not rows:
+        return None
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Measure",
+            "Mixed-model change (95% CI)",
+            "Reliable improvement",
+            "Reliable deterioration",
+        ],
+    )
+
+
+def outcomes_by_group(ctx: ReportContext) -> list:
+    """Outcomes in Core20 and PLUS groups (the analyse stage's ``core20plus5``), published."""
+    from toolkit.outcomes.core20 import publish_core20
+
+    raw = ctx.table("core20plus5", cohort_only=False)
+    ctx.missing.discard("core20plus5")
+    if raw is None:
+        return []
+    raw = raw[raw["cohort"].astype(str) == (ctx.cohort or "all")].reset_index(drop=True)
+    if raw.empty:
+        return []
+    pub = publish_core20(raw, ctx.rule)
+    specs = {o.name: o for o in ctx.study.outcomes}
+    chosen = [
+        name
+        for name in (
+            next((o.name for o in ctx.study.outcomes if o.kind == "score_change"), None),
+            next((o.name for o in ctx.study.outcomes if o.kind == "stage_reached"), None),
+        )
+        if name and f"{name}__value" in pub.columns
+    ]
+    if not chosen:
+        return []
+    table = pd.DataFrame({"Group": pub["group"], "People": pub["n_people"]})
+    for name in chosen:
+        spec = specs[name]
+        binary = f"{name}__count" in pub.columns
+        cells = []
+        for v, lo, hi in zip(
+            pub[f"{name}__value"], pub[f"{name}__ci_low"], pub[f"{name}__ci_high"], strict=True
+        ):
+            if pd.isna(v):
+                cells.append("")
+            elif binary:
+                cells.append(
+                    f"{rounding.percent(v)} ({rounding.percent(lo)} to {rounding.percent(hi)})"
+                )
+            else:
+                cells.append(
+                    f"{rounding.points(v, True)} ({rounding.points(lo, True)} to "
+                    f"{rounding.points(hi, True)})"
+                )
+        table[f"{spec.label or name} (95% CI)"] = cells
+    return [
+        Heading("Outcomes in Core20 and PLUS groups", level=3),
+        Markdown(
+            ctx.say(
+                "The same outcomes for each group. Groups overlap, and a blank means too few "
+                "people to show."
+            )
+        ),
+        Table(
+            table,
+            caption=f"Outcomes by Core20PLUS5 group, {ctx.cohort_label}",
+            count_columns=["People"],
+            rule=ctx.rule,
+        ),
+    ]
+
+
+def wellby_blocks(ctx: ReportContext) -> list:
+    """The Green Book WELLBY value of the life-satisfaction change (programme-wide), if made."""
+    path = ctx.outputs.tables / "wellby.csv"
+    if not path.exists():
+        return []
+    row = pd.read_csv(path).iloc[0]
+    return [
+        Heading("Social value (WELLBY)", level=3),
+        Markdown(
+            ctx.say(
+                f"Across the programme, the change in life satisfaction of "
+                f"{row['people']} people ({rounding.points(row['mean_change'], True)} points on "
+                f"0 to 10) is valued at about {rounding.pounds_total(row['value_central'])} "
+                f"(range {rounding.pounds_total(row['value_low'])} to "
+                f"{rounding.pounds_total(row['value_high'])}) with the HM Treasury Green Book "
+                f"WELLBY value ({int(row['price_year'])} prices). {row['assumptions']}"
+            )
+        ),
+    ]
 
 
 def _forest(changes: pd.DataFrame):
@@ -509,7 +638,7 @@ def coding_intro(ctx: ReportContext, segments: pd.DataFrame, provenance: pd.Data
 
 def themes(ctx: ReportContext, top: int = 6) -> Section:
     """The most common themes with their provenance, a quote each, and the topics found."""
-    from toolkit.reports.provenance import theme_provenance, theme_quotes
+    from toolkit.reports.provenance import coding_quality, theme_provenance, theme_quotes
 
     gap = _missing(ctx, "participants", "segments", "codings")
     if gap:
@@ -542,6 +671,7 @@ def themes(ctx: ReportContext, top: int = 6) -> Section:
             rule=ctx.rule,
         ),
     )
+    section.extend(coding_quality(ctx, list(counts["code"]), names))
     consenting = measures.consenting_pids(people)
     if ctx.rule.quote_allowed(n):
         quotes = theme_quotes(ctx, list(counts["code"]), codings, segments, consenting)
