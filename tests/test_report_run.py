@@ -216,21 +216,28 @@ def test_pdf_pages_are_numbered_and_the_evaluation_report_has_contents(report_ru
         assert f"Page {i} of {len(pages)}" in page
     first = " ".join(pages[0].split())
     assert "Contents" in first and "Targets and results" in first
-    # Every word of every column heading reaches the page, inside the page's width (nothing
-    # cut at the margin). Words, not whole headings: a wrapped heading's lines interleave with
-    # its neighbours' in extracted text.
-    bbox = subprocess.run(
-        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True
-    ).stdout
-    width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
-    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', bbox)
-    assert words and all(float(x) <= width for x, _ in words)
-    text = "".join(w for _, w in words)
-    html = (out / "reports/southend/evaluation_report.html").read_text()
-    for header in set(re.findall(r'<th scope="col">([^<]+)</th>', html)):
-        # Split at hyphens too: "t-test" may wrap after its hyphen.
-        for word in re.split(r"[\s-]+", header.replace("&#x27;", "'").replace("&amp;", "&")):
-            assert word in text, header
+
+
+def test_no_table_is_cut_at_the_page_margin_in_any_pdf(report_run):
+    _, out, _ = report_run
+    pdfs = sorted((out / "reports").glob("*/*.pdf"))
+    assert len(pdfs) == 7
+    for path in pdfs:
+        # Every word lies inside the page's width, and every word of every column heading
+        # reaches the page. Words, not whole headings: a wrapped heading's lines interleave
+        # with its neighbours' in extracted text.
+        bbox = subprocess.run(
+            ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True
+        ).stdout
+        width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+        words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', bbox)
+        assert words and all(float(x) <= width for x, _ in words), path
+        text = "".join(w for _, w in words)
+        html = path.with_suffix(".html").read_text()
+        for header in set(re.findall(r'<th scope="col">([^<]+)</th>', html)):
+            # Split at hyphens too: "t-test" may wrap after its hyphen.
+            for word in re.split(r"[\s-]+", header.replace("&#x27;", "'").replace("&amp;", "&")):
+                assert word in text, (path.name, header)
 
 
 def test_coproduction_report_is_plain_english_and_says_so(report_run):

@@ -156,6 +156,7 @@ class Table:
     count_columns: Sequence[str] = ()
     rule: object | None = None
     css_class: str = ""
+    keep_together: bool | None = None  # None: short tables (<= KEEP_TOGETHER_ROWS) only
 
     def _marker(self) -> str:
         if not self.count_columns or self.rule is None:
@@ -181,7 +182,10 @@ class Table:
             rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
         # A short table is kept on one page (its heading never sits alone at a page foot);
         # a long one may run on between rows rather than leave half a page empty.
-        keep = " lxt-keep" if len(self.frame) <= KEEP_TOGETHER_ROWS else ""
+        together = self.keep_together
+        if together is None:
+            together = len(self.frame) <= KEEP_TOGETHER_ROWS
+        keep = " lxt-keep" if together else ""
         return (
             f'<div class="lxt-table-wrap{keep}"><table class="lxt-table {esc(self.css_class)}"'
             f"{self._marker()}>"

@@ -182,7 +182,8 @@ def summary(ctx: ReportContext) -> Section:
         caption += f" (targets: {goals.source})"
     section = Section().add(
         BulletList(points),
-        Table(shown, caption=caption, css_class="lxt-summary"),
+        # Page one: the table starts on the first page even if it runs onto the second.
+        Table(shown, caption=caption, css_class="lxt-summary", keep_together=False),
     )
     if goals is None:
         section.add(
