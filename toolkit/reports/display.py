@@ -195,7 +195,7 @@ class Table:
 
 
 # Tables up to this many rows are not split across pages.
-KEEP_TOGETHER_ROWS = 12
+KEEP_TOGETHER_ROWS = 6
 
 
 def figure_png(fig, dpi: int = 110) -> bytes:

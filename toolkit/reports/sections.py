@@ -892,12 +892,17 @@ def methods_appendix(ctx: ReportContext) -> Section:
     )
     checksums = input_checksums(ctx.study)
     inputs = pd.DataFrame(
-        [(k, v[:16]) for k, v in sorted(checksums.items())],
+        [(k, v[:16]) for k, v in sorted(checksums.items())]
+        + [(f"report template {k}", v[:16]) for k, v in template_checksums().items()],
         columns=["Input file", "SHA-256 (start)"],
     )
-    templates = pd.DataFrame(
-        [(k, v[:16]) for k, v in template_checksums().items()],
-        columns=["Report template", "SHA-256 (start)"],
+    # Two packages a row: the list is long and every entry short.
+    items = sorted(versions.items())
+    half = -(-len(items) // 2)
+    left, right = items[:half], items[half:] + [("", "")] * (2 * half - len(items))
+    software = pd.DataFrame(
+        [(a, b, c, d) for (a, b), (c, d) in zip(left, right, strict=True)],
+        columns=["Package", "Version", "Package ", "Version "],
     )
     return Section().add(
         Markdown(
@@ -907,10 +912,7 @@ def methods_appendix(ctx: ReportContext) -> Section:
             "with names and contact details removed."
         ),
         Heading("Software", level=3),
-        Table(
-            pd.DataFrame(sorted(versions.items()), columns=["Package", "Version"]),
-            caption="Toolkit and package versions",
-        ),
+        Table(software, caption="Toolkit and package versions"),
         Heading("Parameters and seeds", level=3),
         Table(params, caption="Parameters of this report"),
         Heading("Inputs", level=3),
@@ -918,8 +920,7 @@ def methods_appendix(ctx: ReportContext) -> Section:
             "Checksums let anyone confirm that a report was made from the same files. Only the "
             "first 16 characters are shown; the full values are in manifest.json."
         ),
-        Table(inputs, caption="Input files and their checksums"),
-        Table(templates, caption="Report templates and their checksums"),
+        Table(inputs, caption="Input files and report templates, with their checksums"),
     )
 
 
