@@ -505,3 +505,22 @@ def test_pathway_table_gives_median_days_between_steps(built):
     days = (mine["started"] - mine["checks_cleared"]).dt.days.dropna()
     row = table.set_index("Stage").loc["Started work"]
     assert row["Median days from the step before"] == f"{days.median():.0f}"
+
+
+def test_a_quote_without_redaction_placeholders_is_preferred():
+    from toolkit.reports.measures import pick_quote
+
+    segments = pd.DataFrame(
+        {
+            "seg_id": ["a", "b", "c"],
+            "pid": ["p1", "p2", "p3"],
+            "text": [
+                "[PERSON_1] from the programme rang me every week to see how I was.",
+                "PERSON_2] from the job club rang me every week to see how I was getting on.",
+                "My mentor rang me every week and that kept me going through the long checks.",
+            ],
+        }
+    )
+    scores = pd.Series({"a": 0.9, "b": 0.9, "c": 0.5})
+    quote = pick_quote(["a", "b", "c"], segments, {"p1", "p2", "p3"}, scores)
+    assert quote.startswith("My mentor")

@@ -27,8 +27,9 @@ PLUS_LABELS = {
 }
 
 
-# What redaction leaves in text, e.g. "[PERSON_1]" or "[PHONE]".
-PLACEHOLDER = r"\[[A-Z][A-Z_]*(?:_\d+)?\]"
+# What redaction leaves in text, e.g. "[PERSON_1]" or "[PHONE]" (also when a segment
+# boundary has cut off the opening bracket: "PERSON_1] from the programme ...").
+PLACEHOLDER = r"\[?\b[A-Z]{2,}(?:_[A-Z]+)*(?:_\d+)?\]"
 CORE20_LABEL = "Core20: most deprived 20% of areas"
 CORE20_OR_PLUS_LABEL = "Core20 or at least one PLUS group"
 
