@@ -524,3 +524,25 @@ def test_a_quote_without_redaction_placeholders_is_preferred():
     scores = pd.Series({"a": 0.9, "b": 0.9, "c": 0.5})
     quote = pick_quote(["a", "b", "c"], segments, {"p1", "p2", "p3"}, scores)
     assert quote.startswith("My mentor")
+
+
+def test_a_misspelt_cohort_or_outcome_in_targets_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+
+    from report_study import write_study
+
+    study = write_study(tmp_path / "study")
+    raw = yaml.safe_load((study / "study.yml").read_text())
+    raw["targets"]["clactn"] = raw["targets"].pop("clacton")
+    raw["targets"]["basildon"]["outcomes"][0]["outcome"] = "retained_9m"
+    (study / "study.yml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    done = subprocess.run(
+        [sys.executable, "-c", "from toolkit.cli import main; main()", "validate", str(study)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "targets names cohort 'clactn'; expected one of ['clacton'" in done.stderr
+    assert "targets.basildon: outcome 'retained_9m' is not in outcomes" in done.stderr

@@ -95,3 +95,11 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise UserError(self.problems)
+
+
+# -- Messages -------------------------------------------------------------------------------
+# study.yml `targets:` (programme targets shown on page one of the reports).
+TARGETS_UNKNOWN_COHORT = "targets names cohort {cohort!r}; expected one of {expected}"
+TARGETS_UNKNOWN_OUTCOME = (
+    "targets.{cohort}: outcome {outcome!r} is not in outcomes; expected one of {expected}"
+)

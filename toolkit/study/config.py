@@ -20,7 +20,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from toolkit.errors import Problem, UserError
+from toolkit.errors import (
+    TARGETS_UNKNOWN_COHORT,
+    TARGETS_UNKNOWN_OUTCOME,
+    Problem,
+    UserError,
+)
 
 STUDY_FILE = "study.yml"
 PATHWAY_STAGES = (
@@ -319,12 +324,13 @@ class Study(Strict):
         outcome_names = [o.name for o in self.outcomes]
         for cohort, goals in self.targets.items():
             if cohort not in cohort_names:
-                problems.append(f"targets names cohort {cohort!r}; expected one of {cohort_names}")
+                problems.append(TARGETS_UNKNOWN_COHORT.format(cohort=cohort, expected=cohort_names))
             for goal in goals.outcomes:
                 if goal.outcome is not None and goal.outcome not in outcome_names:
                     problems.append(
-                        f"targets.{cohort}: outcome {goal.outcome!r} is not in outcomes; "
-                        f"expected one of {outcome_names}"
+                        TARGETS_UNKNOWN_OUTCOME.format(
+                            cohort=cohort, outcome=goal.outcome, expected=outcome_names
+                        )
                     )
         if problems:
             raise ValueError("; ".join(problems))
