@@ -36,7 +36,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 
 from toolkit.study.tables import atomic_path  # noqa: E402
 
+# Okabe & Ito (2008), "Color Universal Design": told apart with the common colour-vision
+# deficiencies. The one definition of the palette in the toolkit; reports use it too.
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+# Filled series (bars, areas) in order: blue, orange, green, purple, sky blue, vermillion,
+# yellow. Black stays free for text and reference lines.
+SERIES_COLOURS = tuple(OKABE_ITO[i] for i in (4, 0, 2, 6, 1, 5, 3))
 # For points and lines on white, leave out Okabe-Ito yellow, which is hard to see there.
 POINT_COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -90,7 +95,7 @@ def forest_plot(
         -0.02,
         "Filled diamond and * = passes the false discovery rate check "
         "(Benjamini-Hochberg, q < 0.05). Lines are 95% confidence intervals.",
-        fontsize=7,
+        fontsize=9,
         ha="left",
     )
     hits = [labels.get(f, f) for f in sub.loc[sub["passes_fdr"], "feature"]]

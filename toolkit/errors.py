@@ -170,3 +170,11 @@ TOPIC_MERGE_NOT_FOUND = (
     "study.yml topics.names: topic {source} cannot merge into topic {target}, which is not in "
     "this run; left as it is."
 )
+
+
+# -- Messages: programme targets --------------------------------------------------------------
+# study.yml `targets:` (programme targets shown on page one of the reports).
+TARGETS_UNKNOWN_COHORT = "targets names cohort {cohort!r}; expected one of {expected}"
+TARGETS_UNKNOWN_OUTCOME = (
+    "targets.{cohort}: outcome {outcome!r} is not in outcomes; expected one of {expected}"
+)

@@ -26,13 +26,16 @@ The stage needs the tables of the stages before it, so the example is shown rath
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from toolkit import charts as figures
 from toolkit.outcomes import associations as assoc
-from toolkit.outcomes import core20, funnel, prepost, social_value
+from toolkit.outcomes import core20, funnel, prepost, rounding, social_value
 from toolkit.outcomes.definitions import outcome_specs, score_pairs
+from toolkit.outcomes.dictionary import write_data_dictionary
 from toolkit.outcomes.link import feature_columns
 from toolkit.study.tables import StudyOutputs, write_json
 
@@ -45,6 +48,8 @@ COUNT_COLUMNS = {
     "prepost": prepost.PREPOST_COUNTS,
     "pathway_funnel": ["n_reached", "n_previous", "n_with_days"],
     "post_offer_loss": ["n_offered", "n_started", "n_post_offer_loss"],
+    "retention": ["n_starters_due", "n_retained"],
+    "reach": ["people", "of"],
     "associations": ["n", "n_with_feature"],
     "topic_effects": ["n_people"],
     "topic_effects_levels": [],
@@ -203,13 +208,39 @@ def feature_labels(study, topic_info: pd.DataFrame | None) -> dict[str, str]:
     return labels
 
 
-def run_stage(ctx) -> dict:
-    """Run every analysis and write raw data, published tables and figures."""
+@dataclass
+class Analysis:
+    """What every analysis step reads and adds to: the stage tables, the rule, the outputs."""
+
+    study: object
+    out: StudyOutputs
+    rule: object
+    cohorts: list[str]
+    seed: int
+    specs: list
+    participants: pd.DataFrame
+    outcomes: pd.DataFrame
+    features: pd.DataFrame | None
+    scores: pd.DataFrame | None
+    pathway: pd.DataFrame | None
+    topic_info: pd.DataFrame | None
+    frame: pd.DataFrame
+    labels: dict[str, str]
+    wording: str
+    alt: dict[str, str] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+    def publish(self, name: str, raw: pd.DataFrame, published: pd.DataFrame) -> None:
+        """Raw table to ``data/``, published table (counts through the rule) to ``tables/``."""
+        self.out.write(name, raw)
+        publish_table(published, self.out.tables / f"{name}.csv", self.rule, COUNT_COLUMNS[name])
+
+
+def load_analysis(ctx) -> Analysis:
+    """Read the stage tables for the run's cohorts and build the one-row-per-person frame."""
     from toolkit.privacy.disclosure import DisclosureRule
 
-    study = ctx.study
-    out: StudyOutputs = ctx.outputs
-    rule = DisclosureRule.from_study(study)
+    study, out = ctx.study, ctx.outputs
     specs = outcome_specs(study)
     participants = out.read("participants")
     participants = participants[participants["cohort"].astype(str).isin(ctx.cohorts)]
@@ -220,105 +251,186 @@ def run_stage(ctx) -> dict:
         outcomes = build_outcomes(
             study, _maybe(out, "scores"), _maybe(out, "pathway"), _maybe(out, "responses")
         )
-    features = _maybe(out, "features")
-    scores = _maybe(out, "scores")
-    pathway = _maybe(out, "pathway")
+    features, scores = _maybe(out, "features"), _maybe(out, "scores")
     topic_info = _maybe(out, "topic_info")
-    basis = coding_basis_note(features)
-    wording = prepost.change_wording(study)
     frame = person_frame(participants, outcomes, features, scores, specs)
-    segments_all = _maybe(out, "segments")
-    if segments_all is not None and "source" in segments_all.columns:
-        interviewed = set(segments_all.loc[segments_all["source"] == "interview", "pid"])
+    segments = _maybe(out, "segments")
+    if segments is not None and "source" in segments.columns:
+        interviewed = set(segments.loc[segments["source"] == "interview", "pid"])
         # person_frame joins many feature columns; copy once so adding one is cheap.
         frame = frame.copy()
         frame[INTERVIEWED] = frame.index.isin(interviewed).astype(float)
-    labels = feature_labels(study, topic_info)
-    alt: dict[str, str] = {}
-    summary: dict = {"coding_basis": basis, "wording": wording}
+    wording = prepost.change_wording(study)
+    return Analysis(
+        study=study,
+        out=out,
+        rule=DisclosureRule.from_study(study),
+        cohorts=list(ctx.cohorts),
+        seed=ctx.seed,
+        specs=specs,
+        participants=participants,
+        outcomes=outcomes,
+        features=features,
+        scores=scores,
+        pathway=_maybe(out, "pathway"),
+        topic_info=topic_info,
+        frame=frame,
+        labels=feature_labels(study, topic_info),
+        wording=wording,
+        summary={"coding_basis": coding_basis_note(features), "wording": wording},
+    )
 
-    def publish(name: str, raw: pd.DataFrame, published: pd.DataFrame) -> None:
-        out.write(name, raw)
-        publish_table(published, out.tables / f"{name}.csv", rule, COUNT_COLUMNS[name])
 
-    # Pre/post change -------------------------------------------------------------------
-    if scores is not None and any(s.kind == "score_change" for s in specs):
-        pp = prepost.prepost_table(
-            study, scores, participants, specs, _maybe(out, "responses"), ctx.cohorts
-        )
-        pub = prepost.publish_prepost(pp, rule)
-        publish("prepost", pp, pub)
-        path, text = figures.change_chart(pub, out.figures / "prepost_change.png", wording)
-        alt[path.name] = text
-        summary["prepost_rows"] = len(pp)
+def run_stage(ctx) -> dict:
+    """Run every analysis and write raw data, published tables and figures."""
+    a = load_analysis(ctx)
+    analyse_change(a)
+    analyse_pathway(a)
+    analyse_associations(a)
+    analyse_topic_effects(a)
+    analyse_reach(a)
+    analyse_social_value(a)
+    write_json(a.alt, a.out.figures / "alt_text.json")
+    write_data_dictionary(a.out.tables)
+    a.summary["figures"] = sorted(a.alt)
+    return a.summary
 
-    # Pathway funnel --------------------------------------------------------------------
-    if pathway is not None:
-        pw = pathway[pathway["cohort"].astype(str).isin(ctx.cohorts)]
-        stages = list(study.pathway.stages) if study.pathway else None
-        extracted = study.pathway.extracted_on if study.pathway else None
-        fun = funnel.pathway_funnel(pw, stages, ctx.cohorts, extracted)
-        publish("pathway_funnel", fun, funnel.publish_funnel(fun, rule))
-        costs = study.pathway.programme_cost if study.pathway else None
-        if "started" in pw.columns:
-            loss = funnel.post_offer_loss(pw, ctx.cohorts, costs)
-            publish("post_offer_loss", loss, funnel.publish_post_offer_loss(loss, rule))
-        path, text = figures.funnel_chart(
-            funnel.publish_funnel(fun, rule), out.figures / "pathway_funnel.png"
-        )
-        alt[path.name] = text
 
-    # Experiences <-> outcomes ----------------------------------------------------------
-    table = run_associations(study, frame, specs, features)
-    if not table.empty:
-        table["feature_label"] = table["feature"].map(lambda f: labels.get(f, f))
-        table["coding_basis"] = basis
-        pub = assoc.publish_associations(table, rule)
-        publish("associations", table, pub)
-        shown = plotted_features(table, topic_info)
-        for spec in specs:
-            if spec.name in set(table["outcome"]):
-                path, text = figures.forest_plot(
-                    table[table["feature"].isin(shown)],
-                    spec.name,
-                    spec.label,
-                    out.figures / f"forest_{spec.name}.png",
-                    labels,
+def analyse_change(a: Analysis) -> None:
+    """Pre/post change per instrument and cohort, and its chart."""
+    if a.scores is None or not any(s.kind == "score_change" for s in a.specs):
+        return
+    pp = prepost.prepost_table(
+        a.study, a.scores, a.participants, a.specs, _maybe(a.out, "responses"), a.cohorts
+    )
+    pub = prepost.publish_prepost(pp, a.rule)
+    a.publish("prepost", pp, pub)
+    path, text = figures.change_chart(pub, a.out.figures / "prepost_change.png", a.wording)
+    a.alt[path.name] = text
+    a.summary["prepost_rows"] = len(pp)
+
+
+def analyse_pathway(a: Analysis) -> None:
+    """Funnel, post-offer loss with cost per job, retention among starters, and the chart."""
+    if a.pathway is None:
+        return
+    study = a.study
+    pw = a.pathway[a.pathway["cohort"].astype(str).isin(a.cohorts)]
+    stages = list(study.pathway.stages) if study.pathway else None
+    extracted = study.pathway.extracted_on if study.pathway else None
+    fun = funnel.pathway_funnel(pw, stages, a.cohorts, extracted)
+    a.publish("pathway_funnel", fun, funnel.publish_funnel(fun, a.rule))
+    costs = study.pathway.programme_cost if study.pathway else None
+    if "started" in pw.columns:
+        loss = funnel.post_offer_loss(pw, a.cohorts, costs)
+        a.publish("post_offer_loss", loss, funnel.publish_post_offer_loss(loss, a.rule))
+        kept = funnel.retention(pw, a.cohorts, extracted)
+        a.publish("retention", kept, funnel.publish_retention(kept, a.rule))
+    path, text = figures.funnel_chart(
+        funnel.publish_funnel(fun, a.rule), a.out.figures / "pathway_funnel.png"
+    )
+    a.alt[path.name] = text
+
+
+def analyse_associations(a: Analysis) -> None:
+    """Experiences <-> outcomes (FDR within outcome) and one forest plot per outcome."""
+    table = run_associations(a.study, a.frame, a.specs, a.features)
+    if table.empty:
+        return
+    table["feature_label"] = table["feature"].map(lambda f: a.labels.get(f, f))
+    table["coding_basis"] = a.summary["coding_basis"]
+    a.publish("associations", table, assoc.publish_associations(table, a.rule))
+    shown = plotted_features(table, a.topic_info)
+    for spec in a.specs:
+        if spec.name in set(table["outcome"]):
+            path, text = figures.forest_plot(
+                table[table["feature"].isin(shown)],
+                spec.name,
+                spec.label,
+                a.out.figures / f"forest_{spec.name}.png",
+                a.labels,
+            )
+            if len(shown) < table["feature"].nunique():
+                text += (
+                    f" Shows the codes and the {MAX_PLOTTED_TOPICS} largest topics; every "
+                    "feature is in associations.csv."
                 )
-                if len(shown) < table["feature"].nunique():
-                    text += (
-                        f" Shows the codes and the {MAX_PLOTTED_TOPICS} largest topics; every "
-                        "feature is in associations.csv."
-                    )
-                alt[path.name] = text
-        summary["associations_tested"] = int(table["p"].notna().sum())
-        summary["associations_passing_fdr"] = [
-            f"{o} ~ {f}" for o, f in table.loc[table["passes_fdr"], ["outcome", "feature"]].values
-        ]
+            a.alt[path.name] = text
+    a.summary["associations_tested"] = int(table["p"].notna().sum())
+    a.summary["associations_passing_fdr"] = [
+        f"{o} ~ {f}" for o, f in table.loc[table["passes_fdr"], ["outcome", "feature"]].values
+    ]
 
-    # Topic prevalence ~ covariates -----------------------------------------------------
-    segments, topics = _maybe(out, "segments"), _maybe(out, "topics")
+
+def analyse_topic_effects(a: Analysis) -> None:
+    """Topic prevalence ~ covariates, when topics were built."""
+    segments, topics = _maybe(a.out, "segments"), _maybe(a.out, "topics")
     if segments is not None and topics is not None and not topics.empty:
-        _topic_effects(study, out, frame, segments, topics, labels, rule, alt, ctx.seed, summary)
+        _topic_effects(
+            a.study, a.out, a.frame, segments, topics, a.labels, a.rule, a.alt, a.seed, a.summary
+        )
 
-    # Core20PLUS5 -----------------------------------------------------------------------
-    binary = {s.name: s.binary for s in specs}
-    wide = frame[[s.name for s in specs if s.name in frame.columns]]
-    cs = core20.core20_summary(participants, wide, binary, ctx.cohorts)
-    cs_pub = core20.publish_core20(cs, rule)
-    cs_pub["wording"] = wording
-    out.write("core20plus5", cs)
+
+def analyse_reach(a: Analysis) -> None:
+    """Core20PLUS5: outcomes per group (core20plus5) and the people in each group (reach)."""
+    from toolkit.reports.measures import published_reach, reach_counts
+
+    binary = {s.name: s.binary for s in a.specs}
+    wide = a.frame[[s.name for s in a.specs if s.name in a.frame.columns]]
+    cs = core20.core20_summary(a.participants, wide, binary, a.cohorts)
+    cs_pub = core20.publish_core20(cs, a.rule)
+    cs_pub["wording"] = a.wording
+    a.out.write("core20plus5", cs)
     core_counts = ["n_people", "n_cohort"] + [
         c for c in cs_pub.columns if c.endswith(("__n", "__count"))
     ]
-    publish_table(cs_pub, out.tables / "core20plus5.csv", rule, core_counts)
+    publish_table(cs_pub, a.out.tables / "core20plus5.csv", a.rule, core_counts)
+    raw, shown = [], []
+    groups = [("all", a.participants)] + [
+        (c, a.participants[a.participants["cohort"].astype(str) == c]) for c in a.cohorts
+    ]
+    for cohort, people in groups:
+        raw.append(reach_counts(people).assign(cohort=cohort))
+        shown.append(published_reach(a.rule, people).assign(cohort=cohort))
+    raw_table = pd.concat(raw, ignore_index=True)[["cohort", "group", "people", "of"]]
+    pub = pd.concat(shown, ignore_index=True).rename(
+        columns={"shown": "people", "of_shown": "of", "share": "share_of_everyone"}
+    )[["cohort", "group", "people", "of", "share_of_everyone"]]
+    a.publish("reach", raw_table, pub)
 
-    # Social value (optional) -----------------------------------------------------------
-    _social_value(study, out, specs, wide, binary, rule, summary)
 
-    write_json(alt, out.figures / "alt_text.json")
-    summary["figures"] = sorted(alt)
-    return summary
+def analyse_social_value(a: Analysis) -> None:
+    """WELLBY value of the life-satisfaction change, and user-valued outcomes if given."""
+    binary = {s.name: s.binary for s in a.specs}
+    wide = a.frame[[s.name for s in a.specs if s.name in a.frame.columns]]
+    _social_value(a.study, a.out, a.specs, wide, binary, a.rule, a.summary)
+
+
+COVARIATE_NAMES = {
+    "imd_quintile": "IMD quintile (1 = most deprived)",
+    "age_band": "Age group",
+    "cohort": "Cohort",
+    "gender": "Gender",
+    "ethnicity": "Ethnic group",
+}
+
+
+def term_label(term: str, study, covariates: list[str]) -> str:
+    """A regression term in words: ``const`` -> "Intercept (reference groups)",
+    ``cohort_clacton`` -> "Cohort: Clacton-on-Sea", ``age_band_25-34`` -> "Age group: 25-34".
+    """
+    if term == "const":
+        return "Intercept (reference groups)"
+    for cov in sorted(covariates, key=len, reverse=True):
+        name = COVARIATE_NAMES.get(cov, cov.replace("_", " ").capitalize())
+        if term == cov:
+            return f"{name} (per step)"
+        if term.startswith(cov + "_"):
+            level = term[len(cov) + 1 :]
+            if cov == "cohort":
+                level = next((c.label for c in study.cohorts if c.name == level), level)
+            return f"{name}: {level}"
+    return term.replace("_", " ")
 
 
 def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed, summary):
@@ -332,7 +444,10 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
     assignments = topic_assignments(segments, topics)
     effects = TopicEffects(n_draws=50, seed=seed).fit(assignments, frame, covs)
     coefs = effects.coefficients_.copy()
-    coefs["topic_label"] = coefs["topic"].map(lambda k: labels.get(f"topic_{k}", f"topic {k}"))
+    coefs["topic_label"] = coefs["topic"].map(
+        lambda k: labels.get(f"topic_{k}", f"topic {k}").removeprefix("topic: ")
+    )
+    coefs["term_label"] = coefs["term"].map(lambda t: term_label(t, study, covs))
     # A study may have no covariates (e.g. one started from a REFI-QDA project): no levels.
     parts = [effects.predict_levels(c) for c in covs]
     levels = (
@@ -349,6 +464,9 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
     pub["p"] = coefs["p"].round(4)
     pub["method"] = "OLS per topic, HC3 errors, 50 draws of topic shares, Rubin's rules"
     publish_levels = levels.copy()
+    publish_levels["topic_label"] = publish_levels["topic"].map(
+        dict(zip(coefs["topic"], coefs["topic_label"], strict=False))
+    )
     # A level (e.g. a small age band) with few people says little and may disclose.
     for cov in covs:
         counts = frame.loc[effects.design_.index, cov].astype(str).value_counts()
@@ -403,10 +521,15 @@ def _social_value(study, out, specs, wide, binary, rule, summary):
             w = social_value.wellby_value(float(change.mean()), int(shown))
             w["assumptions"] = " ".join(social_value.wellby_assumptions(study.comparison_group))
             w["people"] = shown
-            publish_table(
-                pd.DataFrame([w]).round(2), out.tables / "wellby.csv", rule, COUNT_COLUMNS["wellby"]
-            )
-            summary["wellby_value_central"] = round(w["value_central"], 0)
+            table = pd.DataFrame([w])
+            # Money to the nearest £1,000 and WELLBYs to one decimal: the method is not
+            # precise to the penny (see toolkit.outcomes.rounding).
+            for col in ("value_central", "value_low", "value_high"):
+                table[col] = table[col].map(rounding.round_total)
+            table["wellbys"] = table["wellbys"].round(1)
+            table["mean_change"] = table["mean_change"].round(2)
+            publish_table(table, out.tables / "wellby.csv", rule, COUNT_COLUMNS["wellby"])
+            summary["wellby_value_central"] = rounding.round_total(w["value_central"])
     if study.social_values:
         values = social_value.read_value_table(
             study.path(study.social_values), [s.name for s in specs]

@@ -260,11 +260,14 @@ def publish_core20(summary: pd.DataFrame, rule) -> pd.DataFrame:
             digits = 2 if binary and stat == "value" else 3
             out[f"{name}__{stat}"] = summary[f"{name}__{stat}"].mask(small).round(digits)
         out[col] = [rule.count(int(v)) for v in n]
-    out["share_of_cohort"] = (
-        summary["share_of_cohort"].mask(summary["n_people"] < rule.threshold).round(2)
-    )
     out["n_cohort"] = [rule.count(int(v)) for v in summary["n_cohort"]]
     out["n_people"] = _secondary_people(summary, rule)
+    # The share is worked out from the published counts, as in the reports, so the table and
+    # the report agree and the share cannot undo the rounding; blank where a count is hidden.
+    out["share_of_cohort"] = [
+        round(int(k) / int(n), 2) if str(k).isdigit() and str(n).isdigit() and int(n) else np.nan
+        for k, n in zip(out["n_people"], out["n_cohort"], strict=True)
+    ]
     out["note"] = "groups overlap: a person can be in Core20 and several PLUS groups"
     return out
 

@@ -179,6 +179,59 @@ def post_offer_loss(
     return pd.DataFrame(rows)
 
 
+def retention(pathway: pd.DataFrame, cohorts: list[str] | None = None, extracted_on=None):
+    """Per cohort: of the starters who had been in post long enough, how many stayed.
+
+    Columns ``cohort, stage, n_starters_due, n_retained, retention_share`` for each retention
+    stage the pathway records. A starter who began too recently (by ``extracted_on``) to
+    have reached the stage is left out of both counts: not yet known, not lost.
+    """
+    rows = []
+    for cohort, sub in _groups(pathway, cohorts):
+        if "started" not in sub.columns:
+            continue
+        dates = {
+            s: pd.to_datetime(sub[s], errors="coerce")
+            for s in sub.columns
+            if s in ("started", *RETENTION_MONTHS)
+        }
+        for stage in RETENTION_MONTHS:
+            if stage not in dates:
+                continue
+            due = dates["started"].notna() & could_be_retained(dates, stage, extracted_on)
+            kept = int((due & dates[stage].notna()).sum())
+            n_due = int(due.sum())
+            rows.append(
+                {
+                    "cohort": cohort,
+                    "stage": stage,
+                    "n_starters_due": n_due,
+                    "n_retained": kept,
+                    "retention_share": kept / n_due if n_due else np.nan,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["cohort", "stage", "n_starters_due", "n_retained", "retention_share"]
+    )
+
+
+def publish_retention(table: pd.DataFrame, rule) -> pd.DataFrame:
+    """Disclosure-controlled retention: counts through ``rule``; share from the rounded counts.
+
+    The share is worked out from the published counts so that it cannot undo the rounding,
+    and is blank when either count is suppressed.
+    """
+    out = table.copy()
+    due = [rule.count(int(v)) for v in table["n_starters_due"]]
+    kept = [rule.count(int(v)) for v in table["n_retained"]]
+    out["retention_share"] = [
+        round(int(k) / int(d), 2) if k.isdigit() and d.isdigit() and int(d) else np.nan
+        for k, d in zip(kept, due, strict=True)
+    ]
+    out["n_starters_due"], out["n_retained"] = due, kept
+    return out
+
+
 def publish_funnel(funnel: pd.DataFrame, rule) -> pd.DataFrame:
     """Disclosure-controlled funnel: counts rounded/suppressed; small-group shares blanked."""
     out = funnel.copy()

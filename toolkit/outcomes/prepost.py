@@ -74,8 +74,8 @@ def paired_change(
     Returns
     -------
     dict with n_pairs, mean_pre, mean_post, mean_change, sd_change, ci_low, ci_high, t, p_t,
-    wilcoxon_w, p_wilcoxon, d_z, g_z, share_meaningful, share_reliable_improved,
-    share_reliable_deteriorated.
+    wilcoxon_w, p_wilcoxon, d_z, g_z, sd_baseline, d_baseline_sd, share_meaningful,
+    share_reliable_improved, share_reliable_deteriorated.
     """
     pre = np.asarray(pre, float)
     post = np.asarray(post, float)
@@ -90,6 +90,12 @@ def paired_change(
     out.update(
         mean_pre=float(pre.mean()), mean_post=float(post.mean()), mean_change=mean, sd_change=sd
     )
+    # d_z (change / SD of change) grows as scores correlate, so it is not comparable with
+    # between-group effect sizes; change / baseline SD is what evaluators compare across
+    # studies (Cohen's 0.2 / 0.5 / 0.8 apply to it, not to d_z).
+    sd0 = float(pre.std(ddof=1)) if n > 1 else nan
+    out["sd_baseline"] = sd0
+    out["d_baseline_sd"] = mean / sd0 if n > 1 and sd0 > 0 else nan
     if n > 1 and sd > 0:
         se = sd / np.sqrt(n)
         tcrit = stats.t.ppf(0.5 + confidence / 2, n - 1)
@@ -341,6 +347,8 @@ PREPOST_STATS = [
     "p_wilcoxon",
     "d_z",
     "g_z",
+    "sd_baseline",
+    "d_baseline_sd",
     "share_meaningful",
     "share_reliable_improved",
     "share_reliable_deteriorated",

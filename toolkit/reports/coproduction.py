@@ -20,12 +20,14 @@ Before the study is built (here, an empty outputs folder) a section says what it
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from toolkit.reports import measures
 from toolkit.reports.context import ReportContext
 from toolkit.reports.display import BulletList, Figure, Heading, Markdown, Note, Quote, Section
-from toolkit.reports.readability import PLAIN_ENGLISH, describe, flesch
+from toolkit.reports.readability import RESIDENT_TARGET, describe, flesch
 from toolkit.reports.sections import (
     _bar_chart,
     _code_names,
@@ -35,6 +37,10 @@ from toolkit.reports.sections import (
     count_text,
     rounded,
 )
+
+BULLET = re.compile(r"^(?:[-*+]|\d+[.)])\s+(?P<text>.*)$")
+# Chart text in the co-production report: as large as the body text when printed.
+LARGE_TEXT = 15
 
 PLAIN_MEASURES = {
     "swemwbs": "how well people felt (wellbeing)",
@@ -75,19 +81,27 @@ def who_took_part(ctx: ReportContext) -> Section:
 
 
 def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
-    """The main themes, each with one quote from someone who agreed to be quoted."""
+    """The main themes, how sure we are of them, and one quote each (never the same twice)."""
+    from toolkit.reports.provenance import checked_segments, theme_provenance, theme_quotes
+
     (people, segments, codings), gaps = ctx.tables("participants", "segments", "codings")
     if gaps:
         return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
     names = _code_names(ctx)
-    counts = measures.code_people(codings, segments).head(top)
-    section = Section().add(
-        Markdown(
-            ctx.say(
-                "These are the things people talked about most. We grouped what you said into "
-                "themes."
-            )
+    counts = theme_provenance(ctx, codings, segments).head(top)
+    checked = checked_segments(ctx, segments)
+    if checked == 0:
+        how = (
+            "A computer sorted what you said into themes. No one has checked this yet, so "
+            "some of it may be wrong."
         )
+    else:
+        how = (
+            "We sorted what you said into themes. Peer researchers checked part of this by "
+            "hand. A computer did the rest."
+        )
+    section = Section().add(
+        Markdown(ctx.say("These are the things people talked about most. " + how))
     )
     shown = [count_text(ctx, k) for k in counts["people"]]
     labels = [names.get(c, c) for c in counts["code"]]
@@ -96,6 +110,7 @@ def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
         [rounded(ctx, k) for k in counts["people"]],
         shown,
         "People who talked about it (rounded to the nearest 5)",
+        font=LARGE_TEXT,
     )
     section.add(
         Figure(
@@ -107,16 +122,14 @@ def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
         )
     )
     consenting = measures.consenting_pids(people)
-    quotes_ok = ctx.rule.quote_allowed(len(people))
-    best = codings.groupby("seg_id")["score"].max() if "score" in codings.columns else None
+    quotes = {}
+    if ctx.rule.quote_allowed(len(people)):
+        quotes = theme_quotes(ctx, list(counts["code"]), codings, segments, consenting)
     for code, k in zip(counts["code"], counts["people"], strict=True):
         section.add(Heading(names.get(code, code), level=3))
         section.add(Markdown(ctx.say(f"{about(ctx, k).capitalize()} people talked about this.")))
-        if quotes_ok:
-            seg_ids = codings.loc[codings["code"] == code, "seg_id"]
-            quote = measures.pick_quote(seg_ids, segments, consenting, best)
-            if quote:
-                section.add(Quote(quote, attribution=f"Someone from {ctx.cohort_label}"))
+        if code in quotes:
+            section.add(Quote(quotes[code][0], attribution=f"Someone from {ctx.cohort_label}"))
     return section
 
 
@@ -153,13 +166,7 @@ def what_changed(ctx: ReportContext) -> Section:
             if row.ci_low <= 0 <= row.ci_high:
                 points.append(ctx.say(f"We did not see a clear change in {what}."))
             else:
-                points.append(
-                    ctx.say(
-                        f"On average, {what} got "
-                        f"{_direction(row.mean_change, row.higher_is_better)}"
-                        f" by {abs(row.mean_change):.1f} points."
-                    )
-                )
+                points.append(ctx.say(change_in_words(ctx, row, what)))
     if not points:
         gaps = sorted(ctx.missing & {"pathway", "scores", "participants"}) or ["scores"]
         return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
@@ -175,6 +182,35 @@ def what_changed(ctx: ReportContext) -> Section:
             )
         )
     return section
+
+
+def change_in_words(ctx: ReportContext, row, what: str) -> str:
+    """A change as a person would feel it: points on the scale, answer steps, share who felt it.
+
+    For a questionnaire scored by adding up answers, the change is turned back into steps
+    of one answer (e.g. from "some of the time" to "often") using the instrument's own
+    conversion table, so "2.4 points" becomes "one step up on about three of the seven
+    questions".
+    """
+    direction = _direction(row.mean_change, row.higher_is_better)
+    scale = measures.scale_text(row.instrument, row.item or None)
+    text = f"On average, {what} got {direction} by {abs(row.mean_change):.1f} points"
+    text += f" on {scale}." if scale else "."
+    steps = measures.answer_steps(row.instrument, row.mean_pre, row.mean_post)
+    if steps is not None and steps[0] >= 1:
+        n_steps, n_items, example = steps
+        text += (
+            f" That is like moving one answer, for example between {example}, on about "
+            f"{n_steps} of the {n_items} questions."
+        )
+    share = getattr(row, "share_meaningful", None)
+    threshold = getattr(row, "meaningful_threshold", None)
+    if share is not None and pd.notna(share) and threshold is not None and pd.notna(threshold):
+        text += (
+            f" About {round(10 * share)} in 10 people felt better by {threshold:g} points or "
+            "more. That is a change people notice in their lives."
+        )
+    return text
 
 
 def next_steps_file(ctx: ReportContext):
@@ -196,50 +232,105 @@ def what_happens_next(ctx: ReportContext) -> Section:
             )
         )
     section = Section()
-    paragraph: list[str] = []
-    bullets: list[str] = []
-
-    def flush():
-        if paragraph:
-            section.add(Markdown(ctx.say(" ".join(paragraph))))
-            paragraph.clear()
-        if bullets:
-            section.add(BulletList([ctx.say(b) for b in bullets]))
-            bullets.clear()
-
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            flush()
-            section.add(Heading(stripped.lstrip("#").strip(), level=3))
-        elif stripped.startswith(("- ", "* ")):
-            if paragraph:
-                flush()
-            bullets.append(stripped[2:].strip())
-        elif not stripped:
-            flush()
+    for block in parse_notes(path.read_text(encoding="utf-8")):
+        kind, value = block
+        if kind == "heading":
+            section.add(Heading(value, level=3))
+        elif kind == "bullets":
+            section.add(BulletList([ctx.say(b) for b in value]))
         else:
-            paragraph.append(stripped)
-    flush()
+            section.add(Markdown(ctx.say(value)))
     return section
 
 
+def parse_notes(text: str) -> list[tuple[str, object]]:
+    r"""Peer researchers' markdown as blocks: headings, paragraphs and bullet lists.
+
+    Only the markdown people write in notes is understood: ``#`` headings, ``-``/``*``/``1.``
+    bullets, blank lines between paragraphs. An indented or plain line right after a bullet
+    continues that bullet (markdown's "lazy continuation"), so a bullet wrapped over two
+    lines stays one bullet. Everything is shown as text: no HTML gets through.
+
+    >>> parse_notes("- We will ask\n  the hospital.\n\nThanks.")
+    [('bullets', ['We will ask the hospital.']), ('paragraph', 'Thanks.')]
+    """
+    blocks: list[tuple[str, object]] = []
+    paragraph: list[str] = []
+    bullets: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(("paragraph", " ".join(paragraph)))
+            paragraph.clear()
+        if bullets:
+            blocks.append(("bullets", list(bullets)))
+            bullets.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        bullet = BULLET.match(stripped)
+        if stripped.startswith("#"):
+            flush()
+            blocks.append(("heading", stripped.lstrip("#").strip()))
+        elif bullet:
+            if paragraph:
+                flush()
+            bullets.append(bullet.group("text").strip())
+        elif not stripped:
+            flush()
+        elif bullets:
+            bullets[-1] = f"{bullets[-1]} {stripped}"
+        else:
+            paragraph.append(stripped)
+    flush()
+    return blocks
+
+
+def thank_you(ctx: ReportContext) -> Section:
+    """A thank-you to the people who took part and the peer researchers."""
+    return Section().add(
+        Markdown(
+            ctx.say(
+                "Thank you to everyone who took part. You gave us your time and told us about "
+                "your life. Thank you too to the peer researchers, who asked the questions and "
+                "listened. This report would not exist without you."
+            )
+        )
+    )
+
+
+def where_to_get_support(ctx: ReportContext) -> Section:
+    """Where to get help, from ``support:`` in study.yml."""
+    contacts = ctx.study.support
+    if not contacts:
+        return Section(needs=["support"]).add(
+            Note(
+                "Study team: list where people can get support under support: in study.yml "
+                "(a name and how to reach them), then run lxt report again."
+            )
+        )
+    return Section().add(
+        Markdown(
+            ctx.say(
+                "Talking about hard times can bring up strong feelings. If you need help, "
+                "you can contact:"
+            )
+        ),
+        BulletList([ctx.say(f"{c.name}: {c.how}") for c in contacts]),
+    )
+
+
 def how_easy_to_read(ctx: ReportContext) -> Section:
-    """Flesch reading ease of the prose written so far in this report."""
+    """Flesch reading ease of the prose written so far in this report, in plain words."""
     text = " ".join(ctx.prose)
     if not text.strip():
         return Section().add(Note("There is no text to measure yet."))
     score = flesch(text)
-    verdict = (
-        "This meets our aim of plain English (60 or more)."
-        if score >= PLAIN_ENGLISH
-        else "This is below our aim of 60; we will make the wording simpler."
-    )
+    verdict = "That is our aim." if score >= RESIDENT_TARGET else "We will work to make it simpler."
     return Section().add(
         Markdown(
-            f"We checked how easy this report is to read with the Flesch reading ease score. It "
-            f"goes from 0 (very hard) to 100 (very easy). This report scores **{score:.0f}**, "
-            "which "
-            f"is {describe(score)}. {verdict} Your own words, in the quotes, are not counted."
+            f"We want this report to be easy to read. We checked it with a test that scores "
+            f"text from 0 (very hard) to 100 (very easy). It scores {score:.0f}, which is "
+            f"{describe(score)}. {verdict}"
         )
     )

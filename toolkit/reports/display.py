@@ -30,17 +30,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
-# deficiencies. Black is left out so that it stays free for text and reference lines.
-OKABE_ITO = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#F0E442",  # yellow
-)
+from toolkit.charts import SERIES_COLOURS
+
+# The Okabe-Ito palette is defined once, in toolkit.charts; series take its colours in
+# this order (blue first: the strongest contrast on white).
+OKABE_ITO = SERIES_COLOURS
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "--")
 
@@ -161,6 +155,8 @@ class Table:
     caption: str
     count_columns: Sequence[str] = ()
     rule: object | None = None
+    css_class: str = ""
+    keep_together: bool | None = None  # None: short tables (<= KEEP_TOGETHER_ROWS) only
 
     def _marker(self) -> str:
         if not self.count_columns or self.rule is None:
@@ -184,11 +180,22 @@ class Table:
             # One cell per line: readable source, and text scanners (lxt check-release) see
             # each number on its own rather than run together into something phone-shaped.
             rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
+        # A short table is kept on one page (its heading never sits alone at a page foot);
+        # a long one may run on between rows rather than leave half a page empty.
+        together = self.keep_together
+        if together is None:
+            together = len(self.frame) <= KEEP_TOGETHER_ROWS
+        keep = " lxt-keep" if together else ""
         return (
-            f'<div class="lxt-table-wrap"><table class="lxt-table"{self._marker()}>'
+            f'<div class="lxt-table-wrap{keep}"><table class="lxt-table {esc(self.css_class)}"'
+            f"{self._marker()}>"
             f"<caption>{esc(self.caption)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>\n{chr(10).join(rows)}\n</tbody></table></div>"
         )
+
+
+# Tables up to this many rows are not split across pages.
+KEEP_TOGETHER_ROWS = 6
 
 
 def figure_png(fig, dpi: int = 110) -> bytes:

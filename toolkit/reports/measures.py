@@ -27,6 +27,13 @@ PLUS_LABELS = {
 }
 
 
+# What redaction leaves in text, e.g. "[PERSON_1]" or "[PHONE]" (also when a segment
+# boundary has cut off the opening bracket: "PERSON_1] from the programme ...").
+PLACEHOLDER = r"\[?\b[A-Z]{2,}(?:_[A-Z]+)*(?:_\d+)?\]"
+CORE20_LABEL = "Core20: most deprived 20% of areas"
+CORE20_OR_PLUS_LABEL = "Core20 or at least one PLUS group"
+
+
 def plus_label(column: str) -> str:
     key = column.removeprefix("plus_")
     return PLUS_LABELS.get(key, key.replace("_", " ").capitalize())
@@ -52,7 +59,7 @@ def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
     """
     n = len(people)
     core20 = core20_mask(people)
-    rows = [("Everyone", n), ("Core20: most deprived 20% of areas", int(core20.sum()))]
+    rows = [("Everyone", n), (CORE20_LABEL, int(core20.sum()))]
     plus_cols = [c for c in people.columns if c.startswith("plus_")]
     any_plus = pd.Series(False, index=people.index)
     for col in plus_cols:
@@ -60,7 +67,7 @@ def reach_counts(people: pd.DataFrame) -> pd.DataFrame:
         any_plus |= flag
         rows.append((plus_label(col), int(flag.sum())))
     if plus_cols:
-        rows.append(("Core20 or at least one PLUS group", int((core20 | any_plus).sum())))
+        rows.append((CORE20_OR_PLUS_LABEL, int((core20 | any_plus).sum())))
     frame = pd.DataFrame(rows, columns=["group", "people"])
     frame["of"] = n
     return frame
@@ -101,7 +108,8 @@ def pick_quote(
     """A short participant quote from ``seg_ids``: consent to quotes given, not the interviewer.
 
     The best-scoring candidate wins (ties: the shorter text, then seg_id, so the choice is
-    stable across runs). Text is already redacted at ingest.
+    stable across runs), text without redaction placeholders first. Text is already
+    redacted at ingest.
     """
     pool = segments[segments["seg_id"].isin(list(seg_ids)) & segments["pid"].isin(consenting)]
     if "speaker" in pool.columns:
@@ -112,7 +120,11 @@ def pick_quote(
         return None
     pool = pool.assign(_len=pool["text"].astype(str).str.len())
     pool = pool.assign(_score=pool["seg_id"].map(scores) if scores is not None else 0.0)
-    pool = pool.sort_values(["_score", "_len", "seg_id"], ascending=[False, True, True])
+    # A quote full of "[PERSON_1]" placeholders reads badly: those come last.
+    pool = pool.assign(_redacted=pool["text"].astype(str).str.contains(PLACEHOLDER))
+    pool = pool.sort_values(
+        ["_redacted", "_score", "_len", "seg_id"], ascending=[True, False, True, True]
+    )
     return " ".join(str(pool.iloc[0]["text"]).split())
 
 
@@ -144,3 +156,71 @@ def funnel(pathway: pd.DataFrame, cohorts=None, extracted_on=None) -> pd.DataFra
     from toolkit.outcomes.funnel import pathway_funnel
 
     return pathway_funnel(pathway, cohorts=cohorts, extracted_on=extracted_on)
+
+
+def published_reach(rule, people: pd.DataFrame) -> pd.DataFrame:
+    """:func:`reach_counts` as published: ``group, shown, of_shown, share``.
+
+    Counts go through ``rule``; the share is worked out from the *rounded* counts (so it
+    cannot undo the rounding) and is blank when either count is suppressed.
+    """
+    reach = reach_counts(people)
+    shown = [rule.count(int(k)) for k in reach["people"]]
+    of = rule.count(int(reach["of"].iloc[0])) if len(reach) else ""
+    shares = [
+        f"{round(100 * int(k) / int(of))}%" if k.isdigit() and of.isdigit() and int(of) else ""
+        for k in shown
+    ]
+    return pd.DataFrame({"group": reach["group"], "shown": shown, "of_shown": of, "share": shares})
+
+
+def scale_text(instrument: str, item: str | None = None) -> str:
+    """The range of a score in words, e.g. "a scale from 7 to 35"; blank if unknown."""
+    try:
+        from toolkit.scoring.instruments import load_instrument
+
+        inst = load_instrument(instrument)
+    except Exception:  # noqa: BLE001 - an unknown instrument simply has no range to show
+        return ""
+    if item and inst.method == "items" and inst.minimum is not None:
+        low, high = inst.minimum, inst.maximum
+    elif inst.score_range:
+        low, high = inst.score_range
+    else:
+        return ""
+    return f"a scale from {low:g} to {high:g}"
+
+
+def answer_steps(instrument: str, mean_pre: float, mean_post: float):
+    """A change in score as steps of one answer: ``(steps, items, example)`` or None.
+
+    Scores made by adding up answers move by one point when one answer moves up one step;
+    a converted score (SWEMWBS metric) is first turned back into the raw sum with the
+    instrument's conversion table (linear between table entries). ``example`` names the
+    step in the middle of the answer scale, e.g. '"some of the time" and "often"'.
+
+    >>> answer_steps("swemwbs", 20.0, 22.4)[0:2]
+    (3, 7)
+    """
+    import numpy as np
+
+    try:
+        from toolkit.scoring.instruments import load_instrument
+
+        inst = load_instrument(instrument)
+    except Exception:  # noqa: BLE001 - unknown instrument: no answer steps to describe
+        return None
+    if inst.method != "sum" or not inst.items or inst.minimum is None:
+        return None
+    if inst.conversion:
+        raw = np.array(sorted(inst.conversion))
+        metric = np.array([inst.conversion[r] for r in raw])
+        change = float(np.interp(mean_post, metric, raw) - np.interp(mean_pre, metric, raw))
+    else:
+        change = float(mean_post - mean_pre)
+    middle = (inst.minimum + inst.maximum) // 2
+    labels = inst.labels
+    example = ""
+    if middle in labels and middle + 1 in labels:
+        example = f'"{labels[middle].lower()}" and "{labels[middle + 1].lower()}"'
+    return round(abs(change)), len(inst.items), example

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from toolkit.outcomes import rounding  # noqa: E402
 from toolkit.outcomes.prepost import publish_prepost  # noqa: E402
 from toolkit.reports import measures  # noqa: E402
 from toolkit.reports.context import ReportContext  # noqa: E402
@@ -40,40 +41,63 @@ from toolkit.reports.display import (  # noqa: E402
 )
 from toolkit.reports.sections import _code_names, cohort_changes, cohort_funnel, rounded  # noqa: E402
 
+ALL = "All cohorts"
+
+
+def _share_table(ctx: ReportContext, shown: pd.DataFrame, of: dict[str, str]) -> pd.DataFrame:
+    """Percentages of each column's total, from the published (rounded) counts."""
+    out = shown.copy()
+    for col in shown.columns[1:]:
+        total = of[col]
+        out[col] = [
+            f"{round(100 * int(v) / int(total))}%"
+            if str(v).isdigit() and str(total).isdigit() and int(total)
+            else ""
+            for v in shown[col]
+        ]
+    return out
+
 
 def reach_by_cohort(ctx: ReportContext) -> Section:
+    """People in each Core20PLUS5 group per cohort and for the programme, with shares."""
     people = ctx.table("participants")
     if people is None:
         return Section(needs=["participants"]).add(Note(ctx.needs_note(["participants"])))
-    columns = {}
-    for cohort in ctx.study.cohort_names:
-        reach = measures.reach_counts(people[people["cohort"] == cohort])
-        columns[ctx.label_of(cohort)] = reach.set_index("group")["people"]
-    frame = pd.DataFrame(columns).fillna(0).astype(int).reset_index(names="Group")
-    shown = frame.copy()
-    for col in frame.columns[1:]:
-        shown[col] = [ctx.rule.count(int(v)) for v in frame[col]]
+    columns, totals = {}, {}
+    groups = [(c, people[people["cohort"] == c]) for c in ctx.study.cohort_names]
+    groups.append((None, people[people["cohort"].isin(ctx.study.cohort_names)]))
+    for cohort, sub in groups:
+        name = ctx.label_of(cohort) if cohort else ALL
+        reach = measures.published_reach(ctx.rule, sub)
+        columns[name] = reach.set_index("group")["shown"]
+        totals[name] = reach["of_shown"].iloc[0]
+    shown = pd.DataFrame(columns).fillna("0").reset_index(names="Group")
     return Section().add(
         Markdown(
             ctx.say(
                 "Groups overlap: one person can be in Core20 and in several PLUS groups, so the "
-                "rows do not add up to everyone."
+                "rows do not add up to everyone. Cohorts differ in size, so the second table "
+                "gives each group as a share of its cohort."
             )
         ),
         Table(
             shown,
-            caption="People in each Core20PLUS5 group, by cohort",
+            caption="People in each Core20PLUS5 group, by cohort and for the programme",
             count_columns=list(shown.columns[1:]),
             rule=ctx.rule,
+        ),
+        Table(
+            _share_table(ctx, shown, totals),
+            caption="Share of each cohort in each group (from the rounded counts)",
         ),
     )
 
 
 def funnel_by_cohort(ctx: ReportContext) -> Section:
+    """The pathway per cohort and for the programme; the chart's legend follows its bars."""
     funnel = cohort_funnel(ctx)
     if funnel is None:
         return Section(needs=["pathway"]).add(Note(ctx.needs_note(["pathway"])))
-    funnel = funnel[funnel["cohort"] != "all"]
     wide = funnel.pivot_table(
         index=["stage_order", "stage_label"], columns="cohort", values="n_reached", aggfunc="first"
     ).reset_index()
@@ -86,8 +110,9 @@ def funnel_by_cohort(ctx: ReportContext) -> Section:
     for i, cohort in enumerate(cohorts):
         colour, _, hatch = palette(i)
         values = [rounded(ctx, v) for v in wide[cohort]]
+        # First cohort on top within each stage, as the legend lists it.
         ax.barh(
-            ys + (i - (len(cohorts) - 1) / 2) * width,
+            ys + ((len(cohorts) - 1) / 2 - i) * width,
             [v or 0 for v in values],
             height=width,
             color=colour,
@@ -107,17 +132,22 @@ def funnel_by_cohort(ctx: ReportContext) -> Section:
     ax.set_xlabel("People (rounded to the nearest 5; small numbers not drawn)", fontsize=11)
     ax.legend(frameon=False, fontsize=10)
     style_axes(ax)
-    shown = wide[["stage_label", *cohorts]].rename(
-        columns={"stage_label": "Stage", **{c: ctx.label_of(c) for c in cohorts}}
-    )
+    shown = wide[["stage_label"]].rename(columns={"stage_label": "Stage"})
     for c in cohorts:
         shown[ctx.label_of(c)] = [ctx.rule.count(int(v)) for v in wide[c]]
+    if "all" in wide.columns:
+        shown[ALL] = [ctx.rule.count(int(v)) for v in wide["all"]]
+    firsts = {col: shown[col].iloc[0] for col in shown.columns[1:]}
     return Section().add(
         Table(
             shown,
-            caption="People reaching each stage of the pathway, by cohort",
+            caption="People reaching each stage of the pathway, by cohort and for the programme",
             count_columns=list(shown.columns[1:]),
             rule=ctx.rule,
+        ),
+        Table(
+            _share_table(ctx, shown, firsts),
+            caption="Share of the people referred who reached each stage (from the rounded counts)",
         ),
         Figure(
             fig,
@@ -144,13 +174,24 @@ def change_by_cohort(ctx: ReportContext) -> Section:
                 raw.label,
                 name,
                 pub.n_pairs,
-                f"{raw.mean_change:+.2f} ({raw.ci_low:+.2f} to {raw.ci_high:+.2f})" if ok else "",
-                f"{raw.g_z:+.2f}" if ok and pd.notna(raw.g_z) else "",
+                f"{rounding.points(raw.mean_change, True)} ({rounding.points(raw.ci_low, True)}"
+                f" to {rounding.points(raw.ci_high, True)})"
+                if ok
+                else "",
+                rounding.effect(raw.d_baseline_sd, True)
+                if ok and pd.notna(getattr(raw, "d_baseline_sd", float("nan")))
+                else "",
             ]
         )
     display = pd.DataFrame(
         rows,
-        columns=["Measure", "Cohort", "People (both times)", "Change (95% CI)", "Effect size g"],
+        columns=[
+            "Measure",
+            "Cohort",
+            "People (both times)",
+            "Change in points (95% CI)",
+            "Change / baseline SD",
+        ],
     )
     section = Section().add(
         Table(
@@ -187,32 +228,35 @@ def change_by_cohort(ctx: ReportContext) -> Section:
 
 
 def themes_by_cohort(ctx: ReportContext, top: int = 8) -> Section:
+    """People mentioning each common theme per cohort, and what the counts rest on."""
+    from toolkit.reports.provenance import final_codings, theme_provenance
+    from toolkit.reports.sections import coding_intro
+
     (people, segments, codings), gaps = ctx.tables("participants", "segments", "codings")
     if gaps:
         return Section(needs=gaps).add(Note(ctx.needs_note(gaps)))
     names = _code_names(ctx)
-    overall = measures.code_people(codings, segments).head(top)["code"].tolist()
+    provenance = theme_provenance(ctx, codings, segments).head(top)
+    overall = provenance["code"].tolist()
     cohort_of = people.set_index("pid")["cohort"]
-    joined = (
-        codings[["seg_id", "code"]]
-        .drop_duplicates()
-        .merge(segments[["seg_id", "pid"]], on="seg_id")
+    joined = final_codings(ctx, codings)[["seg_id", "code"]].merge(
+        segments[["seg_id", "pid"]], on="seg_id"
     )
     joined = joined[joined["code"].isin(overall)]
     joined["cohort"] = joined["pid"].map(cohort_of)
     wide = joined.groupby(["code", "cohort"])["pid"].nunique().unstack(fill_value=0)
     wide = wide.reindex(index=overall, columns=ctx.study.cohort_names, fill_value=0)
-    frame = wide.reset_index(names="Theme")
-    frame["Theme"] = [names.get(c, c) for c in frame["Theme"]]
-    shown = frame.copy()
+    shown = pd.DataFrame({"Theme": [names.get(c, c) for c in overall]})
     for c in ctx.study.cohort_names:
-        shown[c] = [ctx.rule.count(int(v)) for v in frame[c]]
-    shown = shown.rename(columns={c: ctx.label_of(c) for c in ctx.study.cohort_names})
+        shown[ctx.label_of(c)] = [ctx.rule.count(int(v)) for v in wide[c]]
+    shown[ALL] = [ctx.rule.count(int(v)) for v in provenance["people"]]
+    shown["Based on"] = list(provenance["basis"])
     return Section().add(
+        Markdown(ctx.say(coding_intro(ctx, segments, provenance))),
         Table(
             shown,
             caption="People mentioning each of the most common themes",
-            count_columns=list(shown.columns[1:]),
+            count_columns=list(shown.columns[1:-1]),
             rule=ctx.rule,
-        )
+        ),
     )

@@ -18,35 +18,52 @@ import re
 from html.parser import HTMLParser
 
 PLAIN_ENGLISH = 60.0
+# What the co-production report aims for: "easy to read" (most 11 to 12 year olds).
+RESIDENT_TARGET = 70.0
 
 # Parts of a page that are not our prose: quotes, tables, captions, notes about missing data.
 _SKIP_TAGS = {"blockquote", "table", "figcaption", "style", "script", "title", "aside"}
 
 
+# Parts of a page nobody reads: styles, scripts, the window title, the skip link.
+_HIDDEN_TAGS = {"style", "script", "title"}
+_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "figcaption", "caption", "td", "th", "aside"}
+
+
 class _ProseParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, skip: set[str] = _SKIP_TAGS) -> None:
         super().__init__()
+        self.skip = skip
         self.depth = 0
+        self.in_skip_link = False  # "Skip to the report" is for screen readers, not prose
         self.parts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in _SKIP_TAGS:
+        if tag in self.skip:
             self.depth += 1
-        elif tag in ("p", "li", "h1", "h2", "h3", "h4") and self.depth == 0:
+        elif tag in _BLOCK_TAGS and self.depth == 0:
             self.parts.append("\n")
+        elif tag == "a" and ("class", "skip-link") in attrs:
+            self.in_skip_link = True
 
     def handle_endtag(self, tag):
-        if tag in _SKIP_TAGS and self.depth:
+        if tag == "a":
+            self.in_skip_link = False
+        elif tag in self.skip and self.depth:
             self.depth -= 1
 
     def handle_data(self, data):
-        if self.depth == 0:
+        if self.depth == 0 and not self.in_skip_link:
             self.parts.append(data)
 
 
-def prose_from_html(page: str) -> str:
-    """Visible prose of an HTML page without quotes, tables, captions and notes."""
-    parser = _ProseParser()
+def prose_from_html(page: str, everything: bool = False) -> str:
+    """Visible prose of an HTML page without quotes, tables, captions and notes.
+
+    ``everything``: all the text a reader sees, quotes, captions, tables and notes included
+    (the text "as a resident reads it").
+    """
+    parser = _ProseParser(_HIDDEN_TAGS if everything else _SKIP_TAGS)
     parser.feed(page)
     text = "".join(parser.parts)
     # Headings and list items without a full stop would merge into one long "sentence".
@@ -100,6 +117,11 @@ def flesch(text: str) -> float:
 def report_readability(page: str) -> float:
     """Flesch reading ease of a rendered report's prose."""
     return flesch(prose_from_html(page))
+
+
+def page_readability(page: str) -> float:
+    """Flesch reading ease of all the text a reader sees on the page (quotes included)."""
+    return flesch(prose_from_html(page, everything=True))
 
 
 def describe(score: float) -> str:

@@ -92,10 +92,40 @@ def _drop_noise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
+H2_TAG = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<text>.*?)</h2>", re.IGNORECASE | re.DOTALL)
+H1_END = re.compile(r"</h1>", re.IGNORECASE)
+
+
+def add_contents(body: str) -> str:
+    """Give every section heading (h2) an id and put a linked contents list after the h1.
+
+    >>> page = add_contents("<h1>R</h1><p>x</p><h2>Summary</h2><h2>Methods</h2>")
+    >>> 'href="#section-2"' in page and '<h2 id="section-2">Methods</h2>' in page
+    True
+    """
+    titles: list[str] = []
+
+    def number(match: re.Match) -> str:
+        titles.append(re.sub(r"<[^>]+>", "", match.group("text")).strip())
+        attrs = re.sub(r'\s+id="[^"]*"', "", match.group("attrs"))
+        return f'<h2 id="section-{len(titles)}"{attrs}>{match.group("text")}</h2>'
+
+    body = H2_TAG.sub(number, body)
+    if not titles:
+        return body
+    items = "".join(
+        f'<li><a href="#section-{i}">{esc(t)}</a></li>' for i, t in enumerate(titles, start=1)
+    )
+    nav = f'<nav class="lxt-contents" aria-label="Contents"><h2>Contents</h2><ol>{items}</ol></nav>'
+    parts = H1_END.split(body, maxsplit=1)
+    return parts[0] + "</h1>" + nav + parts[1] if len(parts) == 2 else nav + body
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, title: str, contents: bool = False) -> str:
     """Render an executed notebook as a self-contained accessible HTML page.
 
-    Raises :class:`RenderError` if any image lacks alt text.
+    ``contents`` puts a linked list of the sections after the title. Raises
+    :class:`RenderError` if any image lacks alt text.
     """
     from nbconvert import HTMLExporter
 
@@ -107,6 +137,8 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str) -> str:
         exclude_anchor_links=True,
     )
     body, _ = exporter.from_notebook_node(_drop_noise(nbformat.from_dict(nb)))
+    if contents:
+        body = add_contents(body)
     page = wrap_page(body, title=title)
     missing = images_without_alt(page)
     if missing:

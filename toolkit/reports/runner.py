@@ -54,6 +54,8 @@ from toolkit.study.config import load_study, study_file
 from toolkit.study.tables import StudyOutputs, write_json
 
 STAGING_FOLDER = ".staging"
+# Reports long enough to need a contents list after the title.
+CONTENTS_LIST = ("evaluation_report", "overview")
 LOG_FOLDER = ".logs"  # kernel and worker messages, for diagnosis
 TITLES = {
     "evaluation_report": "Evaluation report",
@@ -101,6 +103,7 @@ class ReportResult:
     problem: str | None = None
     findings: list[str] = field(default_factory=list)
     readability: float | None = None
+    readability_page: float | None = None  # everything on the page, quotes included
     key: str = ""
 
     @property
@@ -150,6 +153,12 @@ REPORT_DEPENDENCIES = (
     "outcomes/funnel.py",
     "outcomes/definitions.py",
     "outcomes/prepost.py",
+    "outcomes/rounding.py",
+    "outcomes/core20.py",
+    "outcomes/link.py",
+    "coding/decisions.py",
+    "scoring/instruments.py",
+    "charts.py",
     "privacy/release_check.py",
     "study/config.py",
     "study/tables.py",
@@ -200,7 +209,7 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
     import nbformat
     import papermill
 
-    from toolkit.reports.readability import report_readability
+    from toolkit.reports.readability import page_readability, report_readability
     from toolkit.reports.render import html_to_pdf, notebook_to_html
 
     t0 = time.perf_counter()
@@ -231,12 +240,13 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
         return result
     try:
         nb = nbformat.read(executed, as_version=4)
-        page = notebook_to_html(nb, title=job.title)
+        page = notebook_to_html(nb, title=job.title, contents=job.report in CONTENTS_LIST)
         html_path = staging / f"{job.report}.html"
         html_path.write_text(page, encoding="utf-8")
         html_to_pdf(html_path, staging / f"{job.report}.pdf")
         if job.report == "coproduction_report":
             result.readability = report_readability(page)
+            result.readability_page = page_readability(page)
         passed, findings = gate.run_gate(staging, study=load_study(job.study_dir))
     except Exception as exc:
         kept = root / gate.FAILED_FOLDER / job.folder / f"{job.report}.ipynb"
@@ -313,6 +323,7 @@ def _place(result: ReportResult, reports_root: Path) -> ReportResult:
                     "files": [Path(f).name for f in moved],
                     "release_check": "passed",
                     "readability_flesch": result.readability,
+                    "readability_flesch_whole_page": result.readability_page,
                 },
             )
         else:
@@ -342,6 +353,7 @@ def _reusable(job: ReportJob, reports_root: Path) -> ReportResult | None:
                 "reused",
                 files=[str(f) for f in files],
                 readability=entry.get("readability_flesch"),
+                readability_page=entry.get("readability_flesch_whole_page"),
                 key=job.key,
             )
     findings = reports_root / gate.HELD_FOLDER / job.folder / f"FINDINGS-{job.report}.json"

@@ -32,8 +32,9 @@ matplotlib.use("Agg")  # reports render off-screen; never open a window
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from toolkit.outcomes import rounding  # noqa: E402
 from toolkit.outcomes.prepost import publish_prepost  # noqa: E402
-from toolkit.reports import measures  # noqa: E402
+from toolkit.reports import measures, profile  # noqa: E402
 from toolkit.reports.context import ReportContext  # noqa: E402
 from toolkit.reports.display import (  # noqa: E402
     BulletList,
@@ -123,65 +124,54 @@ def _missing(ctx: ReportContext, *names: str) -> Section | None:
     return None
 
 
-def _bar_chart(labels: list[str], values: list[int | None], shown: list[str], xlabel: str):
+def _bar_chart(
+    labels: list[str], values: list[int | None], shown: list[str], xlabel: str, font: int = 11
+):
     """Horizontal bars with the shown value written at the end of each bar (never colour alone).
 
     Suppressed values (None) get no bar, only their "*" label, so nothing hints at their size.
+    ``font`` is the size of every text on the chart (larger for residents' reports).
     """
-    height = 0.55 * len(labels) + 1.2
+    height = (0.55 + 0.03 * (font - 11)) * len(labels) + 1.2
     fig, ax = plt.subplots(figsize=(8, height))
     colour, _, hatch = palette(0)
     ys = list(range(len(labels)))[::-1]
     ax.barh(ys, [v or 0 for v in values], color=colour, hatch=hatch, edgecolor="black")
     top = max([v or 0 for v in values] + [1])
     for y, value, text in zip(ys, values, shown, strict=True):
-        ax.text((value or 0) + top * 0.01, y, text, va="center", fontsize=11)
+        ax.text((value or 0) + top * 0.01, y, text, va="center", fontsize=font)
     ax.set_yticks(ys, labels)
     ax.set_xlim(0, top * 1.18)
-    ax.set_xlabel(xlabel, fontsize=11)
+    ax.set_xlabel(xlabel, fontsize=font)
     style_axes(ax)
+    ax.tick_params(labelsize=font)
     return fig
 
 
 # -- sections ---------------------------------------------------------------------------------
 def summary(ctx: ReportContext) -> Section:
-    """Key figures in a few sentences: who took part, jobs started, wellbeing change."""
-    section = Section()
+    """Page one: targets against actuals and the headline results, each traceable to a table."""
+    from toolkit.reports.headline import cohort_targets, headline_figures
+
     people = ctx.table("participants")
     if people is None:
         return Section(needs=["participants"]).add(Note(ctx.needs_note(["participants"])))
-    n = len(people)
-    core20 = int(measures.core20_mask(people).sum())
-    points = [
-        ctx.say(f"{about(ctx, n).capitalize()} people took part in {ctx.cohort_label}."),
-        ctx.say(
-            f"{about(ctx, core20).capitalize()} of them live in the most deprived 20% of areas "
-            "in England (Core20)."
-        ),
-    ]
-    funnel = cohort_funnel(ctx)
-    if funnel is not None:
-        reached = funnel.set_index("stage")["n_reached"]
-        if "started" in reached:
-            points.append(ctx.say(f"{about(ctx, reached['started']).capitalize()} started work."))
-        if "retained_6m" in reached:
-            points.append(
-                ctx.say(
-                    f"{about(ctx, reached['retained_6m']).capitalize()} were still in work six "
-                    "months after starting."
-                )
-            )
-    changes = cohort_changes(ctx)
-    if changes is not None and not changes.empty:
-        row = changes.iloc[0]
-        if row["n_pairs"] >= ctx.rule.threshold and pd.notna(row.get("ci_low")):
-            points.append(
-                ctx.say(
-                    f"{row['label']}: {row['mean_change']:+.1f} points on average (95% CI "
-                    f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f}) among "
-                    f"{about(ctx, row['n_pairs'])} people who answered at both times."
-                )
-            )
+    figures = headline_figures(ctx)
+    goals = cohort_targets(ctx)
+    where = ctx.cohort_label if ctx.cohort else "the programme as a whole (all cohorts)"
+    points = [ctx.say(f"{about(ctx, len(people)).capitalize()} people took part in {where}.")]
+    by_key = figures.set_index("key")
+    # Words for the headline results; every number is also in the table below.
+    for key, words in (
+        ("jobs_started", "Jobs started: {actual} (target {target}, {status})."),
+        ("cost_per_job", "Cost per job started: {actual} (target {target}, {status})."),
+        ("wellbeing", "{figure}: {actual}."),
+    ):
+        if key in by_key.index:
+            row = by_key.loc[key]
+            text = words.format(**row.to_dict())
+            text = text.replace(", )", ")").replace(" (target none set)", "")
+            points.append(ctx.say(text))
     if not ctx.study.comparison_group:
         points.append(
             ctx.say(
@@ -189,7 +179,31 @@ def summary(ctx: ReportContext) -> Section:
                 "of the programme."
             )
         )
-    return section.add(BulletList(points))
+    shown = figures.rename(
+        columns={
+            "figure": "Figure",
+            "target": "Target",
+            "actual": "Result",
+            "status": "Against target",
+            "source": "Published in (tables/)",
+        }
+    ).drop(columns="key")
+    caption = f"Targets and results, {ctx.cohort_label}"
+    if goals is not None and goals.source:
+        caption += f" (targets: {goals.source})"
+    section = Section().add(
+        BulletList(points),
+        # Page one: the table starts on the first page even if it runs onto the second.
+        Table(shown, caption=caption, css_class="lxt-summary", keep_together=False),
+    )
+    if goals is None:
+        section.add(
+            Note(
+                "No programme targets are set for this cohort. Add them under targets: in "
+                "study.yml to show results against them."
+            )
+        )
+    return section
 
 
 def sample_and_reach(ctx: ReportContext) -> Section:
@@ -218,7 +232,10 @@ def sample_and_reach(ctx: ReportContext) -> Section:
         + ". A star means fewer than "
         + f"{ctx.rule.threshold} people."
     )
-    return Section().add(
+    section = Section().add(
+        Heading("When", level=3),
+        BulletList([ctx.say(line) for line in profile.fieldwork_lines(ctx)]),
+        Heading("Core20PLUS5 groups", level=3),
         Markdown(
             ctx.say(
                 "Core20PLUS5 is NHS England's approach to reducing health inequalities. Core20 "
@@ -234,6 +251,39 @@ def sample_and_reach(ctx: ReportContext) -> Section:
         ),
         Figure(fig, alt=alt, caption="People in each group (a star means a small number)"),
     )
+    people = ctx.table("participants")
+    columns = [c for c in profile.PROFILE_COLUMNS if c in people.columns]
+    if columns:
+        section.add(Heading("Age, gender and ethnic group", level=3))
+    for column in columns:
+        table = profile.profile_table(ctx, people, column)
+        section.add(
+            Table(
+                table,
+                caption=f"{table.columns[0]}, {ctx.cohort_label}",
+                count_columns=["People"],
+                rule=ctx.rule,
+            )
+        )
+    work = profile.employment_change(ctx, people)
+    if work is not None:
+        section.add(
+            Heading("Work before and after", level=3),
+            Markdown(
+                ctx.say(
+                    "Employment status of the people who answered at both times. Groups "
+                    "smaller than the threshold, and one more where needed so that they "
+                    "cannot be worked out, show as a star."
+                )
+            ),
+            Table(
+                work,
+                caption=f"Employment status at the start and at follow-up, {ctx.cohort_label}",
+                count_columns=list(work.columns[1:]),
+                rule=ctx.rule,
+            ),
+        )
+    return section
 
 
 def pathway_funnel(ctx: ReportContext) -> Section:
@@ -245,11 +295,15 @@ def pathway_funnel(ctx: ReportContext) -> Section:
     if funnel is None or funnel.empty:
         return Section().add(Note("The pathway table has no stage dates for this cohort."))
     first = int(funnel["n_reached"].iloc[0])
+    from toolkit.outcomes.funnel import publish_funnel
+
+    days = publish_funnel(funnel, ctx.rule)["median_days_from_previous"]
     display = pd.DataFrame(
         {
             "Stage": funnel["stage_label"],
             "People": [count_text(ctx, k) for k in funnel["n_reached"]],
             "Share of those referred": [percent_text(ctx, k, first) for k in funnel["n_reached"]],
+            "Median days from the step before": ["" if pd.isna(d) else f"{d:.0f}" for d in days],
         }
     )
     values = [rounded(ctx, k) for k in funnel["n_reached"]]
@@ -279,8 +333,27 @@ def pathway_funnel(ctx: ReportContext) -> Section:
     )
 
 
+def effect_words(value: float) -> str:
+    """Cohen's benchmarks for a standardised change (change / baseline SD)."""
+    size = abs(value)
+    if size < 0.2:
+        return "negligible"
+    if size < 0.5:
+        return "small"
+    return "medium" if size < 0.8 else "large"
+
+
+def _scale_cell(raw) -> str:
+    scale = measures.scale_text(raw.instrument, raw.item or None).removeprefix("a scale from ")
+    parts = [scale] if scale else []
+    if pd.notna(raw.meaningful_threshold):
+        parts.append(f"meaningful change {raw.meaningful_threshold:g}")
+    parts.append("higher is better" if raw.higher_is_better else "lower is better")
+    return "; ".join(parts)
+
+
 def outcome_change(ctx: ReportContext) -> Section:
-    """Before and after: mean change with 95% CIs and effect sizes, for each measure."""
+    """Before and after: change with 95% CIs, scale and threshold, and effect sizes named."""
     gap = _missing(ctx, "participants", "scores")
     if gap:
         return gap
@@ -288,59 +361,118 @@ def outcome_change(ctx: ReportContext) -> Section:
     if changes is None or changes.empty:
         return Section().add(Note("The study names no score-change outcomes to report."))
     published = publish_prepost(changes, ctx.rule)
-    rows = []
+    change_rows, effect_rows = [], []
     for raw, pub in zip(changes.itertuples(), published.itertuples(), strict=True):
-        if pd.isna(pub.ci_low):
-            rows.append([raw.label, pub.n_pairs, "", "", "", "", ""])
-            continue
-        rows.append(
+        shown = pd.notna(pub.ci_low)
+        change_rows.append(
             [
                 raw.label,
+                _scale_cell(raw),
                 pub.n_pairs,
-                f"{raw.mean_pre:.1f} to {raw.mean_post:.1f}",
-                f"{raw.mean_change:+.2f} ({raw.ci_low:+.2f} to {raw.ci_high:+.2f})",
-                f"{raw.g_z:+.2f}" if pd.notna(raw.g_z) else "",
-                _p(raw.p_t) + " / " + _p(raw.p_wilcoxon),
-                "higher is better" if raw.higher_is_better else "lower is better",
+                f"{rounding.points(raw.mean_pre)} to {rounding.points(raw.mean_post)}"
+                if shown
+                else "",
+                f"{rounding.points(raw.mean_change, True)} ({rounding.points(raw.ci_low, True)} "
+                f"to {rounding.points(raw.ci_high, True)})"
+                if shown
+                else "",
+                rounding.percent(pub.share_meaningful)
+                if shown and pd.notna(getattr(pub, "share_meaningful", float("nan")))
+                else "",
             ]
         )
-    display = pd.DataFrame(
-        rows,
-        columns=[
-            "Measure",
-            "People (both times)",
-            "Average before to after",
-            "Change (95% CI)",
-            "Effect size g",
-            "p (t-test / Wilcoxon)",
-            "Direction",
-        ],
-    )
+        if not shown:
+            continue
+        d_base = getattr(raw, "d_baseline_sd", float("nan"))
+        effect_rows.append(
+            [
+                raw.label,
+                f"{rounding.effect(d_base, True)} ({effect_words(d_base)})"
+                if pd.notna(d_base)
+                else "",
+                rounding.effect(raw.d_z, True) if pd.notna(raw.d_z) else "",
+                rounding.p_text(raw.p_t),
+                rounding.p_text(raw.p_wilcoxon),
+            ]
+        )
     before, after = waves(ctx)
     section = Section().add(
         Markdown(
             ctx.say(
-                f"People answered the same questions at {before.replace('_', ' ')} and at "
-                f"{after.replace('_', ' ')}. We compare each person with themselves. The "
-                "paired t-test suits the wellbeing score; the Wilcoxon signed-rank test suits "
-                "the short 0 to 10 and loneliness scales. The effect size (Hedges' g) puts the "
-                "measures on one scale: 0.2 is small, 0.5 medium, 0.8 large."
+                f"People answered the same questions at {profile.wave_label(ctx.study, before)} "
+                f"and {profile.wave_label(ctx.study, after)}. We compare each person with "
+                "themselves. Changes are in the questionnaire's own points; the scale and the "
+                "change that matters to a person are beside each one."
             )
         ),
         Table(
-            display,
+            pd.DataFrame(
+                change_rows,
+                columns=[
+                    "Measure",
+                    "Scale",
+                    "People (both times)",
+                    "Average before to after",
+                    "Change (95% CI)",
+                    "Improved by a meaningful amount",
+                ],
+            ),
             caption=f"Change between the two surveys, {ctx.cohort_label}",
             count_columns=["People (both times)"],
             rule=ctx.rule,
         ),
     )
+    if effect_rows:
+        section.add(
+            Markdown(
+                ctx.say(
+                    "Two effect sizes. **Change / baseline SD** divides the average change by "
+                    "how much scores varied at the start: this is the one to compare with "
+                    "other studies, and Cohen's guide (0.2 small, 0.5 medium, 0.8 large) "
+                    "applies to it. **d_z** divides by how much the changes varied; it grows "
+                    "when people's two scores are closely related, so it is not judged on "
+                    "Cohen's scale. The paired t-test suits the wellbeing score; the Wilcoxon "
+                    "signed-rank test suits the short 0 to 10 and loneliness scales."
+                )
+            ),
+            Table(
+                pd.DataFrame(
+                    effect_rows,
+                    columns=[
+                        "Measure",
+                        "Change / baseline SD",
+                        "d_z (change / SD of change)",
+                        "p (paired t-test)",
+                        "p (Wilcoxon)",
+                    ],
+                ),
+                caption=f"Effect sizes and tests, {ctx.cohort_label}",
+            ),
+        )
+    robust = robustness_table(changes, published)
+    if robust is not None:
+        section.add(
+            Markdown(
+                ctx.say(
+                    "Two checks. The mixed model uses everyone with a score at either time, not "
+                    "only those who answered twice. Reliable change counts people whose own "
+                    "change is larger than the questionnaire's measurement error."
+                )
+            ),
+            Table(
+                robust, caption=f"Everyone with a score, and reliable change, {ctx.cohort_label}"
+            ),
+        )
+    section.extend(outcomes_by_group(ctx))
+    section.extend(wellby_blocks(ctx))
     shown = changes[published["ci_low"].notna().to_numpy()]
     if not shown.empty:
         fig = _forest(shown)
         alt = (
             "Chart of average change with 95% confidence intervals: "
             + "; ".join(
-                f"{r.label} {r.mean_change:+.2f} (from {r.ci_low:+.2f} to {r.ci_high:+.2f})"
+                f"{r.label} {rounding.points(r.mean_change, True)} (from "
+                f"{rounding.points(r.ci_low, True)} to {rounding.points(r.ci_high, True)})"
                 for r in shown.itertuples()
             )
             + ". The dashed line marks no change."
@@ -356,6 +488,115 @@ def outcome_change(ctx: ReportContext) -> Section:
             )
         )
     return section
+
+
+def robustness_table(changes: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame | None:
+    """Mixed-model change (everyone with any score) and shares with reliable change."""
+    rows = []
+    for raw, pub in zip(changes.itertuples(), published.itertuples(), strict=True):
+        if pd.isna(pub.ci_low):
+            continue
+        mlm = ""
+        if pd.notna(getattr(pub, "mlm_change", float("nan"))):
+            mlm = (
+                f"{rounding.points(raw.mlm_change, True)} ({rounding.points(raw.mlm_ci_low, True)}"
+                f" to {rounding.points(raw.mlm_ci_high, True)}); {pub.mlm_people} people"
+            )
+        improved = getattr(pub, "share_reliable_improved", float("nan"))
+        worse = getattr(pub, "share_reliable_deteriorated", float("nan"))
+        rows.append([raw.label, mlm, rounding.percent(improved), rounding.percent(worse)])
+    if not rows:
+        return None
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Measure",
+            "Mixed-model change (95% CI)",
+            "Reliable improvement",
+            "Reliable deterioration",
+        ],
+    )
+
+
+def outcomes_by_group(ctx: ReportContext) -> list:
+    """Outcomes in Core20 and PLUS groups (the analyse stage's ``core20plus5``), published."""
+    from toolkit.outcomes.core20 import publish_core20
+
+    raw = ctx.table("core20plus5", cohort_only=False)
+    ctx.missing.discard("core20plus5")
+    if raw is None:
+        return []
+    raw = raw[raw["cohort"].astype(str) == (ctx.cohort or "all")].reset_index(drop=True)
+    if raw.empty:
+        return []
+    pub = publish_core20(raw, ctx.rule)
+    specs = {o.name: o for o in ctx.study.outcomes}
+    chosen = [
+        name
+        for name in (
+            next((o.name for o in ctx.study.outcomes if o.kind == "score_change"), None),
+            next((o.name for o in ctx.study.outcomes if o.kind == "stage_reached"), None),
+        )
+        if name and f"{name}__value" in pub.columns
+    ]
+    if not chosen:
+        return []
+    table = pd.DataFrame({"Group": pub["group"], "People": pub["n_people"]})
+    for name in chosen:
+        spec = specs[name]
+        binary = f"{name}__count" in pub.columns
+        cells = []
+        for v, lo, hi in zip(
+            pub[f"{name}__value"], pub[f"{name}__ci_low"], pub[f"{name}__ci_high"], strict=True
+        ):
+            if pd.isna(v):
+                cells.append("")
+            elif binary:
+                cells.append(
+                    f"{rounding.percent(v)} ({rounding.percent(lo)} to {rounding.percent(hi)})"
+                )
+            else:
+                cells.append(
+                    f"{rounding.points(v, True)} ({rounding.points(lo, True)} to "
+                    f"{rounding.points(hi, True)})"
+                )
+        table[f"{spec.label or name} (95% CI)"] = cells
+    return [
+        Heading("Outcomes in Core20 and PLUS groups", level=3),
+        Markdown(
+            ctx.say(
+                "The same outcomes for each group. Groups overlap, and a blank means too few "
+                "people to show."
+            )
+        ),
+        Table(
+            table,
+            caption=f"Outcomes by Core20PLUS5 group, {ctx.cohort_label}",
+            count_columns=["People"],
+            rule=ctx.rule,
+        ),
+    ]
+
+
+def wellby_blocks(ctx: ReportContext) -> list:
+    """The Green Book WELLBY value of the life-satisfaction change (programme-wide), if made."""
+    path = ctx.outputs.tables / "wellby.csv"
+    if not path.exists():
+        return []
+    row = pd.read_csv(path).iloc[0]
+    return [
+        Heading("Social value (WELLBY)", level=3),
+        Markdown(
+            ctx.say(
+                f"Across the programme, the change in life satisfaction of "
+                f"{row['people']} people ({rounding.points(row['mean_change'], True)} points on "
+                f"0 to 10) is valued at about {rounding.pounds_total(row['value_central'])} "
+                f"(range {rounding.pounds_total(row['value_low'])} to "
+                f"{rounding.pounds_total(row['value_high'])}) with the HM Treasury Green Book "
+                f"WELLBY value ({int(row['price_year'])} prices). {row['assumptions']}"
+            )
+        ),
+    ]
 
 
 def _forest(changes: pd.DataFrame):
@@ -376,12 +617,6 @@ def _forest(changes: pd.DataFrame):
     return fig
 
 
-def _p(p: float) -> str:
-    if pd.isna(p):
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def _code_names(ctx: ReportContext) -> dict[str, str]:
     if not ctx.study.codebook:
         return {}
@@ -394,8 +629,29 @@ def _code_names(ctx: ReportContext) -> dict[str, str]:
     return {c.id: c.name for c in book.codes}
 
 
+def coding_intro(ctx: ReportContext, segments: pd.DataFrame, provenance: pd.DataFrame) -> str:
+    """One sentence on how much of the coding people have checked."""
+    from toolkit.reports.provenance import checked_segments
+
+    checked = checked_segments(ctx, segments)
+    total = len(segments)
+    if checked == 0:
+        return (
+            "None of the coding has been checked by a person yet: every theme below rests on "
+            "machine suggestions (codebook rules and trained models), which can be wrong."
+        )
+    share = round(100 * checked / total) if total else 0
+    return (
+        f"People have checked {checked:,} of the {total:,} segments ({share}%). A theme "
+        "rests on their decisions where they made one, and on machine suggestions elsewhere; "
+        "the table says which for each theme."
+    )
+
+
 def themes(ctx: ReportContext, top: int = 6) -> Section:
-    """The most common codes (people mentioning each, with a quote) and the topics found."""
+    """The most common themes with their provenance, a quote each, and the topics found."""
+    from toolkit.reports.provenance import coding_quality, theme_provenance, theme_quotes
+
     gap = _missing(ctx, "participants", "segments", "codings")
     if gap:
         return gap
@@ -403,20 +659,21 @@ def themes(ctx: ReportContext, top: int = 6) -> Section:
     segments = ctx.table("segments")
     codings = ctx.table("codings")
     names = _code_names(ctx)
-    counts = measures.code_people(codings, segments).head(top)
+    counts = theme_provenance(ctx, codings, segments).head(top)
     n = len(people)
     display = pd.DataFrame(
         {
             "Theme": [names.get(c, c) for c in counts["code"]],
             "People who mentioned it": [count_text(ctx, k) for k in counts["people"]],
             "Share of people": [percent_text(ctx, k, n) for k in counts["people"]],
+            "Based on": list(counts["basis"]),
         }
     )
     section = Section().add(
         Markdown(
             ctx.say(
-                "Peer researchers coded what people said in surveys and interviews with the "
-                "study codebook. The table shows the themes mentioned by the most people."
+                "What people said in surveys and interviews was coded with the study codebook. "
+                + coding_intro(ctx, segments, counts)
             )
         ),
         Table(
@@ -426,16 +683,21 @@ def themes(ctx: ReportContext, top: int = 6) -> Section:
             rule=ctx.rule,
         ),
     )
+    section.extend(coding_quality(ctx, list(counts["code"]), names))
     consenting = measures.consenting_pids(people)
     if ctx.rule.quote_allowed(n):
-        best = codings.groupby("seg_id")["score"].max() if "score" in codings.columns else None
+        quotes = theme_quotes(ctx, list(counts["code"]), codings, segments, consenting)
         for code in counts["code"]:
-            seg_ids = codings.loc[codings["code"] == code, "seg_id"]
-            quote = measures.pick_quote(seg_ids, segments, consenting, best)
-            if quote:
+            if code in quotes:
+                text, basis = quotes[code]
+                how = (
+                    "a passage people coded as this theme"
+                    if basis == "accepted"
+                    else "suggested by the computer, not yet checked by a person"
+                )
                 section.add(
                     Heading(names.get(code, code), level=3),
-                    Quote(quote, attribution=f"A participant in {ctx.cohort_label}"),
+                    Quote(text, attribution=f"A participant in {ctx.cohort_label} ({how})"),
                 )
     else:
         section.add(Note("Quotes are not shown: the group is too small to keep people anonymous."))
@@ -514,14 +776,15 @@ def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
     rows = []
     for r in order.itertuples():
         feature = str(getattr(r, "feature_label", r.feature))
+        odds = r.scale == "odds ratio"
+        fmt = (lambda v: f"{v:.2f}") if odds else (lambda v: f"{v:+.2f}")
         rows.append(
             [
                 feature.removeprefix("code: ").removeprefix("topic: "),
                 labels.get(r.outcome, r.outcome),
-                r.scale,
-                f"{r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f})",
-                f"{r.q:.3f}",
-                "Yes" if r.q < FDR_LEVEL else "No",
+                ("Odds ratio " if odds else "Difference ")
+                + f"{fmt(r.estimate)} ({fmt(r.ci_low)} to {fmt(r.ci_high)})",
+                rounding.p_text(r.q) + (" (passes)" if r.q < FDR_LEVEL else ""),
                 r.n_with_feature,
             ]
         )
@@ -530,10 +793,8 @@ def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
         columns=[
             "Experience",
             "Outcome",
-            "Measure",
             "Estimate (95% CI)",
             "q (false discovery rate)",
-            "Passes FDR",
             "People with it",
         ],
     )
@@ -576,50 +837,22 @@ def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
 
 
 def limitations(ctx: ReportContext) -> Section:
-    """Limitations written from the data: size, drop-out, missing answers, no comparison group."""
-    points = []
-    people = ctx.table("participants")
-    scores = ctx.table("scores")
+    """Limitations worked out from the data (see :mod:`toolkit.reports.limits`)."""
+    from toolkit.reports import limits
+
+    points: list[str] = []
     changes = cohort_changes(ctx)
-    if people is not None and scores is not None and changes is not None and not changes.empty:
-        main = changes.iloc[0]
-        paired = int(main["n_pairs"])
-        if paired < 30:
-            points.append(
-                ctx.say(
-                    f"Only {about(ctx, paired)} people answered the {main['instrument'].upper()} "
-                    "questions at both times, fewer than the 30 that Warwick Medical School "
-                    "suggests, so the confidence intervals are wide."
-                )
-            )
-        else:
-            points.append(
-                ctx.say(
-                    f"{about(ctx, paired).capitalize()} people answered the "
-                    f"{main['instrument'].upper()} questions at both times, enough for a paired "
-                    "comparison."
-                )
-            )
-        _, after = waves(ctx)
-        followed, total = measures.followup_rate(scores, people, after)
-        if total:
-            share = round(100 * (total - followed) / total)
-            points.append(
-                ctx.say(
-                    f"About {share}% of people did not answer the follow-up survey. If they differ "
-                    "from those who did (for example, if people who struggled stopped replying), "
-                    "the changes shown may be too hopeful."
-                )
-            )
-        missing = measures.missing_share(scores)
-        if missing > 0:
-            points.append(
-                ctx.say(
-                    f"About {round(100 * missing)}% of questionnaires had unanswered items and "
-                    "could not be scored; they are left out rather than guessed."
-                )
-            )
-    else:
+    if changes is not None and not changes.empty:
+        points += limits.attrition_points(ctx, changes)
+    for point in (
+        limits.small_groups_point(ctx, changes),
+        limits.regression_to_mean_point(ctx),
+        limits.coding_point(ctx),
+        limits.topics_point(ctx),
+    ):
+        if point:
+            points.append(point)
+    if changes is None:
         gaps = sorted({"participants", "scores"} & ctx.missing) or ["scores"]
         points.append(ctx.needs_note(gaps))
     if not ctx.study.comparison_group:
@@ -636,7 +869,22 @@ def limitations(ctx: ReportContext) -> Section:
             "hardest experiences may be the least likely to take part."
         )
     )
-    return Section().add(BulletList(points))
+    section = Section().add(BulletList(points))
+    missing = limits.missingness_table(ctx)
+    if missing is not None and not missing.empty:
+        section.add(
+            Heading("Missing answers", level=3),
+            Markdown(
+                ctx.say(
+                    "Scores are left out rather than guessed when too many questions are "
+                    "blank. Shares are of everyone in the cohort."
+                )
+            ),
+            Table(
+                missing, caption=f"Missing answers by questionnaire and survey, {ctx.cohort_label}"
+            ),
+        )
+    return section
 
 
 def methods_appendix(ctx: ReportContext) -> Section:
@@ -647,7 +895,10 @@ def methods_appendix(ctx: ReportContext) -> Section:
 
     versions = package_versions()
     params = pd.DataFrame(
-        [(k, str(v)) for k, v in ctx.parameters.items() if k != "outputs_dir"]
+        # Folders are named, not given as absolute paths: a report leaves the machine it
+        # was made on, and a path can name a person or a secure drive.
+        [("study", f"{ctx.study.name} (folder {ctx.study.folder.name})")]
+        + [(k, str(v)) for k, v in ctx.parameters.items() if k not in ("outputs_dir", "study_dir")]
         + [
             ("disclosure rounding", str(ctx.study.disclosure.rounding)),
             ("topic model seed", str(ctx.study.topics.seed)),
@@ -656,19 +907,27 @@ def methods_appendix(ctx: ReportContext) -> Section:
     )
     checksums = input_checksums(ctx.study)
     inputs = pd.DataFrame(
-        [(k, v[:16]) for k, v in sorted(checksums.items())],
+        [(k, v[:16]) for k, v in sorted(checksums.items())]
+        + [(f"report template {k}", v[:16]) for k, v in template_checksums().items()],
         columns=["Input file", "SHA-256 (start)"],
     )
-    templates = pd.DataFrame(
-        [(k, v[:16]) for k, v in template_checksums().items()],
-        columns=["Report template", "SHA-256 (start)"],
+    # Two packages a row: the list is long and every entry short.
+    items = sorted(versions.items())
+    half = -(-len(items) // 2)
+    left, right = items[:half], items[half:] + [("", "")] * (2 * half - len(items))
+    software = pd.DataFrame(
+        [(a, b, c, d) for (a, b), (c, d) in zip(left, right, strict=True)],
+        columns=["Package", "Version", "Package ", "Version "],
     )
     return Section().add(
-        Heading("Software", level=3),
-        Table(
-            pd.DataFrame(sorted(versions.items()), columns=["Package", "Version"]),
-            caption="Toolkit and package versions",
+        Markdown(
+            f"Disclosure control: counts of 1 to {ctx.rule.threshold - 1} are shown as a star "
+            f"and other counts are rounded to the nearest {ctx.study.disclosure.rounding} "
+            "(NHS England rule). Quotes are shown only from people who agreed to be quoted, "
+            "with names and contact details removed."
         ),
+        Heading("Software", level=3),
+        Table(software, caption="Toolkit and package versions"),
         Heading("Parameters and seeds", level=3),
         Table(params, caption="Parameters of this report"),
         Heading("Inputs", level=3),
@@ -676,14 +935,7 @@ def methods_appendix(ctx: ReportContext) -> Section:
             "Checksums let anyone confirm that a report was made from the same files. Only the "
             "first 16 characters are shown; the full values are in manifest.json."
         ),
-        Table(inputs, caption="Input files and their checksums"),
-        Table(templates, caption="Report templates and their checksums"),
-        Markdown(
-            f"Disclosure control: counts of 1 to {ctx.rule.threshold - 1} are shown as a star "
-            f"and other counts are rounded to the nearest {ctx.study.disclosure.rounding} "
-            "(NHS England rule). Quotes are shown only from people who agreed to be quoted, "
-            "with names and contact details removed."
-        ),
+        Table(inputs, caption="Input files and report templates, with their checksums"),
     )
 
 

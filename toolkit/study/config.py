@@ -21,7 +21,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from toolkit.errors import Problem, UserError
+from toolkit.errors import (
+    TARGETS_UNKNOWN_COHORT,
+    TARGETS_UNKNOWN_OUTCOME,
+    Problem,
+    UserError,
+)
 
 STUDY_FILE = "study.yml"
 PATHWAY_STAGES = (
@@ -183,6 +188,65 @@ class TopicNaming(Strict):
     merge_into: int | None = Field(None, ge=0)
 
 
+class NamedTarget(Strict):
+    """A programme target for a named outcome, e.g. "60 peer researchers into work or training".
+
+    ``outcome`` names a yes/no outcome in ``outcomes:`` (e.g. ``job_started``); the actual is
+    then the number of people who reached it. Without ``outcome`` the report shows the target
+    and says the study's data do not measure it.
+    """
+
+    label: str
+    target: float | list[float] = Field(description="a number, or [low, high] for a range")
+    outcome: str | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _range(cls, value):
+        return _check_range(value)
+
+
+def _check_range(value):
+    """A target is a number or a ``[low, high]`` range with low <= high."""
+    if isinstance(value, list) and (len(value) != 2 or value[0] > value[1]):
+        raise ValueError(f"expected a number or [low, high] with low <= high, found {value}")
+    return value
+
+
+class CohortTargets(Strict):
+    """What the programme set out to achieve in one cohort (its business case or contract)."""
+
+    people_engaged: float | list[float] | None = Field(
+        None, description="residents engaged: a number or [low, high]"
+    )
+    jobs_started: int | None = Field(None, ge=0, description="all jobs started")
+    jobs_started_nhs: int | None = Field(None, ge=0, description="jobs started in the NHS")
+    jobs_started_other: int | None = Field(None, ge=0, description="jobs started elsewhere")
+    cost_per_job: float | None = Field(None, gt=0, description="pounds per job started")
+    outcomes: list[NamedTarget] = Field(default_factory=list)
+    source: str | None = Field(None, description="where the targets come from")
+
+    @field_validator("people_engaged")
+    @classmethod
+    def _range(cls, value):
+        return _check_range(value)
+
+    @property
+    def jobs_total(self) -> int | None:
+        """Jobs target: ``jobs_started``, else NHS plus other when either is given."""
+        if self.jobs_started is not None:
+            return self.jobs_started
+        parts = [p for p in (self.jobs_started_nhs, self.jobs_started_other) if p is not None]
+        return sum(parts) if parts else None
+
+
+class SupportContact(Strict):
+    """Where a resident can get help, printed at the end of the co-production report."""
+
+    name: str
+    how: str = Field(description="what they offer and how to reach them, in plain words")
+
+
 class Topics(Strict):
     embedding: Literal["minilm", "static", "tfidf"] = "minilm"
     seed: int = 42
@@ -230,6 +294,12 @@ class Study(Strict):
     redaction: Redaction = Field(default_factory=Redaction)
     imd_lookup: str | None = Field(None, description="user-supplied LSOA -> IMD decile CSV")
     social_values: str | None = Field(None, description="user-supplied outcome -> £/year CSV")
+    targets: dict[str, CohortTargets] = Field(
+        default_factory=dict, description="cohort name -> programme targets"
+    )
+    support: list[SupportContact] = Field(
+        default_factory=list, description="where residents can get support (co-production report)"
+    )
 
     # Set by load_study, not by the file.
     folder: Path = Field(default=Path("."), exclude=True)
@@ -261,6 +331,17 @@ class Study(Strict):
                 if w is not None and w not in wave_names:
                     problems.append(
                         f"outcome {o.name!r} names wave {w!r}; expected one of {wave_names}"
+                    )
+        outcome_names = [o.name for o in self.outcomes]
+        for cohort, goals in self.targets.items():
+            if cohort not in cohort_names:
+                problems.append(TARGETS_UNKNOWN_COHORT.format(cohort=cohort, expected=cohort_names))
+            for goal in goals.outcomes:
+                if goal.outcome is not None and goal.outcome not in outcome_names:
+                    problems.append(
+                        TARGETS_UNKNOWN_OUTCOME.format(
+                            cohort=cohort, outcome=goal.outcome, expected=outcome_names
+                        )
                     )
         if problems:
             raise ValueError("; ".join(problems))
