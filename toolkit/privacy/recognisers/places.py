@@ -95,10 +95,12 @@ _HOUSE_NAME = re.compile(
 # only right before a postcode (":class:`PostcodeRecognizer`'s pattern) or after words that
 # introduce an address.
 _BARE_STREET = re.compile(
-    rf"(?P<addr>(?:{_UNIT},?\s+)?(?<![\d.,:/£$-])\b{_NUMBER},?\s+"
-    r"(?P<words>[^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’-]*)?))"
-    r"(?P<tail>,?\s+(?:[A-Z][a-z]+(?:[ -][A-Za-z]+){0,2},?\s+)?)(?=(?P<postcode>\S+\s?\S*))"
+    rf"(?<![\d.,:/£$-])\b{_NUMBER},? (?P<words>[^\W\d_][\w'’-]*(?: [^\W\d_][\w'’-]*)?)"
 )
+# Between a bare street and its postcode: nothing, a comma, or a town ("137 Queensway,
+# Basildon SS16 5TB").
+_TOWN_GAP = re.compile(r",? +(?:[A-Z][a-z]+(?:[ -][A-Za-z]+){0,2},? +)?")
+_UNIT_BEFORE = re.compile(rf"{_UNIT},?\s+$")
 _ADDRESS_BEFORE = re.compile(
     r"(?i:\b(?:live|lives|living|lived|moved|move|moving|staying|stay|stays|address is|"
     r"address's|address|new address|post it|send it|send them|send the forms|send letters|"
@@ -265,17 +267,19 @@ def _bare_streets(text: str) -> Iterable[tuple[int, int, float]]:
         street = _street_words(m.group("words"))
         if street is None:
             continue
+        unit = _UNIT_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+        start = m.start() - (len(unit.group(0)) if unit else 0)
         end = m.start("words") + len(street)
-        next_is_postcode = bool(_POSTCODE.match(text, m.end("tail"))) and (
-            street == m.group("words")
-        )
-        after_phrase = bool(_ADDRESS_BEFORE.search(text[max(0, m.start() - 32) : m.start()]))
-        if next_is_postcode:
-            yield m.start("addr"), m.end("words"), 0.8
+        gap = _TOWN_GAP.match(text, m.end())
+        if street == m.group("words") and gap and _POSTCODE.match(text, gap.end()):
+            yield start, end, 0.8
             continue
-        gap = len(text[end:]) - len(text[end:].lstrip(" ,"))
-        if _POSTCODE.match(text, end + gap) or (after_phrase and _street_shaped(street)):
-            yield m.start("addr"), end, 0.75
+        after_phrase = bool(_ADDRESS_BEFORE.search(text[max(0, start - 32) : start]))
+        gap_to_postcode = len(text[end:]) - len(text[end:].lstrip(" ,"))
+        if _POSTCODE.match(text, end + gap_to_postcode) or (
+            after_phrase and _street_shaped(street)
+        ):
+            yield start, end, 0.75
 
 
 def _street_shaped(street: str) -> bool:
