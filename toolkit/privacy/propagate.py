@@ -13,7 +13,7 @@ Example
 -------
 >>> text = "Shannon Thompson rang. Later shannon came round."
 >>> [(f.start, f.end) for f in propagate_names([text], [[Finding(0, 16, "PERSON", 0.8)]])[0]]
-[(0, 16), (28, 35)]
+[(0, 16), (29, 36)]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from toolkit.privacy.recognisers.known_names import not_a_person_after
 from toolkit.privacy.recognisers.name_lists import is_everyday_word
 from toolkit.privacy.recognisers.people import _plausible_word, is_function_word
 
@@ -83,8 +84,13 @@ def propagate_names(
             start, end = m.start(), m.end()
             if any(f.start < end and start < f.end for f in findings):
                 continue
-            if is_everyday_word(m.group(0)) and not _plausible_word(text, start, end):
+            found_word = m.group(0)
+            # "Patients" once taken for a name must not take every "patients" (nor "Grace" every
+            # "grace period"): everyday words carry over only where they read as a name.
+            if is_everyday_word(found_word) and not _plausible_word(text, start, end):
                 continue
+            if not_a_person_after(text, end):
+                continue  # "Rampton" the person, not "Rampton Hospital"
             added.append(Finding(start, end, "PERSON", PROPAGATED_SCORE))
         out.append(added)
     return out

@@ -9,13 +9,15 @@ Rules, so that places, services and everyday words stay:
 
 - a capitalised first name that is not an everyday word ("Siobhan", not "Will") is a name,
   and so is one that is, when a capitalised surname that is not follows ("Grace Evans");
-- in lower case or in capitals (where a capital letter says nothing) it needs to be common
-  somewhere (frequency 3 of 13 or more) or to follow words that announce a person
-  ("ring", "me and", "thanks");
+- in lower case or in capitals (where a capital letter says nothing) it must not be a word
+  of the dictionary at all ("van"), and it needs to follow words that announce a person
+  ("ring", "me and", "thanks") or to have a surname and be common somewhere (frequency 3 of
+  13 or more);
 - then a middle initial, particles ("van der", "de", "al") and one or two surnames are added
   when they look like a surname in the same case and are not everyday words (a capitalised
   surname may be one: "Sarah Baker");
-- nothing that is followed by "Hospital", "Road" and the like, or preceded by "St", is a person.
+- nothing that is followed by "Hospital", "Road", a number ("Rowan 1") and the like, or
+  preceded by "St", is a person.
 
 Example
 -------
@@ -29,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.base import UKRecognizer
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
 from toolkit.privacy.recognisers.people import NOT_PERSON_WORDS, is_function_word
@@ -96,8 +99,8 @@ class FirstNameRecognizer(UKRecognizer):
                 continue
             word = tok.group(0)
             frequency = first_name_frequency(word)
-            if not frequency or len(word) < 2:
-                continue
+            if not frequency or len(word) < 2 or is_function_word(word):
+                continue  # "The", "To", "You" are first names somewhere too
             if is_everyday_word(word) and not _with_plain_surname(tokens, i, text):
                 continue  # "Will", "Grace": a name only with a surname ("Grace Evans")
             if _inside_address_or_link(text, tok.start(), tok.end()):
@@ -105,8 +108,9 @@ class FirstNameRecognizer(UKRecognizer):
             case = "lower" if shouting and word.isupper() else _case(word)
             before = text[max(0, tok.start() - 24) : tok.start()]
             announced = bool(_ANNOUNCE.search(before))
-            if case != "title" and (len(word) < 3 or not announced and frequency < _COMMON):
-                continue
+            if case != "title" and (len(word) < 3 or word.lower() in english_words()):
+                continue  # "van", "ni", "asset": without a capital, a word is a word
+            needs_surname = case != "title" and not announced
             if case == "upper" and len(word) <= 3 and not announced:
                 continue  # "ASD", "DWP", "ESA": acronyms that are also names somewhere
             previous = tokens[i - 1].group(0).lower() if i else ""
@@ -144,11 +148,20 @@ class FirstNameRecognizer(UKRecognizer):
                 if surnames == 1 and first_name_frequency(nxt) >= _COMMON:
                     break
                 end, j, surnames = tokens[j].end(), j + 1, surnames + 1
-            following = text[end:].lstrip().split(" ", 1)[0].lower().strip(".,;:!?")
-            if following in _AFTER_NOT_PERSON:
+            if needs_surname and not (surnames and frequency >= _COMMON):
+                continue  # "we wil never", "theres": a lone lower-case word is not enough
+            if not_a_person_after(text, end):
                 continue
             skip_to = end
             yield tok.start(), end, 0.7 if surnames or case == "title" else 0.6
+
+
+def not_a_person_after(text: str, end: int) -> bool:
+    """Whether the words after a name make it a place, ward or service ("Rowan 1",
+    "Rampton Hospital", "Alexandra Road")."""
+    rest = text[end:].lstrip()
+    following = rest.split(" ", 1)[0].lower().strip(".,;:!?")
+    return following in _AFTER_NOT_PERSON or bool(re.match(r"\d", rest))
 
 
 def _with_plain_surname(tokens: list[re.Match[str]], i: int, text: str) -> bool:

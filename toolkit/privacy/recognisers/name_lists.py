@@ -111,10 +111,14 @@ def is_everyday_word(word: str) -> bool:
     from toolkit.privacy.recognisers.people import NAME_WORDS, NOT_PERSON_WORDS
 
     w = word.lower().strip("'’")
-    return (
-        w in STOP_WORDS
-        or w in NAME_WORDS
-        or w in NOT_PERSON_WORDS
-        or w in _everyday_words()
-        or not _WORD.match(w)
+    if not _WORD.match(w):
+        return True
+    # Plain inflections count too: "Babies", "Listens", "Stays".
+    forms = {w, re.sub(r"['’]s$", "", w)}
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ing", "")):
+        if w.endswith(suffix) and len(w) > len(suffix) + 2:
+            forms.add(w[: -len(suffix)] + replacement)
+    everyday = _everyday_words()
+    return any(
+        f in STOP_WORDS or f in NAME_WORDS or f in NOT_PERSON_WORDS or f in everyday for f in forms
     )
