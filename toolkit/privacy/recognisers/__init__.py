@@ -26,7 +26,7 @@ from presidio_analyzer import RecognizerRegistry
 
 from toolkit.privacy.recognisers.contact import EmailRecognizer, UrlRecognizer
 from toolkit.privacy.recognisers.dates import DateOfBirthRecognizer
-from toolkit.privacy.recognisers.known_names import FirstNameRecognizer
+from toolkit.privacy.recognisers.known_names import FirstNameRecognizer, NamePairRecognizer
 from toolkit.privacy.recognisers.numbers import (
     NhsNumberRecognizer,
     NiNumberRecognizer,
@@ -60,7 +60,7 @@ def build_registry(names: Sequence[str] = ()) -> RecognizerRegistry:
         NhsNumberRecognizer(), NiNumberRecognizer(), UKPhoneRecognizer(), EmailRecognizer(),
         UrlRecognizer(), PostcodeRecognizer(), AddressRecognizer(), DateOfBirthRecognizer(),
         NerPersonRecognizer(), NamePatternRecognizer(), ContextNameRecognizer(),
-        LowerCaseNameRecognizer(), FirstNameRecognizer(),
+        LowerCaseNameRecognizer(), FirstNameRecognizer(), NamePairRecognizer(),
         RegisterNameRecognizer(names),
     ):  # fmt: skip
         registry.add_recognizer(recognizer)

@@ -10,9 +10,9 @@ Rules, so that places, services and everyday words stay:
 - a capitalised first name that is not an everyday word ("Siobhan", not "Will") is a name,
   and so is one that is, when a capitalised surname that is not follows ("Grace Evans");
 - in lower case or in capitals (where a capital letter says nothing) it must not be a word
-  of the dictionary at all ("van"), and it needs to follow words that announce a person
-  ("ring", "me and", "thanks") or to have a surname and be common somewhere (frequency 3 of
-  13 or more);
+  after words that announce a person ("ring", "me and", "thanks"); otherwise it needs a verb
+  after it ("florin rang"), or a surname and a frequency of 2 of 13 or more somewhere; a
+  dictionary word ("van", "florin") needs the verb;
 - then a middle initial, particles ("van der", "de", "al") and one or two surnames are added
   when they look like a surname in the same case and are not everyday words (a capitalised
   surname may be one: "Sarah Baker");
@@ -57,7 +57,15 @@ _ANNOUNCE = re.compile(
     r"me and|me n|our|my|named|spoke to|speak to|talk to|talked to|hiya|hi|hello|dear|from|"
     r"i'm|i am|im|this is|it's|worker is|is called|was called|called)),?\s+$"
 )
-_COMMON = 3  # frequency (1-13) above which a first name alone, in any case, is a name
+_COMMON = 3  # frequency (1-13) from which a first name may start a second surname
+_PAIR = 2  # frequency from which a lower-case first name and surname-like word are a name
+# What a person does, right after a lower-case name: "florin rang me", "jo said".
+_ACTS = re.compile(
+    r"^(?:said|says|told|tells|helped|helps|rang|rings|called|phoned|texted|asked|asks|"
+    r"showed|sorted|sent|interviewed|supported|listened|from (?:the|my))\b"
+)
+_DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "some", "any", "no",
+                "every", "each", "another"}  # fmt: skip
 
 
 def _case(word: str) -> str:
@@ -108,9 +116,11 @@ class FirstNameRecognizer(UKRecognizer):
             case = "lower" if shouting and word.isupper() else _case(word)
             before = text[max(0, tok.start() - 24) : tok.start()]
             announced = bool(_ANNOUNCE.search(before))
-            if case != "title" and (len(word) < 3 or word.lower() in english_words()):
-                continue  # "van", "ni", "asset": without a capital, a word is a word
-            needs_surname = case != "title" and not announced
+            if case != "title" and len(word) < 3:
+                continue  # "ni", "im"
+            # Without a capital letter, a dictionary word ("van", "florin", "dean") is a name
+            # only where the words before announce a person or a surname and a verb follow.
+            in_dictionary = case != "title" and word.lower() in english_words()
             if case == "upper" and len(word) <= 3 and not announced:
                 continue  # "ASD", "DWP", "ESA": acronyms that are also names somewhere
             previous = tokens[i - 1].group(0).lower() if i else ""
@@ -148,8 +158,12 @@ class FirstNameRecognizer(UKRecognizer):
                 if surnames == 1 and first_name_frequency(nxt) >= _COMMON:
                     break
                 end, j, surnames = tokens[j].end(), j + 1, surnames + 1
-            if needs_surname and not (surnames and frequency >= _COMMON):
-                continue  # "we wil never", "theres": a lone lower-case word is not enough
+            if case != "title" and not announced:
+                acts = bool(_ACTS.match(text[end:].lstrip())) and previous not in _DETERMINERS
+                if in_dictionary and not acts:
+                    continue  # "carted in a van"
+                if not in_dictionary and not (acts or surnames and frequency >= _PAIR):
+                    continue  # "we wil never", "theres": a lone lower-case word is not enough
             if not_a_person_after(text, end):
                 continue
             skip_to = end
@@ -180,3 +194,45 @@ def _with_plain_surname(tokens: list[re.Match[str]], i: int, text: str) -> bool:
 def _inside_address_or_link(text: str, start: int, end: int) -> bool:
     """Part of an email or web address: those have their own recognisers."""
     return (start > 0 and text[start - 1] in "@./_") or bool(re.match(r"[@_]|\.\w", text[end:]))
+
+
+# Two capitalised words in a row that are no everyday words: "Arinola Ajayi", "Ngozi Okonjo".
+_PAIR_WORDS = re.compile(
+    r"(?<![\w'’.-])([A-Z][a-zà-öø-ÿ]+(?:['’-][A-Za-zà-öø-ÿ]+)?) "
+    r"([A-Z][a-zà-öø-ÿ]+(?:['’-][A-Za-zà-öø-ÿ]+)?)(?![\w'’-]|['’][sS]\b)"
+)
+# The small model often calls an unfamiliar name an organisation, so only these overrule.
+_NOT_PEOPLE_ENTITIES = {"GPE", "LOC", "FAC", "PRODUCT", "EVENT", "LAW", "LANGUAGE"}
+
+
+class NamePairRecognizer(UKRecognizer):
+    """A first name and surname the lists do not know: two capitalised words in a row.
+
+    Neither word may be an everyday word, a place or service word, or a function word, the
+    pair may not start a sentence unless a verb follows ("Arinola Ajayi rang"), and the
+    model must not have called it a place or organisation.
+    """
+
+    ENTITY = "PERSON"
+
+    def find(self, text: str, nlp_artifacts=None) -> Iterable[tuple[int, int, float]]:
+        from toolkit.privacy.recognisers.people import at_sentence_start
+
+        places = []
+        if nlp_artifacts is not None and nlp_artifacts.tokens is not None:
+            places = [
+                (e.start_char, e.end_char)
+                for e in nlp_artifacts.tokens.ents
+                if e.label_ in _NOT_PEOPLE_ENTITIES and len(e) > 1
+            ]
+        for m in _PAIR_WORDS.finditer(text):
+            start, end = m.start(), m.end()
+            if any(is_everyday_word(w) or w.lower() in _AFTER_NOT_PERSON for w in m.groups()):
+                continue
+            if any(s < end and start < e for s, e in places) or not_a_person_after(text, end):
+                continue
+            if m.group(1).lower() in _BEFORE_NOT_PERSON:
+                continue
+            if at_sentence_start(text, start) and not _ACTS.match(text[end:].lstrip()):
+                continue
+            yield start, end, 0.55

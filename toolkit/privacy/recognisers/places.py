@@ -87,7 +87,8 @@ _ADDRESS = re.compile(
 )
 # A named house and its street: "Rose Cottage, Church Lane", "Bradley House, Hazel Road".
 _HOUSE_NAME = re.compile(
-    rf"(?P<house>(?:{_NAME_WORD}\s+){{1,3}}{_BUILDING}),?\s+"
+    # House names are capitalised ("Rose Cottage", "ROSE COTTAGE"), so "it to" is not one.
+    rf"(?P<house>(?:(?-i:[A-Z][A-Za-z'’-]+)\s+){{1,3}}{_BUILDING}),?\s+"
     rf"(?P<street>(?:{_NAME_WORD}\s+){{1,3}}(?P<suffix>{_SUFFIX}))\b",
     re.IGNORECASE,
 )
@@ -231,8 +232,6 @@ class AddressRecognizer(UKRecognizer):
             words = m.group(0).split()
             if any(w.lower().strip(",") in _NOT_STREET_WORDS for w in words):
                 continue
-            if not (m.group("house")[0].isupper() or _HOME_BEFORE.search(text[: m.start()])):
-                continue  # lower case "the farm house, park road" needs an address phrase
             yield m.start(), m.end(), 0.8
         yield from _bare_streets(text)
         for m in _HOME_ADDRESS.finditer(text):
