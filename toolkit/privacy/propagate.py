@@ -22,8 +22,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.known_names import not_a_person_after
-from toolkit.privacy.recognisers.name_lists import is_everyday_word
+from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
 from toolkit.privacy.recognisers.people import _plausible_word, is_function_word
 
 PROPAGATED_SCORE = 0.65
@@ -89,6 +90,12 @@ def propagate_names(
             # "grace period"): everyday words carry over only where they read as a name.
             if is_everyday_word(found_word) and not _plausible_word(text, start, end):
                 continue
+            if (
+                found_word.islower()
+                and found_word in english_words()
+                and not first_name_frequency(found_word)
+            ):
+                continue  # "Employment Advisor" taken for a name must not take "employment"
             if not_a_person_after(text, end):
                 continue  # "Rampton" the person, not "Rampton Hospital"
             added.append(Finding(start, end, "PERSON", PROPAGATED_SCORE))

@@ -57,6 +57,7 @@ _ANNOUNCE = re.compile(
     r"me and|me n|our|my|named|spoke to|speak to|talk to|talked to|hiya|hi|hello|dear|from|"
     r"i'm|i am|im|this is|it's|worker is|is called|was called|called)),?\s+$"
 )
+_TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "rev", "sir", "dame", "nurse"}
 _COMMON = 3  # frequency (1-13) from which a first name may start a second surname
 _PAIR = 2  # frequency from which a lower-case first name and surname-like word are a name
 # What a person does, right after a lower-case name: "florin rang me", "jo said".
@@ -109,6 +110,8 @@ class FirstNameRecognizer(UKRecognizer):
             frequency = first_name_frequency(word)
             if not frequency or len(word) < 2 or is_function_word(word):
                 continue  # "The", "To", "You" are first names somewhere too
+            if word.lower() in _TITLES:
+                continue  # "Dr. Saha": the title is not the name
             if is_everyday_word(word) and not _with_plain_surname(tokens, i, text):
                 continue  # "Will", "Grace": a name only with a surname ("Grace Evans")
             if _inside_address_or_link(text, tok.start(), tok.end()):
@@ -208,7 +211,7 @@ _NOT_PEOPLE_ENTITIES = {"GPE", "LOC", "FAC", "PRODUCT", "EVENT", "LAW", "LANGUAG
 class NamePairRecognizer(UKRecognizer):
     """A first name and surname the lists do not know: two capitalised words in a row.
 
-    Neither word may be an everyday word, a place or service word, or a function word, the
+    Neither word may be a dictionary word, a place or service word, or a function word, the
     pair may not start a sentence unless a verb follows ("Arinola Ajayi rang"), and the
     model must not have called it a place or organisation.
     """
@@ -227,7 +230,13 @@ class NamePairRecognizer(UKRecognizer):
             ]
         for m in _PAIR_WORDS.finditer(text):
             start, end = m.start(), m.end()
-            if any(is_everyday_word(w) or w.lower() in _AFTER_NOT_PERSON for w in m.groups()):
+            # Dictionary words are out too ("Employment Advisor", "Diabetes Specialist"): a
+            # first name the lists know is the other recogniser's job.
+            words = english_words()
+            if any(
+                is_everyday_word(w) or w.lower() in _AFTER_NOT_PERSON or w.lower() in words
+                for w in m.groups()
+            ):
                 continue
             if any(s < end and start < e for s, e in places) or not_a_person_after(text, end):
                 continue
