@@ -47,6 +47,8 @@ _AFTER_NOT_PERSON = {
     "library", "station", "estate", "fields", "green", "square", "place", "walk", "hill",
     "academy", "university", "group", "team", "services", "service", "pavilion", "theatre",
     "shopping", "leisure", "bay", "island", "point", "ltd", "plc", "cic", "foundation",
+    "home", "manor", "nursing", "care", "carer", "carers", "support", "bar", "lodge",
+    "cottage", "farm", "hub", "practice", "pharmacy", "wing", "suite", "lounge",
 }  # fmt: skip
 _BEFORE_NOT_PERSON = {"st", "saint", "princess", "prince", "king", "queen", "port", "fort",
                       "lake", "mount", "cape", "hms", "the"}  # fmt: skip

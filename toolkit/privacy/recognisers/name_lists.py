@@ -103,6 +103,9 @@ def _everyday_words() -> frozenset[str]:
     return frozenset(words)
 
 
+# Sounds of speech in transcripts; "Um" and "Ah" are first names somewhere too.
+_FILLER_WORDS = "um umm erm er uh uhm ah aha eh hm hmm mm mmm mhm oh ooh ugh huh yeah yep nah"
+FILLERS = frozenset(_FILLER_WORDS.split())
 _WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 
@@ -120,5 +123,6 @@ def is_everyday_word(word: str) -> bool:
             forms.add(w[: -len(suffix)] + replacement)
     everyday = _everyday_words()
     return any(
-        f in STOP_WORDS or f in NAME_WORDS or f in NOT_PERSON_WORDS or f in everyday for f in forms
+        f in STOP_WORDS or f in NAME_WORDS or f in NOT_PERSON_WORDS or f in everyday or f in FILLERS
+        for f in forms
     )

@@ -39,7 +39,7 @@ NAME_WORDS = frozenset(
 # Words that mark a named thing as a place, organisation or service rather than a person.
 NOT_PERSON_WORDS = frozenset(
     """
-    st saint osyth hadleigh rochford hockley thundersley leigh-on-sea holland-on-sea
+    st saint osyth hadleigh rochford hockley thundersley leigh leigh-on-sea holland-on-sea
     walton-on-the-naze frinton-on-sea dovercourt manningtree wivenhoe tiptree halstead
     hospital centre center plus nhs gp surgery council trust clinic service services road
     street college school university academy bank jobcentre job group team project
