@@ -44,7 +44,8 @@ def _environment() -> dict[str, str]:
 
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     env = _environment()
-    dev = {"ruff", "hypothesis"}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dev = {Requirement(r).name.lower() for r in project["optional-dependencies"]["dev"]}
     assert {k: v for k, v in env.items() if k not in dev} == _pyproject()
 
 

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from toolkit.errors import RELEASE_INTERNAL_FOLDER
 from toolkit.privacy.disclosure import DisclosureRule, html_table, publish_csv
-from toolkit.privacy.release_check import Finding, check_release
+from toolkit.privacy.release_check import Finding, check_release, unchecked_files
 from toolkit.study.config import load_study
 
 
@@ -200,3 +201,88 @@ def test_identifiers_inside_a_qdpx_project_are_found(tmp_path, example_study):
     (tmp_path / "broken.qdpx").write_bytes(b"not a zip")
     kinds = {f.file: f.kind for f in check_release(tmp_path, example_study)}
     assert kinds["broken.qdpx"] == "unreadable"
+
+
+def test_digests_guids_and_decimals_are_not_phone_numbers(tmp_path):
+    # What the toolkit itself writes: READY.json keys a report by its sha256, topics.json
+    # holds probabilities, REFI-QDA and run logs hold GUIDs.
+    (tmp_path / "READY.json").write_text(
+        json.dumps(
+            {
+                "evaluation_report.html": {
+                    "sha256": "9f2c4e1b77a0d3e5c6b8a9f0e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a",
+                    "commit": "38ed06b1c0e7f2a4d5b6c7e8f9a0b1c2d3e4f5a6",
+                    "checked_at": "2026-12-01T07:00:00+00:00",
+                }
+            }
+        )
+    )
+    (tmp_path / "topics.json").write_text(
+        json.dumps({"probabilities": [0.07700900123456, 0.01632960123, 1.2e-05, 0.5]})
+    )
+    (tmp_path / "run.log").write_text("run 3e7827f0-0588-4bc5-a29b-cd0337431293 finished\n")
+    assert check_release(tmp_path) == []
+
+
+def test_a_phone_number_next_to_decimals_is_still_found(tmp_path):
+    (tmp_path / "notes.txt").write_text("score 0.912345, ring 07700 900123, p = 0.0412\n")
+    assert [f.detail for f in check_release(tmp_path)] == ["PHONE '07…'"]
+
+
+def test_parquet_tables_are_read_like_csv(tmp_path):
+    pd.DataFrame({"quote": ["fine", "ring 07700 900123"], "n": [40, 3]}).to_parquet(
+        tmp_path / "quotes.parquet"
+    )
+    found = [(f.file, f.location, f.kind) for f in check_release(tmp_path)]
+    assert found == [
+        ("quotes.parquet", "row 3, column 'quote'", "identifier"),
+        ("quotes.parquet", "row 3, column 'n'", "small count"),
+    ]
+
+
+def test_internal_folders_are_named_as_not_for_release_and_not_scanned(tmp_path):
+    clean_release(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "documents.csv").write_text("text\nring 07700 900123\n")
+    (tmp_path / "models" / "topics").mkdir(parents=True)
+    (tmp_path / "models" / "topics" / "topics.json").write_text('{"a": 1}')
+    (tmp_path / "models" / "topics" / "embeddings.npy").write_bytes(b"\x00")
+    found = [(f.file, f.kind, f.detail) for f in check_release(tmp_path)]
+    assert found == [
+        ("data/", "not for release", RELEASE_INTERNAL_FOLDER.format(files=1)),
+        ("models/", "not for release", RELEASE_INTERNAL_FOLDER.format(files=2)),
+    ]
+    assert unchecked_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/home/jsmith/lxt/surveys/essex",
+        "/Users/jsmith/Documents/study",
+        r"C:\Users\jsmith\OneDrive\study",
+        r"S:\Research\Essex peer study",
+        r"\\trust-fs01\research$\essex",
+    ],
+)
+def test_an_absolute_path_of_the_machine_in_a_report_is_a_finding(tmp_path, path):
+    (tmp_path / "report.html").write_text(
+        f"<html><body>\n<p>Method</p>\n<p>Data read from {path} on 1 May.</p></body></html>"
+    )
+    found = [(f.location, f.kind) for f in check_release(tmp_path)]
+    assert found == [("line 3", "absolute path")]
+
+
+def test_the_study_folder_is_a_finding_wherever_it_lives(tmp_path, example_study):
+    study_folder = Path(example_study.folder).resolve()
+    (tmp_path / "methods.md").write_text(f"Inputs: {study_folder}/tables\nSee the web page.\n")
+    found = [(f.location, f.kind) for f in check_release(tmp_path, example_study)]
+    assert found == [("line 1", "absolute path")]
+
+
+def test_web_addresses_and_relative_paths_are_not_absolute_paths(tmp_path):
+    (tmp_path / "report.md").write_text(
+        "See https://www.england.nhs.uk/home/about/ and tables/jobs.csv.\n"
+        "Time 10:30, ratio 3:1, surveys/example/study.yml.\n"
+    )
+    assert check_release(tmp_path) == []

@@ -178,3 +178,14 @@ TARGETS_UNKNOWN_COHORT = "targets names cohort {cohort!r}; expected one of {expe
 TARGETS_UNKNOWN_OUTCOME = (
     "targets.{cohort}: outcome {outcome!r} is not in outcomes; expected one of {expected}"
 )
+
+
+# -- Messages: release check ------------------------------------------------------------------
+# Findings of `lxt check-release` that are not an identifier pattern; kept here so that their
+# wording is reviewed in one place.
+RELEASE_INTERNAL_FOLDER = (
+    "kept internal by the toolkit (pseudonymised data, fitted models): not for release; "
+    "{files} file(s) inside were not scanned"
+)
+RELEASE_ABSOLUTE_PATH = "absolute path {value!r} of this machine (may show a user or drive name)"
+RELEASE_NOT_READABLE = "not readable by the check (image or media file): look at it before release"

@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Look for identifiers and unsafe counts in what would be published; exit 1 if any."""
+        from toolkit.errors import RELEASE_NOT_READABLE
         from toolkit.privacy.release_check import check_release, unchecked_files
 
         if not folder.exists():
@@ -50,9 +51,7 @@ def register(app: typer.Typer) -> None:
         if folder.is_dir():
             for path in unchecked_files(folder):
                 typer.echo(
-                    f"{path.relative_to(folder).as_posix()}: not readable by the check "
-                    "(image or PDF): look at it before release",
-                    err=True,
+                    f"{path.relative_to(folder).as_posix()}: {RELEASE_NOT_READABLE}", err=True
                 )
         if findings:
             typer.echo(f"{len(findings)} finding(s): do not release {folder} yet.", err=True)

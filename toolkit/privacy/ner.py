@@ -199,6 +199,12 @@ def english_words(name: str | None = None) -> frozenset[str]:
     Lets the name patterns tell "my daughter funmi" (a name) from "my daughter wrote" (a word)
     in lower-case text. Empty when the pipeline or its tables are not installed.
     """
+    return english_words_of(("noun", "verb", "adj", "adv"), name)
+
+
+@cache
+def english_words_of(parts_of_speech: tuple[str, ...], name: str | None = None) -> frozenset[str]:
+    """Words of the given parts of speech ("noun", "verb", "adj", "adv") in the lemmatizer."""
     path = installed_path(name or DEFAULT_PIPELINE)
     tables = path / "lemmatizer" / "lookups" if path is not None else None
     if tables is None or not tables.is_dir():
@@ -208,7 +214,7 @@ def english_words(name: str | None = None) -> frozenset[str]:
     lookups = Lookups().from_disk(str(tables))
     words: set[str] = set()
     index, exceptions = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
-    for pos in ("noun", "verb", "adj", "adv"):
+    for pos in parts_of_speech:
         words.update(index.get(pos, []))
         words.update(exceptions.get(pos, {}))
     return frozenset(words)

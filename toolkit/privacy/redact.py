@@ -54,6 +54,7 @@ def _import_presidio() -> None:
 
 _import_presidio()
 
+from toolkit.privacy.propagate import Finding, propagate_names  # noqa: E402
 from toolkit.privacy.recognisers import LABELS, build_registry  # noqa: E402
 
 if TYPE_CHECKING:
@@ -90,14 +91,6 @@ class RedactedText:
             "text": self.text,
             "spans": [{"start": s.start, "end": s.end, "label": s.label} for s in self.spans],
         }
-
-
-@dataclass(frozen=True)
-class Finding:
-    start: int
-    end: int
-    label: str
-    score: float
 
 
 class Placeholders:
@@ -241,8 +234,23 @@ class Redactor:
 
     # -- finding --------------------------------------------------------------------------
     def find_many(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """Identifiers in each text (after merging overlaps and dropping kept terms)."""
+        """Identifiers in each text, each text a document of its own."""
         texts = [t if isinstance(t, str) else "" for t in texts]
+        found = self._recognise(texts)
+        return [
+            self._finish(text, propagate_names([text], [f])[0])
+            for text, f in zip(texts, found, strict=True)
+        ]
+
+    def find_document(self, parts: Sequence[str]) -> list[list[Finding]]:
+        """Identifiers in each part of one document; a person found in one part is found in
+        every part (see :mod:`toolkit.privacy.propagate`)."""
+        parts = [t if isinstance(t, str) else "" for t in parts]
+        found = propagate_names(parts, self._recognise(parts))
+        return [self._finish(text, f) for text, f in zip(parts, found, strict=True)]
+
+    def _recognise(self, texts: list[str]) -> list[list[Finding]]:
+        """What the recognisers find in each text, kept terms dropped, overlaps merged."""
         if not texts:
             return []
         results = self._batch.analyze_iterator(
@@ -255,8 +263,11 @@ class Redactor:
                 for r in result
                 if r.entity_type in LABELS and r.end > r.start
             ]
-            found.append(self._drop_kept(text, _resolve(text, findings)))
+            found.append(self._finish(text, findings))
         return found
+
+    def _finish(self, text: str, findings: list[Finding]) -> list[Finding]:
+        return self._drop_kept(text, _resolve(text, findings))
 
     def _drop_kept(self, text: str, findings: list[Finding]) -> list[Finding]:
         if self._keep is None:
@@ -285,7 +296,7 @@ class Redactor:
         numbering = Placeholders()
         return [
             self._apply(text or "", found, numbering)
-            for text, found in zip(parts, self.find_many(list(parts)), strict=True)
+            for text, found in zip(parts, self.find_document(list(parts)), strict=True)
         ]
 
     def redact_many(self, texts: Sequence[str]) -> list[RedactedText]:

@@ -1,14 +1,20 @@
 """`lxt check-release`: look through what would be published for anything identifying.
 
-Scans every file under a folder (HTML, CSV, XLSX, JSON/JSONL, executed notebooks, Markdown,
-plain text, Word, PDF, REFI-QDA projects and codebooks) for:
+Scans every file under a folder (HTML, CSV, TSV, XLSX, Parquet, JSON/JSONL, executed
+notebooks, Markdown, plain text, Word, PDF, REFI-QDA projects and codebooks) for:
 
 - identifier patterns (NHS and National Insurance numbers, phone numbers, email addresses,
   postcodes, street addresses, dates of birth, web addresses outside public-sector sites);
+  hex digests, GUIDs and decimals are not read as phone or NHS numbers;
+- absolute paths of this machine (``/home/…``, ``/Users/…``, ``C:\\…``, the study folder),
+  which show a user name or a private drive;
 - participant references and register names, when the study is given;
 - counts that the disclosure rule should have hidden or rounded, in tables the toolkit wrote
   (CSV/XLSX with a ``.lxt.json`` marker, HTML tables carrying ``data-lxt-counts``) and in
   count-like columns (``n``, ``count``, ``n_…``) of any CSV under the folder.
+
+Folders the toolkit keeps for itself (``data/``, ``models/``: pseudonymised tables and fitted
+models) are reported once each as not for release, rather than scanned line by line.
 
 Named-entity recognition is not used here: a report is full of capitalised words that are not
 people, and a release check that cries wolf gets ignored. Names are caught from the registers.
@@ -43,6 +49,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from toolkit.errors import RELEASE_ABSOLUTE_PATH, RELEASE_INTERNAL_FOLDER
 from toolkit.privacy.disclosure import MARKER_SUFFIX, DisclosureRule, read_marker
 from toolkit.privacy.recognisers.contact import EmailRecognizer, UrlRecognizer
 from toolkit.privacy.recognisers.dates import DateOfBirthRecognizer
@@ -58,10 +65,15 @@ if TYPE_CHECKING:
     from toolkit.study.config import Study
 
 TEXT_SUFFIXES = {".txt", ".md", ".tex", ".log", ".yml", ".yaml"}
+# Folders under a study's outputs that the toolkit keeps internal (DESIGN.md: data stays
+# behind the pseudonymisation boundary; models hold fitted state and vocabularies).
+INTERNAL_FOLDERS = frozenset({"data", "models"})
 CHECKED_SUFFIXES = {
     ".html",
     ".htm",
     ".csv",
+    ".tsv",
+    ".parquet",
     ".xlsx",
     ".json",
     ".jsonl",
@@ -103,10 +115,35 @@ def mask(value: str) -> str:
     return value[:2] + "…" if len(value) > 2 else "…"
 
 
+# Machine-made strings that hold long runs of digits without identifying anyone: GUIDs, hex
+# digests (sha256 in READY.json, commit ids), and decimals (probabilities in topics.json).
+# They are blanked before the identifier patterns run.
+_NOT_IDENTIFIERS = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|(?<![0-9a-z])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{16,}(?![0-9a-z])"
+    r"|(?<![\d.,])-?\d+\.\d{3,}(?:e[-+]?\d+)?(?![\d.])",
+    re.IGNORECASE,
+)
+# Home folders, drive letters and network shares: they name a user or a secure drive.
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/~-])(?:/(?:home|Users|root|mnt|media|Volumes)/[^\s\"'<>|]+"
+    r"|[A-Za-z]:[\\/][^\s\"'<>|]*|\\\\[\w.$-]+\\[^\s\"'<>|]+|~/[^\s\"'<>|]+)"
+)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group(0))
+
+
 class _Scanner:
     """Identifier, reference and name patterns, built once per check."""
 
-    def __init__(self, references: Iterable[str] = (), names: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        references: Iterable[str] = (),
+        names: Iterable[str] = (),
+        local_paths: Iterable[str | Path] = (),
+    ) -> None:
         self.recognisers = [
             NhsNumberRecognizer(), NiNumberRecognizer(), UKPhoneRecognizer(), EmailRecognizer(),
             PostcodeRecognizer(), AddressRecognizer(), DateOfBirthRecognizer(),
@@ -122,6 +159,18 @@ class _Scanner:
             else None
         )
         self.names = self._name_pattern(names)
+        # This machine's own absolute paths (study folder, home, working folder), also where
+        # they do not look like a home folder: "/srv/research/essex-study".
+        paths = sorted(
+            {str(p).rstrip("/\\") for p in local_paths if len(str(p).rstrip("/\\")) > 1},
+            key=len,
+            reverse=True,
+        )
+        self.local_paths = (
+            re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, paths)) + r")(?![\w-])")
+            if paths
+            else None
+        )
 
     @staticmethod
     def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -145,6 +194,12 @@ class _Scanner:
         """(kind, detail) for everything found in one piece of text."""
         if not text or not text.strip():
             return
+        paths = list(_ABSOLUTE_PATH.finditer(text))
+        if self.local_paths is not None:
+            paths += list(self.local_paths.finditer(text))
+        for start, end in sorted({(m.start(), m.end()) for m in paths}):
+            yield "absolute path", RELEASE_ABSOLUTE_PATH.format(value=mask(text[start:end]))
+        text = _NOT_IDENTIFIERS.sub(_blank, text)
         for recogniser in self.recognisers:
             for start, end, score in recogniser.find(text, None):
                 if score >= 0.5:
@@ -324,10 +379,12 @@ def _scan_file(path: Path, rel: str, scanner: _Scanner, rule: DisclosureRule) ->
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
         yield from _scan_html(path, path.read_text("utf-8", errors="replace"), scanner, rel)
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".tsv"):
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as fh:
-            rows = list(csv.reader(fh))
+            rows = list(csv.reader(fh, delimiter="\t" if suffix == ".tsv" else ","))
         yield from _scan_rows(rows, rel, scanner, read_marker(path), rule)
+    elif suffix == ".parquet":
+        yield from _scan_rows(_parquet_rows(path), rel, scanner, read_marker(path), rule)
     elif suffix == ".xlsx":
         from openpyxl import load_workbook
 
@@ -369,6 +426,18 @@ def _scan_file(path: Path, rel: str, scanner: _Scanner, rule: DisclosureRule) ->
         yield from _scan_xml(path.read_bytes(), scanner, rel)
     else:
         yield from _scan_lines(path.read_text("utf-8", errors="replace"), scanner, rel)
+
+
+def _parquet_rows(path: Path) -> list[list[object]]:
+    """Header and rows of a Parquet table (pyarrow is a toolkit dependency)."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises its own error types for a damaged file
+        raise ValueError(f"not a readable Parquet table ({exc})") from exc
+    columns = table.column_names
+    return [list(columns), *([row[c] for c in columns] for row in table.to_pylist())]
 
 
 def _pdf_text(path: Path) -> str:
@@ -456,9 +525,24 @@ def check_release(
     references, names = study_identifiers(study) if study is not None else ([], [])
     if rule is None:
         rule = DisclosureRule.from_study(study) if study is not None else DisclosureRule()
-    scanner = _Scanner(references, names)
-    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    local = [folder.resolve(), Path.home(), Path.cwd()]
+    if study is not None and getattr(study, "folder", None) is not None:
+        local.append(Path(study.folder).resolve())
+    scanner = _Scanner(references, names, [p for p in local if p != Path("/")])
     findings: list[Finding] = []
+    internal = internal_folders(folder)
+    for inner in internal:
+        files_inside = sum(1 for p in inner.rglob("*") if p.is_file())
+        findings.append(
+            Finding(
+                inner.relative_to(folder).as_posix() + "/",
+                "whole folder",
+                "not for release",
+                RELEASE_INTERNAL_FOLDER.format(files=files_inside),
+            )
+        )
+    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    files = [p for p in files if not any(i in p.parents for i in internal)]
     for path in files:
         if path.name.endswith(MARKER_SUFFIX) or path.suffix.lower() not in CHECKED_SUFFIXES:
             continue
@@ -470,13 +554,30 @@ def check_release(
     return findings
 
 
+def internal_folders(folder: str | Path) -> list[Path]:
+    """Folders under ``folder`` that the toolkit keeps internal (``data/``, ``models/``).
+
+    The folder itself is not counted: ``lxt check-release outputs/x/data`` scans it.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found: list[Path] = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_dir() and p.name in INTERNAL_FOLDERS and not any(f in p.parents for f in found):
+            found.append(p)
+    return found
+
+
 def unchecked_files(folder: str | Path) -> list[Path]:
     """Files under ``folder`` that check-release cannot read (images, media): check by eye."""
     folder = Path(folder)
+    internal = internal_folders(folder)
     return sorted(
         p
         for p in folder.rglob("*")
         if p.is_file()
         and p.suffix.lower() not in CHECKED_SUFFIXES
         and not p.name.endswith(MARKER_SUFFIX)
+        and not any(i in p.parents for i in internal)
     )

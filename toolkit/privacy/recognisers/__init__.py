@@ -13,7 +13,8 @@ EMAIL, URL      :mod:`toolkit.privacy.recognisers.contact`
 POSTCODE        :class:`~toolkit.privacy.recognisers.places.PostcodeRecognizer`
 ADDRESS         :class:`~toolkit.privacy.recognisers.places.AddressRecognizer`
 DATE_OF_BIRTH   :class:`~toolkit.privacy.recognisers.dates.DateOfBirthRecognizer`
-PERSON          :mod:`toolkit.privacy.recognisers.people` (model, registers, patterns)
+PERSON          :mod:`toolkit.privacy.recognisers.people` (model, registers, patterns) and
+                :mod:`toolkit.privacy.recognisers.known_names` (first-name lists)
 =============== ====================================================================
 """
 
@@ -25,6 +26,7 @@ from presidio_analyzer import RecognizerRegistry
 
 from toolkit.privacy.recognisers.contact import EmailRecognizer, UrlRecognizer
 from toolkit.privacy.recognisers.dates import DateOfBirthRecognizer
+from toolkit.privacy.recognisers.known_names import FirstNameRecognizer, NamePairRecognizer
 from toolkit.privacy.recognisers.numbers import (
     NhsNumberRecognizer,
     NiNumberRecognizer,
@@ -58,7 +60,7 @@ def build_registry(names: Sequence[str] = ()) -> RecognizerRegistry:
         NhsNumberRecognizer(), NiNumberRecognizer(), UKPhoneRecognizer(), EmailRecognizer(),
         UrlRecognizer(), PostcodeRecognizer(), AddressRecognizer(), DateOfBirthRecognizer(),
         NerPersonRecognizer(), NamePatternRecognizer(), ContextNameRecognizer(),
-        LowerCaseNameRecognizer(),
+        LowerCaseNameRecognizer(), FirstNameRecognizer(), NamePairRecognizer(),
         RegisterNameRecognizer(names),
     ):  # fmt: skip
         registry.add_recognizer(recognizer)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from toolkit.privacy.recognisers.base import UKRecognizer
+from toolkit.privacy.recognisers.name_lists import is_everyday_word
 
 # Words that are also first names or surnames; taken as names only with more evidence.
 NAME_WORDS = frozenset(
@@ -38,7 +39,7 @@ NAME_WORDS = frozenset(
 # Words that mark a named thing as a place, organisation or service rather than a person.
 NOT_PERSON_WORDS = frozenset(
     """
-    st saint osyth hadleigh rochford hockley thundersley leigh-on-sea holland-on-sea
+    st saint osyth hadleigh rochford hockley thundersley leigh leigh-on-sea holland-on-sea
     walton-on-the-naze frinton-on-sea dovercourt manningtree wivenhoe tiptree halstead
     hospital centre center plus nhs gp surgery council trust clinic service services road
     street college school university academy bank jobcentre job group team project
@@ -223,7 +224,8 @@ class NamePatternRecognizer(UKRecognizer):
 _NOT_A_NAME = frozenset(
     """
     not a the an on in it is was and but so that this what who for from just really about
-    very too also still no yes here there because like only even never always
+    very too also still no yes here there because like only even never always anybody
+    somebody nobody everybody anyone someone everyone
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
@@ -231,7 +233,10 @@ _NOT_A_NAME = frozenset(
 # "my daughter funmi", "a lady called michelle": a lower-case name after words that announce
 # a person (in survey answers typed without capitals).
 _LOWER_NAME = re.compile(
-    r"(?i:\b(?:(?:my|our|her|his|their)\s+(?:" + _RELATION + r")|called|named)),?\s+"
+    r"(?i:\b(?:(?:my|our|her|his|their)\s+(?:" + _RELATION + r")|called|named|"
+    # Words that ask for or thank a person: "ring reece on …", "me and siobhan", "ask for jo".
+    r"ring|rang|call|text|texted|message|messaged|phone|phoned|ask for|asked for|me and|"
+    r"thanks|thank you|spoke to|speak to|talk to|talked to)),?\s+"
     r"(?P<first>[a-z][a-z'’-]{1,20})(?:\s+(?P<second>[a-z][a-z'’-]{1,20}))?"
 )
 
@@ -243,6 +248,10 @@ def is_plain_word(word: str) -> bool:
     word = word.lower().strip("'’-")
     if is_function_word(word) or word in NOT_PERSON_WORDS:
         return True
+    if word.endswith(("n't", "n’t")):
+        return True
+    if "-" in word:  # "co-produced", "well-known": plain when every part is
+        return all(is_plain_word(part) for part in word.split("-") if part)
     words = english_words()
     if not words:
         return True  # no dictionary: leave lower-case names to the registers
@@ -337,7 +346,8 @@ class RegisterNameRecognizer(UKRecognizer):
 
 # Words after which a capitalised word is usually a person: "I went with Amira", "thanks Jo".
 _PERSON_CONTEXT = re.compile(
-    r"(?i:\b(?:with|and|by|told|tell|asked|ask|rang|ring|saw|see|seeing|met|meet|thanks|"
+    r"(?i:\b(?:with|and|by|told|tell|asked|ask|rang|ring|call|text|message|email|phone|"
+    r"saw|see|seeing|met|meet|thanks|our|"
     r"thank you|cheers|honestly|called|named|phoned|texted|messaged|miss|love|me and|me n|"
     r"to see|spoke to|speak to|talked to|talk to|ask for|asked for|hiya|hi|hello|hey|morning|"
     r"afternoon|evening|i'm|i’m|i am|im|this is|it's|it’s|meeting me|meet you|, thanks)),?\s+$"
@@ -409,6 +419,8 @@ class ContextNameRecognizer(UKRecognizer):
                 continue
             if any(s < end and start < e for s, e in others):
                 continue
+            if len(words) == 1 and is_everyday_word(words[0]):
+                continue  # "and Listen more", "with Patients", "our Family worker"
             after = text[end:].lstrip()
             if at_sentence_start(text, start):
                 if words[0] in NAME_WORDS or words[0] in _ADVERBS:
