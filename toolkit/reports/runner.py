@@ -203,6 +203,32 @@ def extra_inputs(study) -> dict[str, str]:
     return {f"next_steps/{p.name}": file_checksum(p) for p in sorted(folder.glob("*.md"))}
 
 
+def without_machine_paths(nb, job: ReportJob):
+    """The executed notebook with no folder of the user's machine left in it.
+
+    papermill writes the parameters it injected (absolute study and outputs folders) into a
+    cell and into the notebook's metadata, with the template's and the output's paths. The
+    published ``.ipynb`` keeps the study's folder *name* only: an absolute path can name a
+    person (``/home/jo.bloggs``) or a secure drive, and the release check refuses it.
+    """
+    names = {
+        "study_dir": Path(job.study_dir).name,
+        "outputs_dir": f"outputs/{Path(job.outputs_dir).name}" if job.outputs_dir else "",
+    }
+    shown = {**job.parameters, **names}
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            lines = ["# Parameters (folders shown by name; `lxt report` re-makes this report)"]
+            lines += [f"{key} = {value!r}" for key, value in shown.items()]
+            cell["source"] = "\n".join(lines)
+    meta = nb.metadata.get("papermill")
+    if meta:
+        meta["parameters"] = shown
+        meta["input_path"] = Path(str(meta.get("input_path") or "")).name
+        meta["output_path"] = Path(str(meta.get("output_path") or "")).name
+    return nb
+
+
 # -- the job (runs in a worker process) ----------------------------------------------------
 def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
     """Run one notebook, render HTML and PDF, run the release gate. Never raises."""
@@ -239,7 +265,8 @@ def execute_job(job: ReportJob, reports_root: str) -> ReportResult:
         result.seconds = round(time.perf_counter() - t0, 2)
         return result
     try:
-        nb = nbformat.read(executed, as_version=4)
+        nb = without_machine_paths(nbformat.read(executed, as_version=4), job)
+        nbformat.write(nb, executed)
         page = notebook_to_html(nb, title=job.title, contents=job.report in CONTENTS_LIST)
         html_path = staging / f"{job.report}.html"
         html_path.write_text(page, encoding="utf-8")

@@ -103,6 +103,9 @@ def cohort_changes(ctx: ReportContext) -> pd.DataFrame | None:
                 ctx.study, scores, people, ctx.table("responses"), cohorts=cohorts
             )
     table = ctx._cache[key]
+    if table.empty or "cohort" not in table.columns:
+        # No questionnaire outcomes (e.g. a study started from an NVivo project): no changes.
+        return None
     return table[table["cohort"] == (ctx.cohort or "all")] if ctx.cohort else table
 
 
