@@ -21,7 +21,12 @@ def test_the_executed_notebook_keeps_folder_names_only():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell('study_dir = "/home/jo.bloggs/secure/surveys/clacton_2026"')
     cell.metadata["tags"] = ["injected-parameters"]
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), cell]
+    first = nbformat.v4.new_code_cell("x = 1")
+    first.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="/opt/venv/tqdm/auto.py:21: Warning"),
+        nbformat.v4.new_output("stream", name="stdout", text="Made on 1 December"),
+    ]
+    nb.cells = [first, cell]
     nb.metadata["papermill"] = {
         "parameters": job.parameters,
         "input_path": job.template,
@@ -36,3 +41,4 @@ def test_the_executed_notebook_keeps_folder_names_only():
     assert cleaned.metadata["papermill"]["parameters"]["disclosure_threshold"] == 8
     assert cleaned.metadata["papermill"]["input_path"] == "evaluation_report.ipynb"
     assert cleaned.cells[0].source == "x = 1"
+    assert [o["text"] for o in cleaned.cells[0].outputs] == ["Made on 1 December"]

@@ -58,8 +58,8 @@ from toolkit.privacy.recognisers.numbers import (
     NiNumberRecognizer,
     UKPhoneRecognizer,
 )
-from toolkit.privacy.recognisers.people import NAME_WORDS, NOT_PERSON_WORDS
 from toolkit.privacy.recognisers.places import AddressRecognizer, PostcodeRecognizer
+from toolkit.privacy.recognisers.word_lists import NAME_WORDS, NOT_PERSON_WORDS
 
 if TYPE_CHECKING:
     from toolkit.study.config import Study

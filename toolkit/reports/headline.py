@@ -118,7 +118,7 @@ def pathway_rows(ctx: ReportContext, goals) -> list[dict]:
     pathway = ctx.table("pathway")
     if pathway is None or pathway.empty:
         return []
-    from toolkit.reports.sections import cohort_funnel
+    from toolkit.reports.cohort_tables import cohort_funnel
 
     rows = []
     funnel = cohort_funnel(ctx)
@@ -267,7 +267,7 @@ def named_outcome_rows(ctx: ReportContext, goals) -> list[dict]:
 def wellbeing_row(ctx: ReportContext) -> dict | None:
     """The study's first score change: mean change, 95% CI, scale and meaningful share."""
     from toolkit.outcomes.prepost import publish_prepost
-    from toolkit.reports.sections import cohort_changes
+    from toolkit.reports.cohort_tables import cohort_changes
 
     changes = cohort_changes(ctx)
     if changes is None or changes.empty:

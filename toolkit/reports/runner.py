@@ -203,8 +203,12 @@ def extra_inputs(study) -> dict[str, str]:
     return {f"next_steps/{p.name}": file_checksum(p) for p in sorted(folder.glob("*.md"))}
 
 
+def _is_stderr(output) -> bool:
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
 def without_machine_paths(nb, job: ReportJob):
-    """The executed notebook with no folder of the user's machine left in it.
+    """The executed notebook with no folder of the user's machine, and no library warning, in it.
 
     papermill writes the parameters it injected (absolute study and outputs folders) into a
     cell and into the notebook's metadata, with the template's and the output's paths. The
@@ -217,6 +221,14 @@ def without_machine_paths(nb, job: ReportJob):
     }
     shown = {**job.parameters, **names}
     for cell in nb.cells:
+        # Library warnings on stderr (a progress-bar notice, a deprecation) are not report
+        # content, and they carry install paths; the report's own words go to stdout/display.
+        if cell.get("outputs"):
+            cell["outputs"] = [
+                o
+                for o in cell["outputs"]
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             lines = ["# Parameters (folders shown by name; `lxt report` re-makes this report)"]
             lines += [f"{key} = {value!r}" for key, value in shown.items()]

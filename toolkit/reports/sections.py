@@ -35,6 +35,7 @@ import pandas as pd  # noqa: E402
 from toolkit.outcomes import rounding  # noqa: E402
 from toolkit.outcomes.prepost import publish_prepost  # noqa: E402
 from toolkit.reports import measures, profile  # noqa: E402
+from toolkit.reports.cohort_tables import cohort_changes, cohort_funnel  # noqa: F401
 from toolkit.reports.context import ReportContext  # noqa: E402
 from toolkit.reports.display import (  # noqa: E402
     BulletList,
@@ -83,41 +84,6 @@ def waves(ctx: ReportContext) -> tuple[str, str]:
     """(baseline wave, last follow-up wave)."""
     ordered = sorted(ctx.study.waves, key=lambda w: w.month)
     return ordered[0].name, ordered[-1].name
-
-
-def cohort_changes(ctx: ReportContext) -> pd.DataFrame | None:
-    """Raw pre/post rows for this report's cohort (or every cohort for the overview)."""
-    people, scores = ctx.table("participants"), ctx.table("scores")
-    if people is None or scores is None:
-        return None
-    key = "_changes"
-    if key not in ctx._cache:
-        cohorts = [ctx.cohort] if ctx.cohort else ctx.study.cohort_names
-        # The analyse stage's table when it covers these cohorts, else work it out here.
-        built = ctx.table("prepost", cohort_only=False)
-        ctx.missing.discard("prepost")
-        if built is not None and set(cohorts) <= set(built["cohort"].astype(str)):
-            ctx._cache[key] = built[built["cohort"].astype(str).isin(["all", *cohorts])]
-        else:
-            ctx._cache[key] = measures.outcome_changes(
-                ctx.study, scores, people, ctx.table("responses"), cohorts=cohorts
-            )
-    table = ctx._cache[key]
-    if table.empty or "cohort" not in table.columns:
-        # No questionnaire outcomes (e.g. a study started from an NVivo project): no changes.
-        return None
-    return table[table["cohort"] == (ctx.cohort or "all")] if ctx.cohort else table
-
-
-def cohort_funnel(ctx: ReportContext) -> pd.DataFrame | None:
-    """Raw funnel rows for this report's cohort (all cohorts and ``all`` for the overview)."""
-    pathway = ctx.table("pathway")
-    if pathway is None or pathway.empty:
-        return None
-    cohorts = [ctx.cohort] if ctx.cohort else ctx.study.cohort_names
-    extracted = ctx.study.pathway.extracted_on if ctx.study.pathway else None
-    table = measures.funnel(pathway, cohorts=cohorts, extracted_on=extracted)
-    return table[table["cohort"] == ctx.cohort] if ctx.cohort else table
 
 
 def _missing(ctx: ReportContext, *names: str) -> Section | None:
@@ -364,6 +330,66 @@ def outcome_change(ctx: ReportContext) -> Section:
     if changes is None or changes.empty:
         return Section().add(Note("The study names no score-change outcomes to report."))
     published = publish_prepost(changes, ctx.rule)
+    change_rows, effect_rows = _change_rows(changes, published)
+    before, after = waves(ctx)
+    section = Section().add(
+        Markdown(
+            ctx.say(
+                f"People answered the same questions at {profile.wave_label(ctx.study, before)} "
+                f"and {profile.wave_label(ctx.study, after)}. We compare each person with "
+                "themselves. Changes are in the questionnaire's own points; the scale and the "
+                "change that matters to a person are beside each one."
+            )
+        ),
+        Table(
+            pd.DataFrame(
+                change_rows,
+                columns=[
+                    "Measure",
+                    "Scale",
+                    "People (both times)",
+                    "Average before to after",
+                    "Change (95% CI)",
+                    "Improved by a meaningful amount",
+                ],
+            ),
+            caption=f"Change between the two surveys, {ctx.cohort_label}",
+            count_columns=["People (both times)"],
+            rule=ctx.rule,
+        ),
+    )
+    section.extend(_effect_size_blocks(ctx, effect_rows))
+    robust = robustness_table(changes, published)
+    if robust is not None:
+        section.add(
+            Markdown(
+                ctx.say(
+                    "Two checks. The mixed model uses everyone with a score at either time, not "
+                    "only those who answered twice. Reliable change counts people whose own "
+                    "change is larger than the questionnaire's measurement error."
+                )
+            ),
+            Table(
+                robust, caption=f"Everyone with a score, and reliable change, {ctx.cohort_label}"
+            ),
+        )
+    section.extend(outcomes_by_group(ctx))
+    section.extend(wellby_blocks(ctx))
+    section.extend(_change_chart(changes[published["ci_low"].notna().to_numpy()]))
+    if not ctx.study.comparison_group:
+        section.add(
+            Note(
+                ctx.say(
+                    "These are changes observed in the people who took part. Without a comparison "
+                    "group they are not evidence of impact."
+                )
+            )
+        )
+    return section
+
+
+def _change_rows(changes: pd.DataFrame, published: pd.DataFrame) -> tuple[list, list]:
+    """Rows of the change table and of the effect-size table (only where figures are shown)."""
     change_rows, effect_rows = [], []
     for raw, pub in zip(changes.itertuples(), published.itertuples(), strict=True):
         shown = pd.notna(pub.ci_low)
@@ -398,99 +424,55 @@ def outcome_change(ctx: ReportContext) -> Section:
                 rounding.p_text(raw.p_wilcoxon),
             ]
         )
-    before, after = waves(ctx)
-    section = Section().add(
+    return change_rows, effect_rows
+
+
+def _effect_size_blocks(ctx: ReportContext, effect_rows: list) -> list:
+    """The two effect sizes, named and explained, with the tests beside them."""
+    if not effect_rows:
+        return []
+    return [
         Markdown(
             ctx.say(
-                f"People answered the same questions at {profile.wave_label(ctx.study, before)} "
-                f"and {profile.wave_label(ctx.study, after)}. We compare each person with "
-                "themselves. Changes are in the questionnaire's own points; the scale and the "
-                "change that matters to a person are beside each one."
+                "Two effect sizes. **Change / baseline SD** divides the average change by "
+                "how much scores varied at the start: this is the one to compare with "
+                "other studies, and Cohen's guide (0.2 small, 0.5 medium, 0.8 large) "
+                "applies to it. **d_z** divides by how much the changes varied; it grows "
+                "when people's two scores are closely related, so it is not judged on "
+                "Cohen's scale. The paired t-test suits the wellbeing score; the Wilcoxon "
+                "signed-rank test suits the short 0 to 10 and loneliness scales."
             )
         ),
         Table(
             pd.DataFrame(
-                change_rows,
+                effect_rows,
                 columns=[
                     "Measure",
-                    "Scale",
-                    "People (both times)",
-                    "Average before to after",
-                    "Change (95% CI)",
-                    "Improved by a meaningful amount",
+                    "Change / baseline SD",
+                    "d_z (change / SD of change)",
+                    "p (paired t-test)",
+                    "p (Wilcoxon)",
                 ],
             ),
-            caption=f"Change between the two surveys, {ctx.cohort_label}",
-            count_columns=["People (both times)"],
-            rule=ctx.rule,
+            caption=f"Effect sizes and tests, {ctx.cohort_label}",
         ),
+    ]
+
+
+def _change_chart(shown: pd.DataFrame) -> list:
+    """The forest chart of the changes whose figures are shown, with alt text."""
+    if shown.empty:
+        return []
+    alt = (
+        "Chart of average change with 95% confidence intervals: "
+        + "; ".join(
+            f"{r.label} {rounding.points(r.mean_change, True)} (from "
+            f"{rounding.points(r.ci_low, True)} to {rounding.points(r.ci_high, True)})"
+            for r in shown.itertuples()
+        )
+        + ". The dashed line marks no change."
     )
-    if effect_rows:
-        section.add(
-            Markdown(
-                ctx.say(
-                    "Two effect sizes. **Change / baseline SD** divides the average change by "
-                    "how much scores varied at the start: this is the one to compare with "
-                    "other studies, and Cohen's guide (0.2 small, 0.5 medium, 0.8 large) "
-                    "applies to it. **d_z** divides by how much the changes varied; it grows "
-                    "when people's two scores are closely related, so it is not judged on "
-                    "Cohen's scale. The paired t-test suits the wellbeing score; the Wilcoxon "
-                    "signed-rank test suits the short 0 to 10 and loneliness scales."
-                )
-            ),
-            Table(
-                pd.DataFrame(
-                    effect_rows,
-                    columns=[
-                        "Measure",
-                        "Change / baseline SD",
-                        "d_z (change / SD of change)",
-                        "p (paired t-test)",
-                        "p (Wilcoxon)",
-                    ],
-                ),
-                caption=f"Effect sizes and tests, {ctx.cohort_label}",
-            ),
-        )
-    robust = robustness_table(changes, published)
-    if robust is not None:
-        section.add(
-            Markdown(
-                ctx.say(
-                    "Two checks. The mixed model uses everyone with a score at either time, not "
-                    "only those who answered twice. Reliable change counts people whose own "
-                    "change is larger than the questionnaire's measurement error."
-                )
-            ),
-            Table(
-                robust, caption=f"Everyone with a score, and reliable change, {ctx.cohort_label}"
-            ),
-        )
-    section.extend(outcomes_by_group(ctx))
-    section.extend(wellby_blocks(ctx))
-    shown = changes[published["ci_low"].notna().to_numpy()]
-    if not shown.empty:
-        fig = _forest(shown)
-        alt = (
-            "Chart of average change with 95% confidence intervals: "
-            + "; ".join(
-                f"{r.label} {rounding.points(r.mean_change, True)} (from "
-                f"{rounding.points(r.ci_low, True)} to {rounding.points(r.ci_high, True)})"
-                for r in shown.itertuples()
-            )
-            + ". The dashed line marks no change."
-        )
-        section.add(Figure(fig, alt=alt, caption="Average change in each measure with 95% CI"))
-    if not ctx.study.comparison_group:
-        section.add(
-            Note(
-                ctx.say(
-                    "These are changes observed in the people who took part. Without a comparison "
-                    "group they are not evidence of impact."
-                )
-            )
-        )
-    return section
+    return [Figure(_forest(shown), alt=alt, caption="Average change in each measure with 95% CI")]
 
 
 def robustness_table(changes: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame | None:

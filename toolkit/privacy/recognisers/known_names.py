@@ -34,7 +34,8 @@ from collections.abc import Iterable
 from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.base import UKRecognizer
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.people import NOT_PERSON_WORDS, is_function_word
+from toolkit.privacy.recognisers.people import is_function_word
+from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PARTICLES = {"van", "der", "den", "de", "da", "di", "del", "della", "von", "le", "la", "du",

@@ -111,7 +111,7 @@ _WORD = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 def is_everyday_word(word: str) -> bool:
     """A stop word or a common English word ("will", "hope", "said"), in any case."""
-    from toolkit.privacy.recognisers.people import NAME_WORDS, NOT_PERSON_WORDS
+    from toolkit.privacy.recognisers.word_lists import NAME_WORDS, NOT_PERSON_WORDS
 
     w = word.lower().strip("'’")
     if not _WORD.match(w):
