@@ -266,7 +266,9 @@ def quality_row(fitted, topics, labels, texts, stability, runs, embedder, seed, 
     ids = sorted(labels)
     words = [labels[t].keywords for t in ids]
     quality = quality_summary(words, texts, topics)
+    # Outliers are counted among the segments that were modelled: fillers are reported apart.
     quality.update(
+        outlier_share=round(fitted.outlier_share, 4),
         embedding=embedder.identity,
         n_segments=len(texts),
         filler_share=round(fitted.filler_share, 4),
