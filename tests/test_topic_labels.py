@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from toolkit.study.config import TopicNaming
 from toolkit.topics.filler import filler_mask, is_filler
@@ -126,3 +127,14 @@ def test_people_rename_merge_and_hide_topics_and_missing_names_are_reported():
         "Rent arrears",
         "Getting to work on time",
     ]
+
+
+def test_too_little_text_points_to_the_codebook_view():
+    from toolkit.errors import UserError
+    from toolkit.topics.model import fit_topic_model
+
+    # 25 segments, but only the 5 about refunds carry content: far too few to find topics.
+    texts = FILLERS * 5 + REFUNDS
+    with pytest.raises(UserError, match="only 5 different segments with content") as err:
+        fit_topic_model(texts, np.zeros((len(texts), 4)), embedder=None)
+    assert "codebook view" in str(err.value)
