@@ -49,6 +49,42 @@ LINKING = frozenset(
     + ["has", "have", "had", "been", "not", "no"]
 )
 MIN_PHRASE_SEGMENTS = 2
+# Common irregular past tenses: a phrase ending in one is a sentence fragment ("form kept").
+IRREGULAR_PAST = frozenset(
+    [
+        "kept",
+        "knew",
+        "rang",
+        "went",
+        "came",
+        "took",
+        "gave",
+        "got",
+        "made",
+        "said",
+        "told",
+        "felt",
+        "thought",
+        "brought",
+        "bought",
+        "found",
+        "sat",
+        "stood",
+        "heard",
+        "met",
+        "lost",
+        "paid",
+        "sent",
+        "spent",
+        "began",
+        "ran",
+        "saw",
+        "wrote",
+        "forgot",
+        "drove",
+        "left",
+    ]
+)
 # How much a key word must be said with the ones already chosen (see coherent_keywords).
 TOGETHER_FLOOR = 0.25
 
@@ -288,7 +324,7 @@ def _shape(phrase: list[str]) -> float:
     tagger (too slow to load for this), these English endings are a cheap, transparent sign.
     """
     factor = 1.0
-    if phrase[-1].endswith(("ed", "ly")):
+    if phrase[-1].endswith(("ed", "ly")) or phrase[-1] in IRREGULAR_PAST:
         factor *= 0.5
     if phrase[0].endswith("ly"):
         factor *= 0.5
