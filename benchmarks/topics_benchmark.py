@@ -4,6 +4,7 @@ Usage (from the repository root; writes JSON results to benchmarks/results/):
 
     .venv/bin/python benchmarks/topics_benchmark.py compare [--study surveys/example]
     .venv/bin/python benchmarks/topics_benchmark.py scale [--sizes 1000 10000 100000]
+    .venv/bin/python benchmarks/topics_benchmark.py realtext --corpus careopinion-short [--n 4000]
 
 ``compare``: on the example study's segments and the SAME MiniLM embeddings, this pipeline
 (:func:`toolkit.topics.model.fit_topic_model`) against ``BERTopic().fit_transform`` with default
@@ -16,6 +17,14 @@ is off for them). Also the cold (empty cache) and warm (cached embeddings and UM
 time of embed + fit, as a re-run of the stage with unchanged inputs. Each measurement runs in
 its own process; numba's one-off compilation is warmed up first so that neither side pays for
 it.
+
+``realtext``: real patient feedback held outside the repository (Care Opinion, CC BY-NC-SA;
+folder from ``LXT_CAREOPINION`` or ``../shared/data/careopinion``): short answers against their
+human subcategory, or longer stories against the major category of their first code. For this
+pipeline and a plain ``BERTopic()`` (only UMAP's seed fixed) on the same MiniLM embeddings:
+NMI/AMI with the human categories (outliers and, for the pipeline, fillers count as one group
+each), NPMI of the unigram top words, diversity, outlier and filler shares, ARI between seeds
+42 and 43, and fit time. Labels are printed for reading, never written to the results file.
 
 ``scale``: 1k/10k/100k distinct segments (pairs of example sentences) with the ``static``
 backend (distilled first if needed): time and peak memory (VmHWM, reset per stage) per stage.
