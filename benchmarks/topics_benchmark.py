@@ -4,6 +4,7 @@ Usage (from the repository root; writes JSON results to benchmarks/results/):
 
     .venv/bin/python benchmarks/topics_benchmark.py compare [--study surveys/example]
     .venv/bin/python benchmarks/topics_benchmark.py scale [--sizes 1000 10000 100000]
+    .venv/bin/python benchmarks/topics_benchmark.py realtext --corpus careopinion-short [--n 4000]
 
 ``compare``: on the example study's segments and the SAME MiniLM embeddings, this pipeline
 (:func:`toolkit.topics.model.fit_topic_model`) against ``BERTopic().fit_transform`` with default
@@ -16,6 +17,14 @@ is off for them). Also the cold (empty cache) and warm (cached embeddings and UM
 time of embed + fit, as a re-run of the stage with unchanged inputs. Each measurement runs in
 its own process; numba's one-off compilation is warmed up first so that neither side pays for
 it.
+
+``realtext``: real patient feedback held outside the repository (Care Opinion, CC BY-NC-SA;
+folder from ``LXT_CAREOPINION`` or ``../shared/data/careopinion``): short answers against their
+human subcategory, or longer stories against the major category of their first code. For this
+pipeline and a plain ``BERTopic()`` (only UMAP's seed fixed) on the same MiniLM embeddings:
+NMI/AMI with the human categories (outliers and, for the pipeline, fillers count as one group
+each), NPMI of the unigram top words, diversity, outlier and filler shares, ARI between seeds
+42 and 43, and fit time. Labels are printed for reading, never written to the results file.
 
 ``scale``: 1k/10k/100k distinct segments (pairs of example sentences) with the ``static``
 backend (distilled first if needed): time and peak memory (VmHWM, reset per stage) per stage.
@@ -328,6 +337,8 @@ def run_real_fit(kind: str, corpus: str, n: int | None, seed: int, cache: str, q
     import numpy as np
 
     warnings.simplefilter("ignore")
+    import bertopic  # noqa: F401 (imported before timing: both sides pay it once, untimed)
+
     from toolkit.embeddings.backends import get_embedder
     from toolkit.topics.model import EmbedderBackend, fit_topic_model
 
@@ -395,6 +406,61 @@ def real_quality(fit: dict, other: dict, texts: list[str], truth: list[str]) -> 
     }
 
 
+def realtext_time(corpus: str, n: int | None, repeats: int = 2) -> dict:
+    """Fit time side by side in one process, after one untimed fit of each (imports, numba).
+
+    Alternating pipeline / plain fits so that both see the same machine load; returns each
+    pair's seconds and the median ratio.
+    """
+    import logging
+    import statistics
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    from toolkit.embeddings.backends import get_embedder
+    from toolkit.topics.model import EmbedderBackend, fit_topic_model
+
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)
+    texts, _ = load_corpus(corpus, n)
+    embedder = get_embedder(
+        "minilm", cache_dir=Path(tempfile.gettempdir()) / "lxt-bench-realtext-cache"
+    )
+    embeddings = embedder.encode(texts)
+
+    def plain(seed):
+        umap_model = UMAP(
+            n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed
+        )
+        BERTopic(embedding_model=EmbedderBackend(embedder), umap_model=umap_model).fit_transform(
+            texts, embeddings=embeddings
+        )
+
+    def pipeline(seed):
+        fit_topic_model(texts, embeddings, embedder, seed=seed, reduction_cache=None)
+
+    pipeline(1), plain(1)
+    pairs = []
+    for rep in range(repeats):
+        t0 = time.perf_counter()
+        pipeline(42 + rep)
+        a = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        plain(42 + rep)
+        b = time.perf_counter() - t0
+        pairs.append({"pipeline_seconds": round(a, 2), "plain_seconds": round(b, 2)})
+        print(pairs[-1], flush=True)
+    ratio = statistics.median(p["pipeline_seconds"] / p["plain_seconds"] for p in pairs)
+    return {
+        "corpus": corpus,
+        "n_texts": len(texts),
+        "pairs": pairs,
+        "median_ratio": round(ratio, 3),
+    }
+
+
 def realtext(corpus: str, n: int | None) -> dict:
     texts, truth = load_corpus(corpus, n)
     cache = str(Path(tempfile.gettempdir()) / "lxt-bench-realtext-cache")
@@ -418,7 +484,7 @@ def realtext(corpus: str, n: int | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["compare", "scale", "realtext"])
+    parser.add_argument("what", choices=["compare", "scale", "realtext", "realtext-time"])
     parser.add_argument(
         "--corpus",
         default="careopinion-short",
@@ -433,6 +499,9 @@ def main() -> None:
     if args.what == "realtext":
         result = realtext(args.corpus, args.n)
         path = RESULTS / f"topics_realtext_{args.corpus}.json"
+    elif args.what == "realtext-time":
+        result = realtext_time(args.corpus, args.n)
+        path = RESULTS / f"topics_realtext_time_{args.corpus}.json"
     else:
         result = compare(study) if args.what == "compare" else scale(study, args.sizes)
         path = RESULTS / f"topics_{args.what}.json"

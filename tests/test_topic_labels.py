@@ -6,6 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from toolkit.study.config import TopicNaming
 from toolkit.topics.filler import filler_mask, is_filler
@@ -126,3 +127,67 @@ def test_people_rename_merge_and_hide_topics_and_missing_names_are_reported():
         "Rent arrears",
         "Getting to work on time",
     ]
+
+
+def test_too_little_text_points_to_the_codebook_view():
+    from toolkit.errors import UserError
+    from toolkit.topics.model import fit_topic_model
+
+    # 25 segments, but only the 5 about refunds carry content: far too few to find topics.
+    texts = FILLERS * 5 + REFUNDS
+    with pytest.raises(UserError, match="only 5 different segments with content") as err:
+        fit_topic_model(texts, np.zeros((len(texts), 4)), embedder=None)
+    assert "codebook view" in str(err.value)
+
+
+def test_a_code_given_to_most_of_a_topic_is_offered_as_a_naming_hint():
+    from toolkit.topics.stage import mostly_code
+
+    cross = pd.DataFrame(
+        {
+            "topic": [0, 0, 1],
+            "code": ["transport", "money", "money"],
+            "share_of_topic": [0.79, 0.2, 0.4],
+        }
+    )
+    hint = mostly_code(cross)
+    assert hint.to_dict("records") == [
+        {"topic": 0, "mostly_code": "transport", "mostly_code_share": 0.79}
+    ]
+    assert mostly_code(None).empty
+
+
+def test_merges_and_numbers_hold_when_the_model_numbers_topics_differently():
+    from toolkit.topics.model import FittedTopics, scaled_parameters
+    from toolkit.topics.stage import final_topics
+
+    texts = REFUNDS[:3] + PARKING[:3] + ["Dentist appointments run late"] * 2
+    segments = pd.DataFrame({"seg_id": [f"s{i}" for i in range(8)]})
+    names = {1: TopicNaming(merge_into=0)}
+
+    def fitted(model_topics):
+        topics = np.array(model_topics)
+        return FittedTopics(
+            model=None,
+            topics=topics,
+            probability=np.ones(8),
+            assigned_by=np.array(["cluster"] * 8, dtype=object),
+            parameters=scaled_parameters(100),
+            seed=1,
+            outlier_share_before=0.0,
+            outlier_share=0.0,
+            labels=label_topics(texts, topics),
+        )
+
+    first, unmerged, labels, _, notes = final_topics(
+        fitted([0, 0, 0, 1, 1, 1, 2, 2]), segments, texts, names, None
+    )
+    assert first.tolist() == [0, 0, 0, 0, 0, 0, 2, 2] and not notes
+    assert sorted(labels) == [0, 2]
+    previous = segments.assign(topic=first, topic_before_merge=unmerged)
+    # The next run finds the same three groups under other numbers.
+    again, _, _, numbers, _ = final_topics(
+        fitted([2, 2, 2, 0, 0, 0, 1, 1]), segments, texts, names, previous
+    )
+    assert numbers == {2: 0, 0: 1, 1: 2}
+    assert again.tolist() == first.tolist()

@@ -48,17 +48,53 @@ def test_every_segment_gets_one_topic_and_few_stay_outliers(built):
     assert topics["seg_id"].tolist() == segments["seg_id"].tolist()
     assert set(topics["topic"]) == set(info["topic"])
     quality = out.read("topic_quality").iloc[0]
-    outliers = float(np.mean(topics["topic"] == -1))
+    filler = topics["assigned_by"] == "filler"
+    modelled = topics[~filler]
+    outliers = float(np.mean(modelled["topic"] == -1))
     assert quality["outlier_share"] == pytest.approx(outliers, abs=1e-4)
+    assert quality["filler_share"] == pytest.approx(float(filler.mean()), abs=1e-4)
     assert outliers < quality["outlier_share_before_reduction"]
     assert outliers < 0.3
     assert quality["n_topics"] == (info["topic"] >= 0).sum() >= 10
     assert -1 <= quality["npmi"] <= 1 and 0.5 < quality["diversity"] <= 1
     assert topics["probability"].between(0, 1).all()
-    assert (topics.loc[topics["topic"] == -1, "assigned_by"] == "none").all()
+    assert (topics.loc[filler, "topic"] == -1).all()
+    assert (modelled.loc[modelled["topic"] == -1, "assigned_by"] == "none").all()
     fillers = {"um", "erm", "yeah", "like", "know"}
     words = {w for kw in info["keywords"] for w in kw.split(", ")}
     assert not words & fillers
+
+
+def test_fillers_are_left_out_and_never_the_largest_topic(built):
+    from toolkit.topics.filler import is_filler
+
+    _, out = built
+    joined = out.read("segments").merge(out.read("topics"), on="seg_id")
+    filler = joined["assigned_by"] == "filler"
+    assert (joined.loc[filler, "text"].map(is_filler)).all()
+    assert not joined.loc[~filler, "text"].map(is_filler).any()
+    assert {"Yeah, definitely.", "Where was I?"} <= set(joined.loc[filler, "text"])
+    grouped = joined[joined["topic"] >= 0]
+    # No topic is mostly filler-like talk: its segments all carry two or more content words.
+    assert not grouped["text"].map(is_filler).any()
+    info = out.read("topic_info").set_index("topic")
+    assert info.loc[-1, "n_filler"] == int(filler.sum())
+
+
+def test_labels_are_short_distinct_phrases_and_flow_into_tables(built):
+    study, out = built
+    info = out.read("topic_info")
+    real = info[info["topic"] >= 0]
+    for label in real["label"]:
+        words = label.lower().split()
+        assert 2 <= len(words) <= 5 and len(set(words)) == len(words), label
+    assert real["label"].is_unique
+    names = info.set_index("topic")["label"]
+    for table in ("topics_per_cohort", "topics_per_wave"):
+        frame = out.read(table)
+        assert (frame["topic_label"] == frame["topic"].map(names)).all()
+    published = pd.read_csv(out.tables / "topics_per_cohort.csv")
+    assert (published["topic_label"] == published["topic"].map(names)).all()
 
 
 def test_topics_agree_with_the_planted_themes(built):

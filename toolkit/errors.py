@@ -159,8 +159,9 @@ SMALL_CORPUS_NOTE = (
 )
 TOO_LITTLE_TEXT = (
     "only {found} different segments with content; topic modelling needs at least {needed} "
-    "(about 50 to find real topics). Use the codebook view instead: the coding stage counts "
-    "codes however little text there is."
+    "(about 50 to find real topics). Use the codebook view instead (`lxt code IN.jsonl "
+    "--codebook FILE`, or the coding stage of `lxt run`): it counts codes however little text "
+    "there is."
 )
 TOPIC_NAME_NOT_FOUND = (
     "study.yml topics.names: topic {topic} is not in this run's topics; its entry is kept in "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from toolkit.errors import UserError
+from toolkit.errors import SMALL_CORPUS_NOTE, UserError
 
 
 def topics_command(
@@ -31,6 +31,7 @@ def topics_command(
     """Group INPUT_FILE's texts into topics; print or write one line per text."""
     from toolkit.study.tables import write_csv, write_jsonl
     from toolkit.topics.jsonl import read_texts, topics_for_texts
+    from toolkit.topics.model import SMALL_CORPUS
 
     for target in (output, summary):
         if target is not None and target.resolve() == input_file.resolve():
@@ -43,6 +44,8 @@ def topics_command(
         stability_runs=stability_runs,
         min_topic_size=min_topic_size,
     )
+    if len(set(records["text"])) < SMALL_CORPUS:
+        typer.echo(SMALL_CORPUS_NOTE, err=True)
     if summary is not None:
         write_csv(table, summary)
     if output is None:

@@ -49,6 +49,42 @@ LINKING = frozenset(
     + ["has", "have", "had", "been", "not", "no"]
 )
 MIN_PHRASE_SEGMENTS = 2
+# Common irregular past tenses: a phrase ending in one is a sentence fragment ("form kept").
+IRREGULAR_PAST = frozenset(
+    [
+        "kept",
+        "knew",
+        "rang",
+        "went",
+        "came",
+        "took",
+        "gave",
+        "got",
+        "made",
+        "said",
+        "told",
+        "felt",
+        "thought",
+        "brought",
+        "bought",
+        "found",
+        "sat",
+        "stood",
+        "heard",
+        "met",
+        "lost",
+        "paid",
+        "sent",
+        "spent",
+        "began",
+        "ran",
+        "saw",
+        "wrote",
+        "forgot",
+        "drove",
+        "left",
+    ]
+)
 # How much a key word must be said with the ones already chosen (see coherent_keywords).
 TOGETHER_FLOOR = 0.25
 
@@ -101,22 +137,23 @@ def _base_form(word: str, vocabulary: Counter) -> str:
 def _segment_terms(toks: list[str], lemmas: dict[str, str]) -> dict[tuple, tuple[int, int]]:
     """Candidate phrases of a segment: tuple of lemmas -> (first, last) token position.
 
-    A phrase is 2-4 adjacent tokens that start and end with a content word, hold at most one
-    linking word between content words ("cost of bus", "waiting for appointment") and never
-    the same word twice. Fillers are never inside a phrase ("shift to say good" is not one).
+    A phrase is 2-4 adjacent tokens that start and end with a content word, with only linking
+    words between content words ("cost of bus", "waiting for appointment", "bus was late"),
+    and never the same word twice. Fillers are never inside a phrase ("shift to say good").
     """
     phrases = {}
-    for i, first in enumerate(toks):
-        if first in STOP_WORDS:
+    stop = [t in STOP_WORDS for t in toks]
+    blocks = [s and t not in LINKING for s, t in zip(stop, toks, strict=True)]
+    for i in range(len(toks)):
+        if stop[i]:
             continue
         for j in range(i + 1, min(i + MAX_PHRASE_TOKENS, len(toks))):
-            between = toks[i + 1 : j]
-            if any(t in STOP_WORDS and t not in LINKING for t in between):
+            if j > i + 1 and blocks[j - 1]:  # a non-linking stop word inside: no phrase
                 break
-            if toks[j] in STOP_WORDS:
+            if stop[j]:
                 continue
             span = toks[i : j + 1]
-            content = [lemmas[t] for t in span if t not in STOP_WORDS]
+            content = [lemmas[t] for t, s in zip(span, stop[i : j + 1], strict=True) if not s]
             if len(content) > 3 or len(set(content)) < len(content):
                 continue
             phrases.setdefault(tuple(lemmas.get(t, t) for t in span), (i, j))
@@ -288,7 +325,7 @@ def _shape(phrase: list[str]) -> float:
     tagger (too slow to load for this), these English endings are a cheap, transparent sign.
     """
     factor = 1.0
-    if phrase[-1].endswith(("ed", "ly")):
+    if phrase[-1].endswith(("ed", "ly")) or phrase[-1] in IRREGULAR_PAST:
         factor *= 0.5
     if phrase[0].endswith("ly"):
         factor *= 0.5

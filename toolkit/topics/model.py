@@ -37,7 +37,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 
 from toolkit.embeddings.backends import Embedder
-from toolkit.errors import UserError
+from toolkit.errors import TOO_LITTLE_TEXT, UserError
 from toolkit.offline import enforce_offline
 from toolkit.topics.filler import (  # noqa: F401 (re-exported for older imports)
     INTERVIEW_FILLERS,
@@ -273,8 +273,7 @@ def _distinct(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
     if len(distinct) < MIN_SEGMENTS:
         raise UserError(
-            f"Topic modelling needs at least {MIN_SEGMENTS} different segments of text "
-            f"with content; found {len(distinct)}."
+            "Topics: " + TOO_LITTLE_TEXT.format(found=len(distinct), needed=MIN_SEGMENTS)
         )
     return distinct, first, inverse
 
@@ -353,9 +352,7 @@ def fit_topic_model(
     """
     n = len(texts)
     if n < MIN_SEGMENTS:
-        raise UserError(
-            f"Topic modelling needs at least {MIN_SEGMENTS} segments of text; found {n}."
-        )
+        raise UserError("Topics: " + TOO_LITTLE_TEXT.format(found=n, needed=MIN_SEGMENTS))
     filler = filler_mask(list(texts)) if exclude_filler else np.zeros(n, dtype=bool)
     kept = np.flatnonzero(~filler)
     # Identical segments ("I suppose so.", a templated answer) are clustered once: repeated

@@ -157,7 +157,7 @@ def topic_table(info: pd.DataFrame) -> pd.DataFrame:
         keep &= ~info["hidden"].fillna(False).astype(bool)
     columns = [
         c
-        for c in ("topic", "label", "auto_label", "size", "stable", "keywords")
+        for c in ("topic", "label", "auto_label", "size", "stable", "keywords", "mostly_code")
         if c in info.columns
     ]
     table = info.loc[keep, columns].sort_values("size", ascending=False)

@@ -116,7 +116,7 @@ def topic_stability(
     """Refit with ``runs`` other seeds and compare each refit with ``fitted``.
 
     Refits use the same embeddings, parameters, guidance and outlier reduction, but skip the
-    KeyBERT/MMR labels (matching uses c-TF-IDF). Seeds are ``fitted.seed + 1 ... + runs``.
+    phrase labels (matching uses c-TF-IDF). Seeds are ``fitted.seed + 1 ... + runs``.
     """
     from toolkit.topics.model import fit_topic_model
 

@@ -3,16 +3,19 @@
 Reads ``segments`` (redacted text) and, if present, ``codings`` and ``participants``; writes
 
 ========================= =====================================================================
-``topics``                seg_id, topic (-1 = not grouped), probability, assigned_by
+``topics``                seg_id, topic (-1 = not grouped), probability, assigned_by,
+                          topic_before_merge (the topic before people's merges)
 ``topic_info``            topic, label, size, n_participants, keywords, exemplars (seg_ids of
-                          the quotes), stable, matched_similarity, presence, member_overlap, npmi
+                          the quotes), stable, matched_similarity, presence, member_overlap, npmi,
+                          auto_label, named, hidden, n_filler, mostly_code
 ``topic_quotes``          topic, rank, seg_id, pid, text: quotes safe to show (topic_quotes.py)
 ``topic_stability_runs``  one row per refit: seed, n_topics, outlier_share, adjusted_rand_index
 ``topic_quality``         one row: embedding, n_segments, n_topics, npmi, diversity, outlier
-                          shares before/after reduction, mean ARI, share of stable topics
+                          shares before/after reduction (of modelled segments), filler_share,
+                          mean ARI, share of stable topics
 ``topic_code_crosswalk``  topic x code: segments with both, Jaccard, share of topic / of code
-``topics_per_cohort``     BERTopic ``topics_per_class`` by cohort + n_participants
-``topics_per_wave``       the same by wave; ``topics_over_time``: BERTopic's, by wave month
+``topics_per_cohort``     topic, topic_label, cohort, n_segments, n_participants
+``topics_per_wave``       the same by wave; ``topics_over_time``: the same with the wave's month
 ========================= =====================================================================
 
 and the fitted model (``models/topics/``, safetensors, without the embedding model). Because
@@ -57,6 +60,7 @@ from toolkit.topics.quotes import topic_quotes
 from toolkit.topics.stability import topic_stability
 
 log = logging.getLogger(__name__)
+MOSTLY_CODE_SHARE = 0.6
 
 
 def stage_cache_dir(outputs: StudyOutputs) -> Path:
@@ -98,6 +102,26 @@ def crosswalk(topics: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
     out["share_of_code"] = out["n_segments"] / out["code_size"]
     out["jaccard"] = out["n_segments"] / (out["topic_size"] + out["code_size"] - out["n_segments"])
     return out.sort_values(["topic", "jaccard"], ascending=[True, False]).reset_index(drop=True)
+
+
+def mostly_code(cross: pd.DataFrame | None, share: float = MOSTLY_CODE_SHARE) -> pd.DataFrame:
+    """topic -> ``mostly_code``: the code given to at least ``share`` of its segments, if any.
+
+    A hint for the people naming topics ("79% of this topic was coded interviews_offers"),
+    not a label: on the example study few topics overlap one code that clearly.
+    """
+    empty = pd.DataFrame({"topic": pd.Series(dtype=int), "mostly_code": pd.Series(dtype=str)})
+    if cross is None or cross.empty:
+        return empty.assign(mostly_code_share=pd.Series(dtype=float))
+    best = cross.sort_values("share_of_topic", ascending=False).drop_duplicates("topic")
+    best = best[best["share_of_topic"] >= share]
+    return pd.DataFrame(
+        {
+            "topic": best["topic"].astype(int),
+            "mostly_code": best["code"].astype(str),
+            "mostly_code_share": best["share_of_topic"].round(4),
+        }
+    )
 
 
 def per_group(topics, groups, pids, column: str, info: pd.DataFrame) -> pd.DataFrame:
@@ -242,11 +266,18 @@ def consenting_people(out: StudyOutputs) -> set | None:
 def final_topics(fitted: FittedTopics, segments: pd.DataFrame, texts, names: dict, previous):
     """Topic numbers carried from the previous run, people's merges applied, labels to match.
 
-    Returns (topics, labels, numbers, notes); ``numbers`` maps the model's topic numbers to
-    the numbers shown.
+    Returns (topics, unmerged, labels, numbers, notes): ``unmerged`` is each segment's topic
+    before people's merges (kept in the ``topics`` table as ``topic_before_merge``, so the
+    next run matches topics as the model found them and applies the same merges again);
+    ``numbers`` maps the model's topic numbers to the numbers shown.
     """
+    if previous is not None and "topic_before_merge" in previous.columns:
+        previous = previous[["seg_id", "topic_before_merge"]].rename(
+            columns={"topic_before_merge": "topic"}
+        )
     numbers = carry_numbers(segments["seg_id"], fitted.topics, previous)
     topics = np.array([numbers.get(int(t), -1) for t in fitted.topics], dtype=int)
+    unmerged = topics.copy()
     merges = merge_map(names)
     present = set(topics.tolist())
     notes = [
@@ -260,7 +291,7 @@ def final_topics(fitted: FittedTopics, segments: pd.DataFrame, texts, names: dic
         labels = label_topics(list(texts), topics)
     else:
         labels = {numbers[t]: replace(lab, topic=numbers[t]) for t, lab in fitted.labels.items()}
-    return topics, labels, numbers, notes
+    return topics, unmerged, labels, numbers, notes
 
 
 def quality_row(fitted, topics, labels, texts, stability, runs, embedder, seed, guidance):
@@ -268,7 +299,9 @@ def quality_row(fitted, topics, labels, texts, stability, runs, embedder, seed, 
     ids = sorted(labels)
     words = [labels[t].keywords for t in ids]
     quality = quality_summary(words, texts, topics)
+    # Outliers are counted among the segments that were modelled: fillers are reported apart.
     quality.update(
+        outlier_share=round(fitted.outlier_share, 4),
         embedding=embedder.identity,
         n_segments=len(texts),
         filler_share=round(fitted.filler_share, 4),
@@ -346,7 +379,9 @@ def run_stage(ctx) -> dict:
     )
     timings["stability_seconds"] = round(time.perf_counter() - t0, 2)
     previous = out.read("topics") if out.has("topics") else None
-    topics, labels, numbers, notes = final_topics(fitted, segments, texts, settings.names, previous)
+    topics, unmerged, labels, numbers, notes = final_topics(
+        fitted, segments, texts, settings.names, previous
+    )
     stability = stability.assign(topic=stability["topic"].map(numbers))
     stability = stability[stability["topic"].isin(labels)]
     rule = DisclosureRule.from_study(study)
@@ -361,7 +396,11 @@ def run_stage(ctx) -> dict:
     quality = quality_row(
         fitted, topics, labels, texts, stability, runs, embedder, settings.seed, guidance
     )
-    table = topic_frame(fitted, segments["seg_id"]).assign(topic=topics)
+    table = topic_frame(fitted, segments["seg_id"]).assign(
+        topic=topics, topic_before_merge=unmerged
+    )
+    cross = crosswalk(table, out.read("codings")) if out.has("codings") else None
+    info = info.merge(mostly_code(cross), on="topic", how="left")
     for name, frame in [
         ("topics", table),
         ("topic_info", info),
@@ -371,8 +410,8 @@ def run_stage(ctx) -> dict:
     ]:
         out.write(name, frame)
     write_group_tables(out, study, topics, segments, info, rule)
-    if out.has("codings"):
-        out.write("topic_code_crosswalk", crosswalk(table, out.read("codings")))
+    if cross is not None:
+        out.write("topic_code_crosswalk", cross)
     save_model(fitted, out.models / "topics", info)
     plot_topic_quality(info, quality, out.figures / "topics_quality.png")
     notes += name_notes
