@@ -546,3 +546,19 @@ def test_a_misspelt_cohort_or_outcome_in_targets_is_one_clear_line(tmp_path):
     assert "Traceback" not in done.stderr
     assert "targets names cohort 'clactn'; expected one of ['clacton'" in done.stderr
     assert "targets.basildon: outcome 'retained_9m' is not in outcomes" in done.stderr
+
+
+def test_the_coproduction_report_shows_only_stable_topics_a_person_has_named(built, tmp_path):
+    study, out = fresh(built, tmp_path)
+    info = pd.read_parquet(out / "data/topic_info.parquet")
+    # Nobody has named a topic yet: residents see no machine-found topics.
+    ctx = ReportContext.load(study, "clacton", out)
+    assert cp.named_topics(ctx) == []
+    # A peer researcher named topics 0 (stable) and 2 (unstable), and hid topic 3.
+    info["named"] = info["topic"].isin([0, 2])
+    info["hidden"] = info["topic"].eq(3)
+    info.to_parquet(out / "data/topic_info.parquet", index=False)
+    ctx = ReportContext.load(study, "clacton", out)
+    blocks = cp.named_topics(ctx)
+    assert [b.items for b in blocks if hasattr(b, "items")] == [["Buses and early shifts"]]
+    assert "Other things people raised" in html_text(cp.what_you_told_us(ctx))

@@ -130,7 +130,35 @@ def what_you_told_us(ctx: ReportContext, top: int = 4) -> Section:
         section.add(Markdown(ctx.say(f"{about(ctx, k).capitalize()} people talked about this.")))
         if code in quotes:
             section.add(Quote(quotes[code][0], attribution=f"Someone from {ctx.cohort_label}"))
+    section.extend(named_topics(ctx))
     return section
+
+
+def named_topics(ctx: ReportContext) -> list:
+    """Other things people raised: only topics a peer researcher has named, that hold up.
+
+    Machine-found topics are shown back to residents only once a person has read and named
+    them (``topics.names`` in study.yml) and they came back on every refit (stable).
+    """
+    from toolkit.topics.names import reportable_topics
+
+    info = ctx.table("topic_info", cohort_only=False)
+    ctx.missing.discard("topic_info")
+    if info is None or info.empty:
+        return []
+    topics = reportable_topics(info, named_only=True)
+    if topics.empty:
+        return []
+    return [
+        Heading("Other things people raised", level=3),
+        Markdown(
+            ctx.say(
+                "Peer researchers read what people said and named these other subjects that "
+                "came up again and again:"
+            )
+        ),
+        BulletList([str(label) for label in topics["label"]]),
+    ]
 
 
 def _direction(change: float, higher_is_better: bool) -> str:

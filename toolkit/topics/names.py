@@ -142,8 +142,10 @@ def reportable_topics(info: pd.DataFrame, named_only: bool = False) -> pd.DataFr
             keep &= ~info[column].fillna(False).astype(bool)
     if "stable" in info.columns:
         keep &= info["stable"].fillna(False).astype(bool)
-    if named_only and "named" in info.columns:
-        keep &= info["named"].fillna(False).astype(bool)
+    if named_only:
+        # No "named" column means nobody has named a topic yet.
+        named = info["named"] if "named" in info.columns else pd.Series(False, index=info.index)
+        keep &= named.fillna(False).astype(bool)
     return info[keep].sort_values("size", ascending=False).reset_index(drop=True)
 
 
