@@ -72,6 +72,8 @@ class Transcript:
         return sum(len(t.text.split()) for t in self.turns)
 
 
+# long function: an interview is one seeded sequence of random draws, read best in order; any
+# reshuffle of the draws would change the committed example study.
 def build_transcript(
     rng: random.Random,
     person: Person,
