@@ -16,11 +16,12 @@ Example
 >>> import tempfile, pathlib, json
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "t.jsonl").write_text(
-...     "\\n".join(json.dumps({"id": i, "text": t}) for i, t in [("1", "bus late"), ("2", "nice")]))
->>> _ = (folder / "l.csv").write_text("id,code\\n1,transport\\n")
+...     "\\n".join(json.dumps({"id": i, "text": t})
+...               for i, t in enumerate(["bus late", "no bus", "ok"])))
+>>> _ = (folder / "l.csv").write_text("id,code\\n0,transport\\n1,transport\\n")
 >>> texts, labels = read_coded_texts(folder / "t.jsonl", folder / "l.csv")
 >>> labels.to_dict("list")
-{'transport': [1, 0]}
+{'transport': [1, 1, 0]}
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def _check_examples(matrix: pd.DataFrame, path: Path) -> None:
     single = [c for c in matrix.columns if counts[c] < 2]
     if single:
         raise UserError(
-            [f"{path}, column {c!r}: {LABELS_CODE_ONE_EXAMPLE} (has {counts[c]})" for c in single]
+            [f"{path}, code {c!r}: {LABELS_CODE_ONE_EXAMPLE} (has {counts[c]})" for c in single]
         )
 
 

@@ -9,12 +9,12 @@ others:
 - the sentence embedding (meaning: "no one called me back" is like "never heard from them"),
   from the installed MiniLM model, when asked for.
 
-Per code, a linear model (logistic regression by default, class weights balanced because codes
-are usually rare) separates the texts with the code from those without. Its raw scores are
-turned into calibrated probabilities (Platt scaling fitted on out-of-fold scores) and each code
-gets its own decision threshold, the one with the best F1 across the cross-validation folds:
-a rare code may need 0.3, a common one 0.6. These were chosen by measurement on real patient
-feedback against simpler baselines (``benchmarks/learner_eval.py``).
+Per code, a linear model (a linear support-vector machine by default, class weights balanced
+because codes are usually rare) separates the texts with the code from those without. Its raw
+scores are turned into calibrated probabilities (Platt scaling fitted on out-of-fold scores)
+and each code gets its own decision threshold, the one with the best F1 across the
+cross-validation folds: a rare code may need 0.3, a common one 0.6. These were chosen by
+measurement on real patient feedback against simpler baselines (``benchmarks/learner_eval.py``).
 
 How codes are applied follows how people coded the training texts:
 
@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 MIN_EXAMPLES = 5
 N_FOLDS = 5
@@ -138,8 +139,9 @@ class TextCoder:
     ----------
     embedding : {"minilm", "static", "tfidf"} or None
         Sentence embedding added to the TF-IDF features (None: TF-IDF only).
-    classifier : {"logistic", "svm"}
-        Logistic regression or linear support-vector machine per code.
+    classifier : {"svm", "logistic"}
+        Linear support-vector machine (default: several times faster to train on these
+        features) or logistic regression per code.
     C : float
         Inverse regularisation strength of the per-code models.
     word_ngrams, char_ngrams : tuple
@@ -159,8 +161,8 @@ class TextCoder:
     def __init__(
         self,
         embedding: str | None = "minilm",
-        classifier: str = "logistic",
-        C: float = 4.0,
+        classifier: str = "svm",
+        C: float = 0.5,
         word_ngrams: tuple = (1, 2),
         char_ngrams: tuple | None = (2, 5),
         embedding_weight: float = 1.0,
@@ -416,7 +418,15 @@ class TextCoder:
         pushes = row.data * coef[row.col]
         order = np.argsort(-pushes)
         names = self._word_names()
-        return [names[row.col[k]] for k in order[:EVIDENCE_WORDS] if pushes[k] > 0]
+        words = []
+        for k in order:
+            term = names[row.col[k]]
+            # "was" or "of the" push a little everywhere; they explain nothing to a reviewer.
+            if pushes[k] <= 0 or len(words) == EVIDENCE_WORDS:
+                break
+            if not set(term.split()) <= ENGLISH_STOP_WORDS:
+                words.append(term)
+        return words
 
     def _word_names(self) -> np.ndarray:
         if getattr(self, "_names", None) is None:

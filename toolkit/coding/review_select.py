@@ -70,7 +70,9 @@ def learned_ranking(
         return None
     proba = learned.predict_proba(learned.vectors)
     decided = current_decisions(decisions)[["seg_id", "code"]]
-    ranked = rank_for_review(proba, segments["seg_id"].to_numpy(), decided=decided)
+    ranked = rank_for_review(
+        proba, segments["seg_id"].to_numpy(), decided=decided, thresholds=learned.thresholds()
+    )
     return ranked.drop_duplicates("seg_id")["seg_id"].tolist()
 
 
