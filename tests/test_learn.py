@@ -259,9 +259,10 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
 def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     from sklearn.metrics import f1_score as sk_f1
 
-    # Half the segments are about transport, but every text reads the same: no classifier can
-    # tell them apart, while the codebook (here: perfect) can.
-    texts = ["we talked about it" for i in range(60)]
+    # Half the segments are about transport, but the two texts say nothing about it: no
+    # classifier can tell them apart, while the codebook (here: perfect) can.
+    rng = np.random.default_rng(4)
+    texts = [rng.choice(["we talked about it", "we talked about that"]) for i in range(60)]
     segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(60)], "text": texts})
     y = np.array([i % 2 == 0 for i in range(60)], dtype=int)
     log = _log_from_labels(segments["seg_id"].to_numpy()[:40], y[:40], "transport")
@@ -278,7 +279,9 @@ def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     assert not m["used"] and learned.codings(segments).empty
     # Distinguishable texts, and a codebook that suggests every other bus segment and two wrong
     # ones: its F1 by hand, and the classifier beats it.
-    texts = [("the bus was late" if i % 2 == 0 else "the kids were ill") for i in range(60)]
+    bus = ["the bus was late", "no bus today", "the bus fare went up"]
+    kids = ["the kids were ill", "my kids need me", "the kids are off school"]
+    texts = [(bus if i % 2 == 0 else kids)[i % 3] for i in range(60)]
     segments = segments.assign(text=texts)
     partial = rows(list(segments["seg_id"][::4]) + ["s01", "s03"])
     learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42, suggested=partial)

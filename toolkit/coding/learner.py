@@ -258,13 +258,27 @@ class TextCoder:
             C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed
         )
 
-    def _out_of_fold(self, X, y: np.ndarray) -> np.ndarray:
-        from sklearn.model_selection import StratifiedKFold
+    def _out_of_fold(self, X, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Out-of-fold raw scores; identical texts always fall in the same fold.
 
+        Otherwise a text said by forty people would be in the training and the test part at
+        once, and cross-validated quality would measure memory rather than learning.
+        """
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+        n_groups = len(np.unique(groups))
         folds = int(min(self.folds, y.sum(), len(y) - y.sum()))
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
+        if n_groups < len(y):
+            positive_groups = len(np.unique(groups[y == 1]))
+            negative_groups = len(np.unique(groups[y == 0]))
+            folds = int(max(2, min(folds, positive_groups, negative_groups)))
+            cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.seed)
+            splits = cv.split(np.zeros(len(y)), y, groups)
+        else:
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
+            splits = cv.split(np.zeros(len(y)), y)
         raw = np.zeros(len(y))
-        for train, test in cv.split(np.zeros(len(y)), y):
+        for train, test in splits:
             raw[test] = self._model().fit(X[train], y[train]).decision_function(X[test])
         return raw
 
@@ -286,6 +300,7 @@ class TextCoder:
         self.style_ = labelling_style(labels)
         self._fit_features(texts)
         X, vectors = self.features(texts, vectors)
+        groups = np.array([" ".join(t.casefold().split()) for t in texts])
         self.models_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.examples_ = {}
         oof = np.full((len(texts), len(self.codes_)), np.nan)
@@ -304,8 +319,16 @@ class TextCoder:
                 )
                 rows.append(record)
                 continue
+            kept = groups[known]
+            if min(len(np.unique(kept[y == 1])), len(np.unique(kept[y == 0]))) < 2:
+                record["note"] = (
+                    "its examples (or non-examples) are all one text said again and again, "
+                    "so its quality cannot be measured: left to people"
+                )
+                rows.append(record)
+                continue
             Xk = X[np.flatnonzero(known)]
-            raw = self._out_of_fold(Xk, y)
+            raw = self._out_of_fold(Xk, y, kept)
             # Platt scaling: a one-feature logistic regression maps raw scores to probabilities.
             calibrator = LogisticRegression(C=100.0).fit(raw[:, None], y)
             proba = calibrator.predict_proba(raw[:, None])[:, 1]
@@ -324,12 +347,13 @@ class TextCoder:
         self._cross_validated_quality(labels, oof)
         return self
 
-    def _example_vectors(self, X_rows, vectors, rows) -> np.ndarray:
-        """What "most similar coded example" compares: embeddings, else the word TF-IDF rows."""
+    def _example_vectors(self, X_rows, vectors, rows):
+        """What "most similar coded example" compares: embeddings, else the word TF-IDF rows
+        (kept sparse: a dense copy of every example's vocabulary would be slow and large)."""
         if vectors is not None:
             return np.asarray(vectors, np.float32)[rows]
         n_word = len(self.word_vectoriser_.vocabulary_)
-        return X_rows[:, :n_word].toarray().astype(np.float32)
+        return X_rows[:, :n_word].tocsr()
 
     def _cross_validated_quality(self, labels: pd.DataFrame, oof: np.ndarray) -> None:
         """Precision, recall and F1 per code from out-of-fold scores under the coding rule."""
@@ -436,13 +460,12 @@ class TextCoder:
     def most_similar_example(self, code: str, x_row, vectors, i: int) -> str:
         """The training text coded ``code`` that is most like this one."""
         examples = self.examples_[code]
-        if vectors is not None and self.embedding is not None:
-            query = np.asarray(vectors[i], np.float32)
-        else:
+        if sparse.issparse(examples["vectors"]):
             n_word = len(self.word_vectoriser_.vocabulary_)
-            query = x_row[:, :n_word].toarray().ravel().astype(np.float32)
-        best = int(np.argmax(examples["vectors"] @ query))
-        text = " ".join(examples["texts"][best].split())
+            sims = (examples["vectors"] @ x_row[:, :n_word].T).toarray().ravel()
+        else:
+            sims = examples["vectors"] @ np.asarray(vectors[i], np.float32)
+        text = " ".join(examples["texts"][int(np.argmax(sims))].split())
         return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 3] + "..."
 
     def evidence(self, code: str, x_row, vectors, i: int) -> str:

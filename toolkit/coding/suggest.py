@@ -327,6 +327,7 @@ def run_stage(ctx) -> dict:
     from toolkit.coding.classifiers import learn_from_decisions
     from toolkit.coding.codebook import load_codebook
     from toolkit.coding.decisions import human_codings, orphaned_decisions, read_decisions
+    from toolkit.coding.review_rounds import import_review_rounds
     from toolkit.errors import UserError
     from toolkit.study.tables import write_csv
 
@@ -345,6 +346,13 @@ def run_stage(ctx) -> dict:
     frames = [rule_rows]
     summary: dict = {"segments": len(segments), "rule_codings": len(rule_rows)}
 
+    # Coding rounds kept with the study as text (reviews/*.csv) join the log first, once.
+    rounds = import_review_rounds(study, segments, book.codable_ids)
+    if rounds:
+        summary["review_round_decisions_added"] = sum(
+            v for k, v in rounds.items() if k != "unmatched"
+        )
+        summary["review_round_rows_unmatched"] = rounds["unmatched"]
     log = read_decisions(study)
     learned = learn_from_decisions(
         log, segments, book, embedder, seed=ctx.seed, features=scores, suggested=rule_rows
@@ -371,6 +379,12 @@ def run_stage(ctx) -> dict:
     )
     codings = codings[CODING_COLUMNS].astype({"score": "float64"})
     ctx.outputs.write("codings", codings)
+    if log["reviewer"].nunique() >= 2:
+        from toolkit.coding.agreement import study_agreement
+
+        # Two or more people coded: how far they agree belongs with every run's tables.
+        study_agreement(study, ctx.outputs)
+        summary["agreement_table"] = "tables/agreement.csv"
     return summary
 
 
