@@ -249,6 +249,12 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
     assert metrics.loc["transport", ["positives", "negatives"]].tolist() == [15, 15]
     assert bool(metrics.loc["transport", "trained"])
     assert metrics.loc["childcare_caring", "still_needed"] == 20
+    # The same model folder as `lxt learn TEXTS --labels` writes, for `lxt code --model`.
+    import json
+
+    meta = json.loads((models / "coder" / "model.json").read_text())
+    assert {c["code"]: c["examples"] for c in meta["codes"]} == {"transport": 15}
+    assert meta["trained_on"] == "mini decision log" and meta["applies"] == "any"
     queue = pd.read_csv(models / "review_next.csv")
     assert len(queue) == 5
     # Segments people already decided for transport are not asked again.
