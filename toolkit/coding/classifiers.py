@@ -4,7 +4,8 @@ Once people have accepted, rejected or added a code on enough segments (by defau
 10 segments with the code and 10 without), the toolkit's learner
 (:class:`toolkit.coding.learner.TextCoder`: word and letter n-grams with the segment's
 embedding, a calibrated linear model and a threshold per code) learns that code from the
-segments people decided; a segment nobody decided for a code is unknown, not a "no". Quality
+segments people reviewed: a code nobody applied to a reviewed segment is a "no" for it (as in
+the agreement table), and segments nobody reviewed are left out. Quality
 is measured by stratified k-fold cross-validation (fixed seed): precision, recall and F1 per
 code, pooled over the folds. Codes without enough decisions are listed with the number still
 needed, not trained. The scores describe the segments people reviewed; when those were mostly
@@ -251,16 +252,20 @@ def compare_with_codebook(
     A good codebook can be better than a classifier trained on a few dozen decisions (in
     ``benchmarks/coding_eval.py`` the codebook's F1 for ``confidence`` was 0.97 against 0.70
     for a classifier on 50 decisions). For each trained code, the codebook's F1 on the
-    segments people decided (suggested or not, against their label) goes in ``codebook_f1``;
+    segments people reviewed (suggested or not, against whether they applied the code) goes
+    in ``codebook_f1``;
     ``used`` says whether the classifier's cross-validated F1 is higher, and only then do
     its codings join the codebook's.
     """
     pairs = set(zip(suggested["seg_id"], suggested["code"], strict=True))
+    applied = labels[labels["label"] == 1]
+    yes = set(zip(applied["seg_id"], applied["code"], strict=True))
+    # The same units the classifier is scored on: every reviewed segment, for every code.
+    reviewed = labels["seg_id"].drop_duplicates().to_numpy()
     m = learned.metrics.set_index("code")
     for code in m.index[m["trained"].astype(bool)]:
-        mine = labels[labels["code"] == code]
-        said = np.array([(s, code) in pairs for s in mine["seg_id"]], dtype=bool)
-        truth = mine["label"].to_numpy().astype(bool)
+        said = np.array([(s, code) in pairs for s in reviewed], dtype=bool)
+        truth = np.array([(s, code) in yes for s in reviewed], dtype=bool)
         tp = int((said & truth).sum())
         denom = int(said.sum() + truth.sum())
         m.loc[code, "codebook_f1"] = 2 * tp / denom if denom else 0.0
@@ -334,8 +339,9 @@ def fit_text_coder(
 ) -> LearnedCoder:
     """The study's learner: a :class:`~toolkit.coding.learner.TextCoder` on the decided segments.
 
-    Each code learns from the segments people decided for it (others are unknown, not "no");
-    codes that are not ``ready`` keep their counts and how many decisions they still need.
+    Each code learns from the segments people reviewed: applied (accepted or added) is a
+    "yes", anything else a reviewer saw is a "no"; segments nobody reviewed are left out.
+    Codes that are not ``ready`` keep their counts and how many decisions they still need.
     """
     from toolkit.coding.learner import TextCoder
 
@@ -348,6 +354,12 @@ def fit_text_coder(
     wide = labels[labels["code"].isin(codes)].pivot(index="seg_id", columns="code", values="label")
     # A seg_id can occur once per row of the segments table; every row gets its decision.
     matrix = wide.reindex(index=seg_ids, columns=codes).reset_index(drop=True).astype(float)
+    # A segment someone reviewed is a "no" for every code nobody applied to it, as in the
+    # agreement table. Learning only from rejected suggestions would teach a model which
+    # suggestions are right, not which segments have the code: on the example study it then
+    # coded ten times more segments than people would.
+    reviewed = np.isin(seg_ids, labels["seg_id"].to_numpy())
+    matrix.loc[reviewed] = matrix.loc[reviewed].fillna(0.0)
     coder = TextCoder(
         embedding=getattr(embedder, "name", "custom") or "custom",
         embedder=embedder,
