@@ -71,6 +71,10 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     # Work on copies: the session's built example is shared with other tests.
     study_dir = shutil.copytree(example, tmp_path / "example")
     out = shutil.copytree(built_out, tmp_path / "outputs")
+    # This round starts before anyone has coded: without the synthetic reviewers' rounds the
+    # example ships (and the log `lxt run` built from them).
+    shutil.rmtree(study_dir / "reviews")
+    shutil.rmtree(study_dir / "decisions", ignore_errors=True)
     study = load_study(study_dir)
     outputs = StudyOutputs(study.name, out)
     book = load_codebook(study.path(study.codebook))
