@@ -205,8 +205,7 @@ def learner(embedder, **settings):
         coder.fit(train_texts, labels, vectors=train_vectors if embedder else None)
         X, _ = coder.features(test_texts, test_vectors if embedder else None)
         proba = coder._proba(X)
-        thresholds = np.array([coder.thresholds_[c] for c in proba.columns])
-        chosen = apply_rule(proba.to_numpy(), thresholds, coder.style_)
+        chosen = coder.decide(proba.to_numpy())
         said = pd.DataFrame(chosen, columns=proba.columns).reindex(
             columns=labels.columns, fill_value=False
         )

@@ -293,3 +293,31 @@ def test_single_label_coding_applies_exactly_the_best_code():
     assert chosen.tolist() == [[False, True, False], [True, False, False]]
     chosen = apply_rule(proba, np.array([0.5, 0.5, 0.5]), "at_least_one")
     assert chosen.tolist() == [[False, True, False], [True, True, False]]
+
+
+def test_single_label_picks_the_way_to_choose_the_best_code_by_cross_validation():
+    rng = random.Random(9)
+    common = ["the staff were kind", "nurses were lovely", "friendly team", "kind staff"]
+    rare = ["parking was awful", "no parking spaces", "the car park was full"]
+    texts, rows = [], []
+    for i in range(150):
+        is_rare = i % 10 == 0
+        texts.append(rng.choice(rare if is_rare else common) + rng.choice(ENDINGS))
+        rows.append({"staff": int(not is_rare), "parking": int(is_rare)})
+    coder = TextCoder(embedding=None, min_examples=3).fit(texts, pd.DataFrame(rows))
+    proba = coder.oof_
+    thresholds = np.array([coder.thresholds_[c] for c in coder.learned_codes])
+    truth = pd.DataFrame(rows).to_numpy() == 1
+
+    def macro(chosen):
+        out = []
+        for j in range(2):
+            tp = (chosen[:, j] & truth[:, j]).sum()
+            out.append(2 * tp / (chosen[:, j].sum() + truth[:, j].sum()))
+        return np.mean(out)
+
+    plain = macro(apply_rule(proba, thresholds, "single"))
+    relative = macro(apply_rule(proba / thresholds, np.ones(2), "single"))
+    assert coder.relative_ == (relative > plain)
+    # Whichever was chosen, every text gets exactly one code.
+    assert (coder.decide(proba).sum(axis=1) == 1).all()

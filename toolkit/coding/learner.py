@@ -126,6 +126,10 @@ def apply_rule(proba: np.ndarray, thresholds: np.ndarray, style: str) -> np.ndar
     return chosen
 
 
+def _macro_f1(truth: np.ndarray, said: np.ndarray) -> float:
+    return float(np.mean([_scores(truth[:, j], said[:, j])[2] for j in range(truth.shape[1])]))
+
+
 def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
     tp = float((y_true & y_pred).sum())
     p = tp / y_pred.sum() if y_pred.sum() else 0.0
@@ -365,12 +369,20 @@ class TextCoder:
             self.oof_ = oof
             return
         m = self.metrics_.set_index("code")
+        self.relative_ = False
         if self.style_ == "any":
             chosen_all = None
         else:
             sub = np.nan_to_num(oof[:, trained], nan=0.0)
             thresholds = np.array([self.thresholds_[self.codes_[j]] for j in trained])
-            chosen_all = apply_rule(sub, thresholds, self.style_)
+            truth = labels.iloc[:, trained].to_numpy(dtype=float) == 1
+            # Which code is "best" for a text: the most probable, or the one furthest above
+            # its own threshold (which gives rare codes their due). Chosen by cross-validated
+            # macro-F1, the measure that treats every code as equally important.
+            by_probability = apply_rule(sub, thresholds, self.style_)
+            by_threshold = apply_rule(sub / thresholds, np.ones(len(trained)), self.style_)
+            self.relative_ = bool(_macro_f1(truth, by_threshold) > _macro_f1(truth, by_probability))
+            chosen_all = by_threshold if self.relative_ else by_probability
         for k, j in enumerate(trained):
             code = self.codes_[j]
             known = ~np.isnan(oof[:, j])
@@ -408,8 +420,7 @@ class TextCoder:
         X, vectors = self.features(texts, vectors)
         proba = self._proba(X)
         codes = self.learned_codes
-        thresholds = np.array([self.thresholds_[c] for c in codes])
-        chosen = apply_rule(proba.to_numpy(), thresholds, self.style_)
+        chosen = self.decide(proba.to_numpy())
         out = []
         for i in range(len(texts)):
             picked = sorted(np.flatnonzero(chosen[i]), key=lambda j: -proba.iat[i, j])
@@ -424,6 +435,13 @@ class TextCoder:
                 ]
             )
         return out
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Which learned codes to apply (texts x codes, boolean) from their probabilities."""
+        thresholds = np.array([self.thresholds_[c] for c in self.learned_codes])
+        if getattr(self, "relative_", False):
+            return apply_rule(proba / thresholds, np.ones(len(thresholds)), self.style_)
+        return apply_rule(proba, thresholds, self.style_)
 
     def uncertainty(self, proba: pd.DataFrame) -> pd.DataFrame:
         """How unsure each decision is: 1 at the code's threshold, 0 at certainty (0 or 1)."""
