@@ -10,7 +10,13 @@ import pytest
 from coding_study import make_study
 from openpyxl import Workbook, load_workbook
 
-from toolkit.coding.decisions import current_decisions, log_path, read_decisions
+from toolkit.coding.decisions import (
+    current_decisions,
+    log_path,
+    orphaned_decisions,
+    read_decisions,
+    text_hash,
+)
 from toolkit.coding.review_export import META_SHEET, export_review, read_meta, study_codebook
 from toolkit.coding.review_import import import_review
 from toolkit.coding.review_select import mix_groups
@@ -372,6 +378,9 @@ def test_once_people_have_decided_enough_the_least_certain_come_first(mini):
     assert by_score.order == "score" and by_score.seg_ids[0] == "s24"
 
 
+CODES = ["transport", "childcare", "confidence", "peer_support", "training"]
+
+
 def test_identical_texts_are_shown_once_and_decided_for_every_copy(mini):
     study, outputs, tmp = mini
     segments = outputs.read("segments")
@@ -394,7 +403,8 @@ def test_identical_texts_are_shown_once_and_decided_for_every_copy(mini):
     assert shown.count("There is no bus before 7.") == 1 and len(batch.seg_ids) == len(segments)
     assert "twin1" not in batch.seg_ids and "twin2" not in batch.seg_ids
     meta = {r["seg_id"]: r for r in read_meta(tmp / "b.xlsx")["rows"]}
-    assert meta[first["seg_id"]]["same_text"].split() == ["twin1", "twin2"]
+    twins_listed = [t.split("@")[0] for t in meta[first["seg_id"]]["same_text"].split()]
+    assert twins_listed == ["twin1", "twin2"]
     row = _row_of(texts, first["seg_id"])
     assert texts.cell(row, 4).value.endswith("said the same way in 2 other place(s)")
     _fill(tmp / "b.xlsx", {first["seg_id"]: {DECISION_1: "accept"}})
@@ -404,6 +414,9 @@ def test_identical_texts_are_shown_once_and_decided_for_every_copy(mini):
     assert log.loc[["twin1", "twin2"], "decision"].tolist() == ["accept", "accept"]  # ...applied 3x
     assert log.loc["twin1", "source_file"] == f"b.xlsx (same text as {first['seg_id']})"
     assert log.loc[first["seg_id"], "source_file"] == "b.xlsx"
+    # Each copy carries the fingerprint of its own text, so none looks edited since.
+    assert log.loc["twin1", "text_hash"] == text_hash("there is no bus  before 7.")
+    assert orphaned_decisions(study, outputs.read("segments"), CODES).empty
 
 
 def test_a_batch_mixes_codes_and_cohorts(mini):

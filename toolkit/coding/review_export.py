@@ -393,10 +393,16 @@ def _identical_segments(
     done: set[str] = set()
     if log is not None and not log.empty:
         done = set(log.loc[log["reviewer"] == reviewer, "seg_id"])
-    groups = same_text_groups(segments.drop_duplicates("seg_id"))
+    unique = segments.drop_duplicates("seg_id")
+    groups = same_text_groups(unique)
+    # Each copy keeps the fingerprint of its own text (capitals or spacing may differ), so
+    # that its decision is never reported as "text changed".
+    hashes = dict(zip(unique["seg_id"], unique["text"].map(text_hash), strict=True))
     shown = set(seg_ids)
     return {
-        seg: [s for s in groups.get(seg, [seg]) if s not in shown and s not in done]
+        seg: [
+            f"{s}@{hashes[s]}" for s in groups.get(seg, [seg]) if s not in shown and s not in done
+        ]
         for seg in seg_ids
     }
 

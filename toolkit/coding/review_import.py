@@ -328,10 +328,12 @@ def _same_text_records(records: list[dict], by_seg: dict, file_name: str) -> lis
     out = []
     for rec in records:
         for twin in by_seg[rec["seg_id"]].get("same_text", "").split():
+            seg, _, own_hash = twin.partition("@")
             out.append(
                 {
                     **rec,
-                    "seg_id": twin,
+                    "seg_id": seg,
+                    "text_hash": own_hash or rec["text_hash"],
                     "source_file": f"{file_name} (same text as {rec['seg_id']})",
                 }
             )
