@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.coding.codebook import load_codebook
+from toolkit.coding.codebook import load_codebook, parse_codebook
 from toolkit.coding.decisions import append_decisions, text_hash
 from toolkit.coding.suggest import AutoCoder, code_jsonl, run_stage
 from toolkit.segment.sentences import segment_documents
@@ -308,3 +308,58 @@ def test_rerun_and_codebook_change_keep_every_decision(mini_study):
     assert kept[["seg_id", "code"]].values.tolist() == [[bus["seg_id"], "transport"]]
     assert summary["decisions_needing_attention"] == 1
     assert ctx.notes["coding_orphaned_decisions"][0]["reason"] == "code is not in the codebook"
+
+
+# Words in another sense (written for this test): the shipped codebook's part-of-speech and
+# exclude patterns keep them from the code whose words they borrow.
+WRONG_SENSE = [
+    ("I'd love to train as a midwife one day.", "transport"),
+    ("My work coach sorted out my CV.", "transport"),
+    ("We picked up a parcel from the food bank.", "staying_in_work"),
+    ("A neighbour offered me a lift to the station.", "interviews_offers"),
+    ("I hope I'm still there next spring.", "staying_in_work"),
+]
+RIGHT_SENSE = [
+    ("The train was cancelled so I missed my shift.", "transport"),
+    ("The coach to Chelmsford takes an hour.", "transport"),
+    ("They offered me the job at the end of the interview.", "interviews_offers"),
+    ("I've been on bank shifts for a year now.", "staying_in_work"),
+]
+
+
+@pytest.mark.parametrize("text, code", WRONG_SENSE)
+def test_a_word_in_another_sense_does_not_suggest_the_code(patterns_only, text, code):
+    assert code not in {s.code for s in patterns_only.suggest([text])[0]}
+
+
+@pytest.mark.parametrize("text, code", RIGHT_SENSE)
+def test_the_same_words_in_the_codes_sense_still_do(patterns_only, text, code):
+    assert code in {s.code for s in patterns_only.suggest([text])[0]}
+
+
+def test_exclude_patterns_cancel_only_matches_inside_them():
+    book = parse_codebook(
+        {
+            "codes": [
+                {
+                    "id": "work",
+                    "definition": "Work.",
+                    "keywords": ["bank"],
+                    "exclude_patterns": ["food bank"],
+                }
+            ]
+        }
+    )
+    coder = AutoCoder(book, embedder=None)
+    assert coder.suggest(["The food bank helped."]) == [[]]
+    # "bank" outside the excluded phrase still counts, and only that match is quoted.
+    found = coder.suggest(["After the food bank I did a bank shift."])[0]
+    assert [s.code for s in found] == ["work"] and found[0].evidence == "matched: 'bank'"
+
+
+def test_an_unknown_part_of_speech_is_a_codebook_problem():
+    from toolkit.errors import UserError
+
+    raw = {"codes": [{"id": "t", "definition": "T.", "lemma_patterns": ["train/NOUNN"]}]}
+    with pytest.raises(UserError, match="unknown part of speech"):
+        parse_codebook(raw)

@@ -71,6 +71,10 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     # Work on copies: the session's built example is shared with other tests.
     study_dir = shutil.copytree(example, tmp_path / "example")
     out = shutil.copytree(built_out, tmp_path / "outputs")
+    # This round starts before anyone has coded: without the synthetic reviewers' rounds the
+    # example ships (and the log `lxt run` built from them).
+    shutil.rmtree(study_dir / "reviews")
+    shutil.rmtree(study_dir / "decisions", ignore_errors=True)
     study = load_study(study_dir)
     outputs = StudyOutputs(study.name, out)
     book = load_codebook(study.path(study.codebook))
@@ -131,7 +135,11 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     lxt(monkeypatch, capsys, "review", "import", study_dir, tmp_path / "pr02.xlsx")
     log = read_decisions(study)
     assert set(log["reviewer"]) == {"pr01", "pr02"}
-    assert (log["decision"] == "add").sum() == 1
+    # One code added by hand; the same decision is recorded for every segment with that text.
+    by_hand = log.loc[log["source_file"].isin(["pr01.xlsx", "pr02.xlsx"])]
+    assert (by_hand["decision"] == "add").sum() == 1
+    copies = log.loc[~log.index.isin(by_hand.index)]
+    assert copies["source_file"].str.contains(r"\(same text as ", regex=True).all()
     before = log_path(study).read_bytes()
     again = lxt(monkeypatch, capsys, "review", "import", study_dir, tmp_path / "pr01.xlsx")
     assert "already imported" in again

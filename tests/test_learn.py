@@ -149,9 +149,12 @@ def test_learned_codes_become_model_codings():
     rows = learned.codings(segments, decided_at="2026-01-01T00:00:00+00:00")
     assert set(rows["source"]) == {"model"}
     assert set(rows["seg_id"]) == set(segments["seg_id"][y == 1])
-    assert rows["evidence"].iloc[0] == (
-        "classifier trained on people's decisions (cross-validated F1 1.00)"
-    )
+    # Evidence a reviewer can check: the quality, the words, the most similar coded segment.
+    first = rows.set_index("seg_id").loc["s00", "evidence"]
+    assert first.startswith("learned from people's decisions (cross-validated F1 1.00); words: ")
+    words = first.split("words: ")[1].split(";")[0].split(", ")
+    assert "late" in words and "was" not in words  # "was" says nothing about transport
+    assert first.endswith('like coded example: "the bus was late"')
 
 
 def test_too_few_decisions_trains_nothing_and_embeds_nothing():
@@ -250,6 +253,12 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
     assert metrics.loc["transport", ["positives", "negatives"]].tolist() == [15, 15]
     assert bool(metrics.loc["transport", "trained"])
     assert metrics.loc["childcare_caring", "still_needed"] == 20
+    # The same model folder as `lxt learn TEXTS --labels` writes, for `lxt code --model`.
+    import json
+
+    meta = json.loads((models / "coder" / "model.json").read_text())
+    assert {c["code"]: c["examples"] for c in meta["codes"]} == {"transport": 15}
+    assert meta["trained_on"] == "mini decision log" and meta["applies"] == "any"
     queue = pd.read_csv(models / "review_next.csv")
     assert len(queue) == 5
     # Segments people already decided for transport are not asked again.
@@ -260,12 +269,13 @@ def test_lxt_learn_writes_metrics_and_the_next_review_queue(tmp_path, monkeypatc
 def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     from sklearn.metrics import f1_score as sk_f1
 
-    # Half the segments mention a bus; people coded exactly those as transport.
-    texts = [("the bus was late" if i % 2 == 0 else "the kids were ill") for i in range(60)]
+    # Half the segments are about transport, but the two texts say nothing about it: no
+    # classifier can tell them apart, while the codebook (here: perfect) can.
+    rng = np.random.default_rng(4)
+    texts = [rng.choice(["we talked about it", "we talked about that"]) for i in range(60)]
     segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(60)], "text": texts})
     y = np.array([i % 2 == 0 for i in range(60)], dtype=int)
     log = _log_from_labels(segments["seg_id"].to_numpy()[:40], y[:40], "transport")
-    # An embedder that cannot tell the two apart: its classifier is no better than chance.
     blind = WordEmbedder()
     blind.words = ["zebra"]
 
@@ -277,7 +287,12 @@ def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     m = learned.metrics.set_index("code").loc["transport"]
     assert m["codebook_f1"] == pytest.approx(1.0) and m["f1"] < 1.0
     assert not m["used"] and learned.codings(segments).empty
-    # A codebook that suggests every other bus segment and two wrong ones: F1 by hand.
+    # Distinguishable texts, and a codebook that suggests every other bus segment and two wrong
+    # ones: its F1 by hand, and the classifier beats it.
+    bus = ["the bus was late", "no bus today", "the bus fare went up"]
+    kids = ["the kids were ill", "my kids need me", "the kids are off school"]
+    texts = [(bus if i % 2 == 0 else kids)[i % 3] for i in range(60)]
+    segments = segments.assign(text=texts)
     partial = rows(list(segments["seg_id"][::4]) + ["s01", "s03"])
     learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42, suggested=partial)
     m = learned.metrics.set_index("code").loc["transport"]
@@ -285,3 +300,15 @@ def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     assert m["codebook_f1"] == pytest.approx(sk_f1(y[:40], said))
     assert m["used"] and m["f1"] == pytest.approx(1.0)
     assert set(learned.codings(segments)["seg_id"]) == set(segments["seg_id"][y == 1])
+
+
+def test_review_queue_puts_scores_near_each_codes_own_threshold_first():
+    proba = pd.DataFrame({"rare": [0.30, 0.90, 0.05], "common": [0.50, 0.70, 0.99]})
+    queue = rank_for_review(proba, ["s1", "s2", "s3"], thresholds={"rare": 0.3, "common": 0.7})
+    assert list(zip(queue["seg_id"], queue["code"], strict=True))[:2] == [
+        ("s1", "rare"),
+        ("s2", "common"),
+    ]
+    # 0.9 against a threshold of 0.3: (0.9 - 0.3) / (1 - 0.3) of the way to certainty.
+    got = queue.set_index(["seg_id", "code"]).loc[("s2", "rare"), "uncertainty"]
+    assert got == pytest.approx(1 - 0.6 / 0.7)

@@ -190,3 +190,36 @@ RELEASE_INTERNAL_FOLDER = (
 )
 RELEASE_ABSOLUTE_PATH = "absolute path {value!r} of this machine (may show a user or drive name)"
 RELEASE_NOT_READABLE = "not readable by the check (image or media file): look at it before release"
+
+
+# -- Messages: learning to code from people's earlier coding -------------------------------------
+# One place for these texts so that they stay consistent and tests can refer to them.
+
+LABELS_EMPTY = "the label file is empty; expected columns id,code or id plus one column per code"
+LABELS_NO_ID_COLUMN = (
+    "no 'id' column; expected columns id,code (one row per code applied) "
+    "or an id column and one column per code"
+)
+LABELS_UNKNOWN_ID = "this id is not in the texts file"
+LABELS_WIDE_VALUE = (
+    "not a yes/no mark, expected 1 where the code applies and blank (or 0) where not"
+)
+LABELS_CODE_ONE_EXAMPLE = (
+    "a code needs at least two coded texts to be learned; merge it into another code or drop it"
+)
+TEXT_EMPTY = "the text is empty, expected the words people wrote or said"
+MODEL_FOLDER_MISSING = "not a model folder made by 'lxt learn' (no model.json); run lxt learn first"
+MODEL_FOLDER_BROKEN = "the model folder is incomplete or damaged; run lxt learn again"
+MODEL_OTHER_VERSION = (
+    "this model was made by toolkit version {made}, this is {running}; "
+    "run lxt learn again with this version"
+)
+MODEL_OTHER_EMBEDDING = (
+    "this model was trained with the meaning model {made}, but this computer has {running}; "
+    "install the same model or run lxt learn again here"
+)
+MODEL_CODES_NOT_IN_CODEBOOK = (
+    "the model codes {codes}, which this codebook does not have as codable codes; "
+    "use the codebook the labels came from"
+)
+MODEL_OUTPUT_EXISTS = "the folder exists and is not a model folder; choose an empty or new folder"

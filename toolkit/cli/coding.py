@@ -9,42 +9,93 @@ import typer
 
 def code_command(
     input_file: Path = typer.Argument(..., help='JSONL file, one {"id", "text"} per line.'),
-    codebook: Path = typer.Option(..., "--codebook", help="Codebook YAML file."),
+    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook YAML file."),
+    model: Path | None = typer.Option(
+        None, "--model", help="A model folder made by lxt learn (codes learned from people)."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write here, not stdout."),
     embedding: str = typer.Option(
         "minilm", help="Meaning model: minilm, static, tfidf, or none (patterns only)."
     ),
     threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Lowest score to suggest."),
 ) -> None:
-    """Suggest codes, with evidence, for each line of a JSONL file."""
+    """Code each line of a JSONL file, with evidence: from a codebook, or a learned model."""
     import json
 
-    from toolkit.coding.suggest import code_jsonl
+    from toolkit.errors import UserError
 
-    records = code_jsonl(input_file, codebook, output, embedding=embedding, threshold=threshold)
+    if model is not None:
+        from toolkit.coding.learn import code_with_model
+
+        records = code_with_model(input_file, model, codebook, output)
+    elif codebook is not None:
+        from toolkit.coding.suggest import code_jsonl
+
+        records = code_jsonl(input_file, codebook, output, embedding=embedding, threshold=threshold)
+    else:
+        raise UserError("lxt code needs --codebook FILE or --model MODEL_DIR (or both)")
     if output is None:
         for rec in records:
             typer.echo(json.dumps(rec, ensure_ascii=False))
     else:
-        typer.echo(f"Suggested codes for {len(records)} texts: {output}", err=True)
+        typer.echo(f"Coded {len(records)} texts: {output}", err=True)
 
 
 def learn_command(
-    study_dir: Path = typer.Argument(..., help="Study folder (holding study.yml)."),
+    source: Path = typer.Argument(
+        ..., help="A study folder (holding study.yml), or a JSONL file of texts people coded."
+    ),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="CSV or XLSX of codes: columns id,code, or id plus one per code."
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Model folder to write (needed with --labels)."
+    ),
+    embedding: str = typer.Option(
+        "minilm", help="Meaning model added to the word features: minilm, static, tfidf, none."
+    ),
     top: int = typer.Option(50, help="How many segment-code pairs to list for review next."),
 ) -> None:
-    """Train per-code classifiers on people's decisions; show their quality and what to
-    review next (writes models/coding_cv_metrics.csv and models/review_next.csv)."""
-    from toolkit.coding.classifiers import learn_study
+    """Learn to code from people's coding: a file of coded texts, or a study's decisions.
 
-    _study_and_outputs(study_dir, None)
-    metrics, queue, folder = learn_study(study_dir, top=top)
-    typer.echo(metrics.to_string(index=False))
-    typer.echo(
-        "\nPrecision, recall and F1 are cross-validated on the segments people reviewed. If "
-        "those were mostly strong suggestions, expect lower scores on the rest of the text."
+    Writes a model folder with per-code cross-validated quality (coding_cv_metrics.csv); for a
+    study also models/review_next.csv, the least certain suggestions first."""
+    from toolkit.errors import UserError
+
+    if source.is_dir():
+        from toolkit.coding.classifiers import learn_study
+
+        _study_and_outputs(source, None)
+        metrics, queue, folder = learn_study(source, top=top)
+        typer.echo(metrics.to_string(index=False))
+        typer.echo(
+            "\nPrecision, recall and F1 are cross-validated on the segments people reviewed. If "
+            "those were mostly strong suggestions, expect lower scores on the rest of the text."
+        )
+        typer.echo(f"\n{len(queue)} segments to review next: {folder / 'review_next.csv'}")
+        return
+    if labels is None or output is None:
+        raise UserError(
+            f"{source}: learning from a file of texts needs --labels LABELS.csv and -o MODEL_DIR"
+        )
+    from toolkit.coding.learn import learn_from_files
+    from toolkit.coding.model_folder import metrics_table
+
+    meta = learn_from_files(
+        source, labels, output, embedding=None if embedding == "none" else embedding
     )
-    typer.echo(f"\n{len(queue)} segments to review next: {folder / 'review_next.csv'}")
+    shown = metrics_table(meta)[["code", "examples", "precision", "recall", "f1", "threshold"]]
+    typer.echo(shown.to_string(index=False, na_rep="-"))
+    typer.echo(
+        f"\nLearned {len(shown) - len(meta['left_to_people'])} codes from {meta['texts']} texts "
+        f"in {meta['seconds']} s (precision, recall and F1 cross-validated, "
+        f"{meta['settings']['folds']} folds)."
+    )
+    if meta["left_to_people"]:
+        typer.echo(
+            "Too few examples to learn, left to people: " + ", ".join(meta["left_to_people"])
+        )
+    typer.echo(f"Model folder: {output}")
 
 
 # -- review round trip, agreement and REFI-QDA exchange ------------------------------------------

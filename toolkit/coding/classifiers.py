@@ -1,15 +1,19 @@
 """Learn from people's coding decisions: per-code classifiers and what to review next.
 
 Once people have accepted, rejected or added a code on enough segments (by default at least
-10 segments with the code and 10 without), a logistic regression on the segments' embeddings
-learns that code. Its quality is measured honestly by stratified k-fold cross-validation
-(fixed seed): precision, recall and F1 per code, pooled over the folds. Codes without enough
-decisions are listed with the number still needed, not trained. The scores describe the
-segments people reviewed; when those were mostly strong suggestions they overstate quality on
-the rest (``benchmarks/coding_eval.py`` measures both).
+10 segments with the code and 10 without), the toolkit's learner
+(:class:`toolkit.coding.learner.TextCoder`: word and letter n-grams with the segment's
+embedding, a calibrated linear model and a threshold per code) learns that code from the
+segments people reviewed: a code nobody applied to a reviewed segment is a "no" for it (as in
+the agreement table), and segments nobody reviewed are left out. Quality
+is measured by stratified k-fold cross-validation (fixed seed): precision, recall and F1 per
+code, pooled over the folds. Codes without enough decisions are listed with the number still
+needed, not trained. The scores describe the segments people reviewed; when those were mostly
+strong suggestions they overstate quality on the rest (``benchmarks/coding_eval.py``).
 
 :func:`rank_for_review` puts the segments the classifiers are least sure about first
-(probability closest to 0.5), so the next hour of review teaches the models the most.
+(probability closest to the code's threshold), so the next hour of review teaches the models
+the most.
 
 Labels come from the decision log (:mod:`toolkit.coding.decisions`): for each segment and code, the
 latest current decision of any reviewer; ``accept``/``add`` is a positive, ``reject`` a
@@ -48,6 +52,7 @@ METRIC_COLUMNS = [
     "still_needed",
     "codebook_f1",
     "used",
+    "threshold",
 ]
 
 
@@ -116,28 +121,53 @@ class LearnedCoder:
     """Per-code classifiers trained on human decisions, with their cross-validated quality.
 
     ``models`` maps code id to a fitted classifier; ``metrics`` has one row per codable code
-    (:data:`METRIC_COLUMNS`).
+    (:data:`METRIC_COLUMNS`). When learned from a study's decisions, ``coder`` is the
+    :class:`toolkit.coding.learner.TextCoder` (words, letters and meaning, per-code thresholds)
+    and ``texts`` and ``vectors`` describe the segments table, row for row.
     """
 
     models: dict = field(default_factory=dict)
     metrics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=METRIC_COLUMNS))
     vectors: np.ndarray | None = None  # embeddings of the segments table, row for row
+    coder: object | None = None
+    texts: list[str] | None = None
 
     def predict_proba(self, X: np.ndarray) -> pd.DataFrame:
-        """Probability of each trained code for each row of ``X`` (columns: code ids)."""
+        """Probability of each trained code for each row of ``X`` (columns: code ids).
+
+        With a text coder, ``X`` is :attr:`vectors` (the segments' embeddings) and the
+        segments' texts supply the word features.
+        """
+        if self.coder is not None:
+            return self.coder.predict_proba(self.texts, X)
         return pd.DataFrame(
             {code: model.predict_proba(X)[:, 1] for code, model in self.models.items()}
         )
 
+    def thresholds(self) -> dict:
+        """Each trained code's decision threshold (0.5 for plain classifiers)."""
+        if self.coder is not None:
+            return dict(self.coder.thresholds_)
+        return dict.fromkeys(self.models, 0.5)
+
     def codings(
-        self, segments: pd.DataFrame, decided_at: str = "", threshold: float = 0.5
+        self, segments: pd.DataFrame, decided_at: str = "", threshold: float | None = None
     ) -> pd.DataFrame:
-        """``codings`` rows (source ``model``) where a classifier's probability >= threshold."""
+        """``codings`` rows (source ``model``) where a code's probability reaches its threshold.
+
+        The evidence names the words that drove the code, the most similar segment people
+        coded with it, and the code's cross-validated F1.
+        """
         from toolkit.study.tables import CODING_COLUMNS
 
         if not self.models or self.vectors is None or not len(segments):
             return pd.DataFrame(columns=CODING_COLUMNS)
+        texts = self.texts or segments["text"].astype(str).tolist()
+        features = None
+        if self.coder is not None:
+            features, _ = self.coder.features(texts, self.vectors)
         proba = self.predict_proba(self.vectors)
+        cuts = self.thresholds()
         metrics = self.metrics.set_index("code")
         f1 = metrics["f1"]
         used = metrics["used"].fillna(True).astype(bool) if "used" in metrics else None
@@ -146,15 +176,16 @@ class LearnedCoder:
         for code in proba.columns:
             if used is not None and not used.get(code, True):
                 continue
-            hits = np.flatnonzero(proba[code].to_numpy() >= threshold)
-            note = (
-                f"classifier trained on people's decisions "
-                f"(cross-validated F1 {f1.get(code, float('nan')):.2f})"
-            )
-            rows += [
-                (seg_ids[i], code, "model", round(float(proba[code].iat[i]), 4), note, decided_at)
-                for i in hits
-            ]
+            cut = cuts[code] if threshold is None else threshold
+            quality = f"cross-validated F1 {f1.get(code, float('nan')):.2f}"
+            for i in np.flatnonzero(proba[code].to_numpy() >= cut):
+                if features is not None:
+                    why = self.coder.evidence(code, features[i], self.vectors, i)
+                    note = f"learned from people's decisions ({quality}); {why}"
+                else:
+                    note = f"classifier trained on people's decisions ({quality})"
+                score = round(float(proba[code].iat[i]), 4)
+                rows.append((seg_ids[i], code, "model", score, note, decided_at))
         return pd.DataFrame(rows, columns=CODING_COLUMNS).astype({"score": "float64"})
 
 
@@ -194,6 +225,7 @@ def fit_codes(
             "still_needed": need,
             "codebook_f1": np.nan,
             "used": False,
+            "threshold": np.nan,
         }
         if need == 0:
             Xc = X[seg_index[mine["seg_id"]].to_numpy()]
@@ -206,6 +238,7 @@ def fit_codes(
             )
             learned.models[code] = make_classifier(seed, C).fit(Xc, y)
             record["trained"] = record["used"] = True
+            record["threshold"] = 0.5
         rows.append(record)
     learned.metrics = pd.DataFrame(rows, columns=METRIC_COLUMNS)
     return learned
@@ -219,16 +252,20 @@ def compare_with_codebook(
     A good codebook can be better than a classifier trained on a few dozen decisions (in
     ``benchmarks/coding_eval.py`` the codebook's F1 for ``confidence`` was 0.97 against 0.70
     for a classifier on 50 decisions). For each trained code, the codebook's F1 on the
-    segments people decided (suggested or not, against their label) goes in ``codebook_f1``;
+    segments people reviewed (suggested or not, against whether they applied the code) goes
+    in ``codebook_f1``;
     ``used`` says whether the classifier's cross-validated F1 is higher, and only then do
     its codings join the codebook's.
     """
     pairs = set(zip(suggested["seg_id"], suggested["code"], strict=True))
+    applied = labels[labels["label"] == 1]
+    yes = set(zip(applied["seg_id"], applied["code"], strict=True))
+    # The same units the classifier is scored on: every reviewed segment, for every code.
+    reviewed = labels["seg_id"].drop_duplicates().to_numpy()
     m = learned.metrics.set_index("code")
     for code in m.index[m["trained"].astype(bool)]:
-        mine = labels[labels["code"] == code]
-        said = np.array([(s, code) in pairs for s in mine["seg_id"]], dtype=bool)
-        truth = mine["label"].to_numpy().astype(bool)
+        said = np.array([(s, code) in pairs for s in reviewed], dtype=bool)
+        truth = np.array([(s, code) in yes for s in reviewed], dtype=bool)
         tp = int((said & truth).sum())
         denom = int(said.sum() + truth.sum())
         m.loc[code, "codebook_f1"] = 2 * tp / denom if denom else 0.0
@@ -282,18 +319,82 @@ def learn_from_decisions(
         ).clip(lower=0)
         learned.metrics = m.reset_index()[METRIC_COLUMNS]
         return learned
-    vectors = embedder.encode(segments["text"].astype(str).tolist())
-    if features is not None:
-        vectors = np.hstack([vectors, np.asarray(features, dtype=np.float32)])
-    seg_index = pd.Series(np.arange(len(segments)), index=segments["seg_id"].to_numpy())
-    seg_index = seg_index[~seg_index.index.duplicated()]
-    learned = fit_codes(
-        vectors, labels, seg_index, codebook.codable_ids, seed, min_positives, min_negatives
+    learned = fit_text_coder(
+        labels, segments, codebook, embedder, seed, ready, features, (min_positives, min_negatives)
     )
-    learned.vectors = vectors  # the feature rows, for predictions on the same segments
     if suggested is not None:
         learned = compare_with_codebook(learned, labels, suggested)
     return learned
+
+
+def fit_text_coder(
+    labels: pd.DataFrame,
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    embedder,
+    seed: int,
+    ready: pd.Series,
+    features: np.ndarray | None = None,
+    minimum: tuple[int, int] = (MIN_POSITIVES, MIN_NEGATIVES),
+) -> LearnedCoder:
+    """The study's learner: a :class:`~toolkit.coding.learner.TextCoder` on the decided segments.
+
+    Each code learns from the segments people reviewed: applied (accepted or added) is a
+    "yes", anything else a reviewer saw is a "no"; segments nobody reviewed are left out.
+    Codes that are not ``ready`` keep their counts and how many decisions they still need.
+    """
+    from toolkit.coding.learner import TextCoder
+
+    texts = segments["text"].astype(str).tolist()
+    seg_ids = segments["seg_id"].to_numpy()
+    vectors = embedder.encode(texts)
+    if features is not None:
+        vectors = np.hstack([vectors, np.asarray(features, dtype=np.float32)])
+    codes = [c for c in codebook.codable_ids if bool(ready.get(c, False))]
+    wide = labels[labels["code"].isin(codes)].pivot(index="seg_id", columns="code", values="label")
+    # A seg_id can occur once per row of the segments table; every row gets its decision.
+    matrix = wide.reindex(index=seg_ids, columns=codes).reset_index(drop=True).astype(float)
+    # A segment someone reviewed is a "no" for every code nobody applied to it, as in the
+    # agreement table. Learning only from rejected suggestions would teach a model which
+    # suggestions are right, not which segments have the code: on the example study it then
+    # coded ten times more segments than people would.
+    reviewed = np.isin(seg_ids, labels["seg_id"].to_numpy())
+    matrix.loc[reviewed] = matrix.loc[reviewed].fillna(0.0)
+    coder = TextCoder(
+        embedding=getattr(embedder, "name", "custom") or "custom",
+        embedder=embedder,
+        seed=seed,
+        min_examples=2,  # readiness (enough decisions each way) is checked by the caller
+    ).fit(texts, matrix, vectors=vectors)
+    by_code = labels.groupby("code")["label"]
+    pos, total = by_code.sum(), by_code.count()
+    rows = []
+    cm = coder.metrics_.set_index("code")
+    for code in codebook.codable_ids:
+        p, n = int(pos.get(code, 0)), int(total.get(code, 0) - pos.get(code, 0))
+        trained = code in coder.models_
+        rows.append(
+            {
+                "code": code,
+                "positives": p,
+                "negatives": n,
+                "trained": trained,
+                "precision": cm.at[code, "precision"] if trained else np.nan,
+                "recall": cm.at[code, "recall"] if trained else np.nan,
+                "f1": cm.at[code, "f1"] if trained else np.nan,
+                "still_needed": max(0, minimum[0] - p) + max(0, minimum[1] - n),
+                "codebook_f1": np.nan,
+                "used": trained,
+                "threshold": coder.thresholds_.get(code, np.nan),
+            }
+        )
+    return LearnedCoder(
+        models=dict(coder.models_),
+        metrics=pd.DataFrame(rows, columns=METRIC_COLUMNS),
+        vectors=vectors,
+        coder=coder,
+        texts=texts,
+    )
 
 
 def rank_for_review(
@@ -301,8 +402,9 @@ def rank_for_review(
     seg_ids: list[str] | np.ndarray,
     decided: pd.DataFrame | None = None,
     limit: int | None = None,
+    thresholds: dict | None = None,
 ) -> pd.DataFrame:
-    """Segment-code pairs ordered so the most uncertain come first.
+    """Segment-code pairs ordered so the most uncertain ("not sure") come first.
 
     Parameters
     ----------
@@ -311,11 +413,13 @@ def rank_for_review(
     seg_ids : the segment id of each row.
     decided : ``seg_id, code`` pairs people have already decided; they are left out.
     limit : keep only the first ``limit`` pairs.
+    thresholds : each code's decision threshold (default 0.5 for every code).
 
     Returns
     -------
-    DataFrame with ``seg_id, code, probability, uncertainty`` where
-    ``uncertainty = 1 - 2 * |probability - 0.5|`` (1 = a coin toss, 0 = certain).
+    DataFrame with ``seg_id, code, probability, uncertainty``: 1 at the code's threshold (the
+    model cannot tell), falling linearly to 0 at probability 0 or 1; with threshold 0.5,
+    ``uncertainty = 1 - 2 * |probability - 0.5|``.
 
     >>> p = pd.DataFrame({"transport": [0.95, 0.52, 0.30]})
     >>> rank_for_review(p, ["s1", "s2", "s3"])["seg_id"].tolist()
@@ -328,7 +432,10 @@ def rank_for_review(
         done = set(zip(decided["seg_id"], decided["code"], strict=True))
         keep = [(s, c) not in done for s, c in zip(long["seg_id"], long["code"], strict=True)]
         long = long[keep]
-    long = long.assign(uncertainty=1.0 - 2.0 * (long["probability"] - 0.5).abs())
+    cut = long["code"].map(thresholds or {}).fillna(0.5).astype(float).clip(1e-6, 1 - 1e-6)
+    p = long["probability"].astype(float)
+    distance = np.where(p >= cut, (p - cut) / (1 - cut), (cut - p) / cut)
+    long = long.assign(uncertainty=1.0 - np.clip(distance, 0.0, 1.0))
     long = long.sort_values(
         ["uncertainty", "seg_id", "code"], ascending=[False, True, True], kind="stable"
     )
@@ -363,19 +470,28 @@ def learn_study(study_dir, top: int = 50, out=None):
     segments = outputs.read("segments")
     log = read_decisions(study)
     embedder = make_embedder(study.topics.embedding, study.seed)
-    rule_rows, scores = AutoCoder(book, embedder, progress=True).code_segments(segments)
-    learned = learn_from_decisions(
-        log, segments, book, embedder, study.seed, features=scores, suggested=rule_rows
-    )
+    rule_rows, _ = AutoCoder(book, embedder, progress=True).code_segments(segments)
+    learned = learn_from_decisions(log, segments, book, embedder, study.seed, suggested=rule_rows)
     queue = pd.DataFrame(columns=["seg_id", "code", "probability", "uncertainty", "text"])
     if learned.models:
         proba = learned.predict_proba(learned.vectors)
         queue = rank_for_review(
-            proba, segments["seg_id"].to_numpy(), decided=training_labels(log), limit=top
+            proba,
+            segments["seg_id"].to_numpy(),
+            decided=training_labels(log),
+            limit=top,
+            thresholds=learned.thresholds(),
         )
         queue = queue.merge(
             segments[["seg_id", "text"]].drop_duplicates("seg_id"), on="seg_id", how="left"
         )
     write_csv(learned.metrics, outputs.models / "coding_cv_metrics.csv")
     write_csv(queue, outputs.models / "review_next.csv")
+    if learned.coder is not None:
+        from toolkit.coding.model_folder import save_model
+
+        # The same model folder as `lxt learn TEXTS --labels`: `lxt code --model` can use it.
+        save_model(
+            learned.coder, outputs.models / "coder", f"{study.name} decision log", len(segments)
+        )
     return learned.metrics, queue, outputs.models

@@ -53,6 +53,11 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # One word to spaCy's tokenizer: letters and digits only (no hyphen, apostrophe, ...).
 LEMMA_WORD = re.compile(r"\w+")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# Universal parts of speech, as spaCy tags them: "train/VERB" is training, "train/NOUN" a train.
+POS_TAGS = {
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
+    "PUNCT", "SCONJ", "SYM", "VERB", "X",
+}  # fmt: skip
 KNOWN_KEYS = {
     "id",
     "name",
@@ -62,8 +67,10 @@ KNOWN_KEYS = {
     "examples",
     "keywords",
     "lemma_patterns",
+    "exclude_patterns",
     "regex",
     "color",
+    "needs_review",
     "children",
     "memo",
 }
@@ -98,8 +105,10 @@ class Code:
     examples: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     lemma_patterns: list[str] = field(default_factory=list)
+    exclude_patterns: list[str] = field(default_factory=list)
     regex: list[str] = field(default_factory=list)
     color: str | None = None
+    needs_review: str = ""
     codable: bool = True
     children: list[str] = field(default_factory=list)
     memo: str = ""
@@ -217,8 +226,12 @@ def _parse_codes(
             lemma_patterns=_string_list(
                 item.get("lemma_patterns"), f"{label}: lemma_patterns", problems, file
             ),
+            exclude_patterns=_string_list(
+                item.get("exclude_patterns"), f"{label}: exclude_patterns", problems, file
+            ),
             regex=_string_list(item.get("regex"), f"{label}: regex", problems, file),
             color=_text(item.get("color")) or None,
+            needs_review=_text(item.get("needs_review")),
             codable=not children,
             memo=_text(item.get("memo")),
         )
@@ -239,8 +252,17 @@ def _parse_codes(
                     value=pattern,
                     expected="a Python regular expression",
                 )
-        for pattern in code.lemma_patterns:
-            words = pattern.split()
+        for pattern in code.lemma_patterns + code.exclude_patterns:
+            words = [w.split("/", 1)[0] for w in pattern.split()]
+            tags = [w.split("/", 1)[1] for w in pattern.split() if "/" in w]
+            for tag in tags:
+                if tag.upper() not in POS_TAGS:
+                    problems.add(
+                        file,
+                        f"{label}: unknown part of speech after '/' in a pattern",
+                        value=pattern,
+                        expected=f"one of {', '.join(sorted(POS_TAGS))} (e.g. 'train/VERB')",
+                    )
             if not words or all(w == "*" for w in words) or words[0] == "*" or words[-1] == "*":
                 problems.add(
                     file,

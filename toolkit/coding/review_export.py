@@ -33,7 +33,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from toolkit.coding.codebook import Codebook, load_codebook
 from toolkit.coding.decisions import now_utc, read_decisions, text_hash
-from toolkit.coding.review_select import learned_ranking, machine_suggestions, select_segments
+from toolkit.coding.review_select import (
+    learned_ranking,
+    machine_suggestions,
+    same_text_groups,
+    select_segments,
+)
 from toolkit.errors import Problem, UserError
 from toolkit.study.config import Study
 from toolkit.study.tables import StudyOutputs, atomic_path
@@ -48,6 +53,7 @@ ADD_SLOTS = 3
 CODE_SEPARATOR = " — "  # drop-down entries read "transport — Transport"
 META_TABLE_ROW = 12  # first row of the per-row table in the meta sheet
 EXCEL_CELL_LIMIT = 32_767
+META_COLUMNS = ["sheet_row", "seg_id", "text_hash", "shown_hash", "suggestions", "same_text"]
 
 BASE_HEADERS = ["Segment", "Participant", "Cohort", "Where from", "What they said", "Context"]
 
@@ -199,7 +205,7 @@ def _write_meta(ws, info: dict[str, str], rows: list[dict[str, str]]) -> None:
     for r, (key, value) in enumerate(info.items(), start=1):
         put_text(ws.cell(row=r, column=1), key)
         put_text(ws.cell(row=r, column=2), value)
-    table_cols = ["sheet_row", "seg_id", "text_hash", "shown_hash", "suggestions"]
+    table_cols = META_COLUMNS
     for c, name in enumerate(table_cols, start=1):
         ws.cell(row=META_TABLE_ROW, column=c, value=name)
     for r, row in enumerate(rows, start=META_TABLE_ROW + 1):
@@ -251,7 +257,55 @@ def export_review(
         Suggested codes shown per row, and "Add code" columns.
     overwrite : bool
         Replace an existing file (refused by default: it may hold decisions not yet imported).
+
+    Each distinct text appears once; the hidden metadata lists, per row, the other segments
+    with identical text, and :func:`toolkit.coding.review_import.import_review` applies the
+    row's decisions to them too.
     """
+    reviewer = _check_request(reviewer, Path(out_path), overwrite)
+    out_path = Path(out_path)
+    outputs = outputs or StudyOutputs.for_study(study)
+    codebook = codebook or study_codebook(study)
+    segments = outputs.read("segments")
+    codings = outputs.read("codings")
+    log = read_decisions(study)
+    seg_ids, learned = _choose_segments(
+        study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order
+    )
+    created = now_utc()
+    batch_id = _batch_id(reviewer, created)
+    twins = _identical_segments(segments, seg_ids, reviewer, log)
+    wb = Workbook()
+    meta_rows = _write_review_sheet(
+        wb.active, segments, codings, codebook, seg_ids, twins, suggestion_slots, add_slots
+    )
+    _write_instructions(
+        wb.create_sheet(INSTRUCTIONS_SHEET), study, reviewer, batch_id, len(seg_ids)
+    )
+    n_codes = _write_codebook(wb.create_sheet(CODEBOOK_SHEET), codebook)
+    _add_code_lists(wb[REVIEW_SHEET], len(seg_ids) + 1, suggestion_slots, add_slots, n_codes)
+    info = {
+        "format": FORMAT,
+        "study": study.name,
+        "reviewer": reviewer,
+        "batch_id": batch_id,
+        "created_at": created,
+        "codebook": codebook.name,
+        "suggestion_slots": str(suggestion_slots),
+        "add_slots": str(add_slots),
+        "n_rows": str(len(seg_ids)),
+        "headers": "\t".join(headers(suggestion_slots, add_slots)),
+    }
+    _write_meta(wb.create_sheet(META_SHEET), info, meta_rows)
+    wb.active = 0
+    with atomic_path(out_path) as tmp:
+        wb.save(tmp)
+    used = "workbook" if segments_from else ("uncertain" if learned else "score")
+    return ReviewBatch(out_path, batch_id, reviewer, list(seg_ids), used)
+
+
+def _check_request(reviewer: str, out_path: Path, overwrite: bool) -> str:
+    """A usable reviewer id and a new ``.xlsx`` path, or a clear error."""
     reviewer = reviewer.strip()
     if not reviewer or any(ch in reviewer for ch in ",\n\r"):
         raise UserError(
@@ -262,7 +316,6 @@ def export_review(
                 expected="a short id such as 'pr01' (no commas)",
             )
         )
-    out_path = Path(out_path)
     if out_path.suffix.lower() != ".xlsx":
         raise UserError(
             Problem(
@@ -280,11 +333,13 @@ def export_review(
                 expected="a new file name (or --overwrite if it holds no decisions to keep)",
             )
         )
-    outputs = outputs or StudyOutputs.for_study(study)
-    codebook = codebook or study_codebook(study)
-    segments = outputs.read("segments")
-    codings = outputs.read("codings")
-    learned = None
+    return reviewer
+
+
+def _choose_segments(
+    study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order
+) -> tuple[list[str], list[str] | None]:
+    """The segments of the batch, and the learned ranking used (None: ranked by score)."""
     if segments_from is not None:
         wanted = seg_ids_from_workbook(segments_from)
         missing = sorted(set(wanted) - set(segments["seg_id"]))
@@ -297,52 +352,62 @@ def export_review(
                     expected="a workbook exported from the current study",
                 )
             )
-        seg_ids = wanted
-    else:
-        unknown = sorted(set(cohorts or []) - set(study.cohort_names))
-        if unknown:
-            raise UserError(
-                Problem(
-                    "--cohort",
-                    "unknown cohort",
-                    value=unknown[0],
-                    expected=f"one of {study.cohort_names}",
-                )
+        return wanted, None
+    unknown = sorted(set(cohorts or []) - set(study.cohort_names))
+    if unknown:
+        raise UserError(
+            Problem(
+                "--cohort",
+                "unknown cohort",
+                value=unknown[0],
+                expected=f"one of {study.cohort_names}",
             )
-        if order not in ("uncertain", "score"):
-            raise UserError(
-                Problem("--order", "unknown order", value=order, expected="uncertain or score")
-            )
-        log = read_decisions(study)
-        learned = learned_ranking(study, segments, log, codebook) if order == "uncertain" else None
-        seg_ids = select_segments(
-            segments,
-            codings,
-            codebook,
-            n=n,
-            reviewer=reviewer,
-            decisions=log,
-            cohorts=cohorts,
-            learned_order=learned,
         )
+    if order not in ("uncertain", "score"):
+        raise UserError(
+            Problem("--order", "unknown order", value=order, expected="uncertain or score")
+        )
+    learned = learned_ranking(study, segments, log, codebook) if order == "uncertain" else None
+    seg_ids = select_segments(
+        segments,
+        codings,
+        codebook,
+        n=n,
+        reviewer=reviewer,
+        decisions=log,
+        cohorts=cohorts,
+        learned_order=learned,
+    )
     if not seg_ids:
         raise UserError(
             f"{study.folder}: no segments left for {reviewer} to review "
             "(all have decisions already, or none match the cohort)"
         )
-    created = now_utc()
-    batch_id = _batch_id(reviewer, created)
-    by_id = segments.drop_duplicates("seg_id").set_index("seg_id")
-    suggestions = machine_suggestions(codings, codebook.codable_ids)
-    suggestions = suggestions.loc[suggestions["seg_id"].isin(set(seg_ids))]
-    per_seg = {k: g.head(suggestion_slots) for k, g in suggestions.groupby("seg_id")}
-    context = _context(segments.loc[segments["doc_id"].isin(by_id.loc[seg_ids, "doc_id"])])
-    names = {c.id: c.name for c in codebook.codes}
+    return seg_ids, learned
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = REVIEW_SHEET
-    head = headers(suggestion_slots, add_slots)
+
+def _identical_segments(
+    segments: pd.DataFrame, seg_ids: list[str], reviewer: str, log: pd.DataFrame
+) -> dict[str, list[str]]:
+    """Per row, the other segments with identical text that ``reviewer`` has not decided."""
+    done: set[str] = set()
+    if log is not None and not log.empty:
+        done = set(log.loc[log["reviewer"] == reviewer, "seg_id"])
+    unique = segments.drop_duplicates("seg_id")
+    groups = same_text_groups(unique)
+    # Each copy keeps the fingerprint of its own text (capitals or spacing may differ), so
+    # that its decision is never reported as "text changed".
+    hashes = dict(zip(unique["seg_id"], unique["text"].map(text_hash), strict=True))
+    shown = set(seg_ids)
+    return {
+        seg: [
+            f"{s}@{hashes[s]}" for s in groups.get(seg, [seg]) if s not in shown and s not in done
+        ]
+        for seg in seg_ids
+    }
+
+
+def _write_header(ws, head: list[str], suggestion_slots: int, add_slots: int) -> None:
     for c, name in enumerate(head, start=1):
         cell = ws.cell(row=1, column=c, value=name)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -353,41 +418,37 @@ def export_review(
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.row_dimensions[1].height = 32
 
+
+def _write_review_sheet(
+    ws, segments, codings, codebook, seg_ids, twins, suggestion_slots, add_slots
+) -> list[dict[str, str]]:
+    """One row per segment: text, context, suggestions with evidence, decision cells."""
+    ws.title = REVIEW_SHEET
+    _write_header(ws, headers(suggestion_slots, add_slots), suggestion_slots, add_slots)
+    by_id = segments.drop_duplicates("seg_id").set_index("seg_id")
+    suggestions = machine_suggestions(codings, codebook.codable_ids)
+    suggestions = suggestions.loc[suggestions["seg_id"].isin(set(seg_ids))]
+    per_seg = {k: g.head(suggestion_slots) for k, g in suggestions.groupby("seg_id")}
+    context = _context(segments.loc[segments["doc_id"].isin(by_id.loc[seg_ids, "doc_id"])])
+    names = {c.id: c.name for c in codebook.codes}
     meta_rows = []
-    editable = Protection(locked=False)
-    decision_fill = PatternFill("solid", fgColor="FFF4CC")
     for r, seg in enumerate(seg_ids, start=2):
         rec = by_id.loc[seg]
-        where = f"{rec.get('source', '')} ({rec.get('wave', '')})"
         text = shown_text(rec["text"])
+        where = f"{rec.get('source', '')} ({rec.get('wave', '')})"
+        same = twins.get(seg, [])
+        if same:
+            where += f"; said the same way in {len(same)} other place(s)"
         base = [seg, rec.get("pid", ""), rec.get("cohort", ""), where, text, context.get(seg, "")]
         for c, value in enumerate(base, start=1):
             cell = ws.cell(row=r, column=c)
             put_text(cell, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.cell(row=r, column=6).font = Font(color="555555", italic=True)
-        sugg = per_seg.get(seg)
-        codes = [] if sugg is None else sugg["code"].tolist()
-        for i in range(suggestion_slots):
-            col = len(BASE_HEADERS) + 3 * i + 1
-            if i < len(codes):
-                s = sugg.iloc[i]
-                put_text(
-                    ws.cell(row=r, column=col),
-                    f"{s['code']}{CODE_SEPARATOR}{names.get(s['code'], s['code'])}",
-                )
-                put_text(
-                    ws.cell(row=r, column=col + 1),
-                    f"score {float(s['score']):.2f}: {s.get('evidence', '') or ''}",
-                )
-                decision = ws.cell(row=r, column=col + 2)
-                decision.protection = editable
-                decision.fill = decision_fill
-            for k in range(2):
-                ws.cell(row=r, column=col + k).alignment = Alignment(wrap_text=True, vertical="top")
+        codes = _write_suggestions(ws, r, per_seg.get(seg), names, suggestion_slots)
         for k in range(add_slots):
             cell = ws.cell(row=r, column=len(BASE_HEADERS) + 3 * suggestion_slots + k + 1)
-            cell.protection = editable
+            cell.protection = Protection(locked=False)
         lines = max(len(text) // 70 + text.count("\n") + 1, 2)
         ws.row_dimensions[r].height = min(15 * lines, 300)
         meta_rows.append(
@@ -397,10 +458,38 @@ def export_review(
                 "text_hash": text_hash(rec["text"]),
                 "shown_hash": text_hash(text),
                 "suggestions": " ".join(codes),
+                "same_text": " ".join(same),
             }
         )
-    last = len(seg_ids) + 1
+    return meta_rows
 
+
+def _write_suggestions(ws, r: int, sugg, names: dict, slots: int) -> list[str]:
+    """The suggested codes of one row, their evidence and editable decision cells."""
+    codes = [] if sugg is None else sugg["code"].tolist()
+    decision_fill = PatternFill("solid", fgColor="FFF4CC")
+    for i in range(slots):
+        col = len(BASE_HEADERS) + 3 * i + 1
+        if i < len(codes):
+            s = sugg.iloc[i]
+            put_text(
+                ws.cell(row=r, column=col),
+                f"{s['code']}{CODE_SEPARATOR}{names.get(s['code'], s['code'])}",
+            )
+            put_text(
+                ws.cell(row=r, column=col + 1),
+                f"score {float(s['score']):.2f}: {s.get('evidence', '') or ''}",
+            )
+            decision = ws.cell(row=r, column=col + 2)
+            decision.protection = Protection(locked=False)
+            decision.fill = decision_fill
+        for k in range(2):
+            ws.cell(row=r, column=col + k).alignment = Alignment(wrap_text=True, vertical="top")
+    return codes
+
+
+def _add_code_lists(ws, last: int, suggestion_slots: int, add_slots: int, n_codes: int) -> None:
+    """Drop-downs (accept/reject, codebook codes), filters and sheet protection."""
     decisions_dv = DataValidation(
         type="list",
         formula1='"accept,reject"',
@@ -413,19 +502,6 @@ def export_review(
         letter = get_column_letter(len(BASE_HEADERS) + 3 * i + 3)
         decisions_dv.add(f"{letter}2:{letter}{last}")
     ws.add_data_validation(decisions_dv)
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{last}"
-    # Locked text, editable decisions: stops accidental edits; import checks anyway.
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.protection.autoFilter = False
-    ws.protection.sort = False
-
-    instructions = wb.create_sheet(INSTRUCTIONS_SHEET)
-    _write_instructions(instructions, study, reviewer, batch_id, len(seg_ids))
-    book_ws = wb.create_sheet(CODEBOOK_SHEET)
-    n_codes = _write_codebook(book_ws, codebook)
     add_dv = DataValidation(
         type="list",
         formula1=f"'{CODEBOOK_SHEET}'!$A$2:$A${n_codes + 1}",
@@ -439,25 +515,14 @@ def export_review(
         f"{get_column_letter(first_add)}2:{get_column_letter(first_add + add_slots - 1)}{last}"
     )
     ws.add_data_validation(add_dv)
-
-    info = {
-        "format": FORMAT,
-        "study": study.name,
-        "reviewer": reviewer,
-        "batch_id": batch_id,
-        "created_at": created,
-        "codebook": codebook.name,
-        "suggestion_slots": str(suggestion_slots),
-        "add_slots": str(add_slots),
-        "n_rows": str(len(seg_ids)),
-        "headers": "\t".join(head),
-    }
-    _write_meta(wb.create_sheet(META_SHEET), info, meta_rows)
-    wb.active = 0
-    with atomic_path(out_path) as tmp:
-        wb.save(tmp)
-    used = "workbook" if segments_from else ("uncertain" if learned else "score")
-    return ReviewBatch(out_path, batch_id, reviewer, list(seg_ids), used)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers(suggestion_slots, add_slots)))}{last}"
+    # Locked text, editable decisions: stops accidental edits; import checks anyway.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.autoFilter = False
+    ws.protection.sort = False
 
 
 def study_codebook(study: Study) -> Codebook:
@@ -521,6 +586,12 @@ def read_meta(path: str | Path) -> dict:
             )
         )
     table = values[META_TABLE_ROW - 1 :]
-    names = list(table[0][:5])
-    rows = [dict(zip(names, row[:5], strict=True)) for row in table[1:] if row and row[1]]
+    # Workbooks exported before identical texts were grouped have no same_text column.
+    width = len([c for c in table[0] if c])
+    names = list(table[0][:width])
+    rows = [
+        {"same_text": "", **dict(zip(names, row[:width], strict=True))}
+        for row in table[1:]
+        if row and row[1]
+    ]
     return {"info": info, "rows": rows}

@@ -89,17 +89,24 @@ def lemma_pipeline():
 
 
 def lemma_pattern_tokens(pattern: str) -> list[dict]:
-    """Turn ``"miss|catch * bus"`` into a spaCy Matcher pattern on lower-case lemmas.
+    """Turn ``"miss|catch * bus/NOUN"`` into a spaCy Matcher pattern on lower-case lemmas.
 
-    >>> lemma_pattern_tokens("miss|catch * bus")[:2]
-    [{'LEMMA': {'IN': ['miss', 'catch']}}, {'OP': '{0,3}'}]
+    ``word/POS`` also asks for a part of speech, so that "bus/NOUN" or "train/NOUN" is a
+    vehicle and "train/VERB" is training ("I want to train as a nurse").
+
+    >>> lemma_pattern_tokens("miss|catch * bus/NOUN")[1:]
+    [{'OP': '{0,3}'}, {'LEMMA': {'IN': ['bus']}, 'POS': 'NOUN'}]
     """
     tokens: list[dict] = []
-    for word in pattern.lower().split():
+    for word in pattern.split():
         if word == "*":
             tokens.append({"OP": "{0,3}"})
-        else:
-            tokens.append({"LEMMA": {"IN": word.split("|")}})
+            continue
+        lemma, _, pos = word.partition("/")
+        token: dict = {"LEMMA": {"IN": lemma.lower().split("|")}}
+        if pos:
+            token["POS"] = pos.upper()
+        tokens.append(token)
     return tokens
 
 
@@ -153,6 +160,9 @@ class AutoCoder:
 
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.matcher = Matcher(self.nlp.vocab)
+        # Phrases that use a code's words in another sense ("food bank", "train as a nurse"):
+        # a pattern match inside one of them is not evidence for the code.
+        self.exclude_matcher = Matcher(self.nlp.vocab)
         for code in self.codes:
             if code.keywords:
                 self.phrase_matcher.add(
@@ -160,6 +170,10 @@ class AutoCoder:
                 )
             if code.lemma_patterns:
                 self.matcher.add(code.id, [lemma_pattern_tokens(p) for p in code.lemma_patterns])
+            if code.exclude_patterns:
+                self.exclude_matcher.add(
+                    code.id, [lemma_pattern_tokens(p) for p in code.exclude_patterns]
+                )
         self.regexes = {c.id: [re.compile(r, re.IGNORECASE) for r in c.regex] for c in self.codes}
 
     # -- evidence --------------------------------------------------------------------------
@@ -191,6 +205,8 @@ class AutoCoder:
                     for m in rx.finditer(text):
                         if m.end() > m.start():
                             spans.setdefault(code_id, []).append((m.start(), m.end()))
+            if len(self.exclude_matcher):
+                spans = self._drop_excluded(doc, spans)
             out.append(
                 {
                     code_id: [text[s:e] for s, e in _merge_spans(found)]
@@ -198,6 +214,21 @@ class AutoCoder:
                 }
             )
         return out
+
+    def _drop_excluded(self, doc, spans: dict) -> dict:
+        """Remove a code's matches that lie inside one of its exclude patterns' matches."""
+        excluded: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in self.exclude_matcher(doc):
+            span = doc[start:end]
+            code_id = self.nlp.vocab.strings[match_id]
+            excluded.setdefault(code_id, []).append((span.start_char, span.end_char))
+        kept = {}
+        for code_id, found in spans.items():
+            blocks = excluded.get(code_id, [])
+            found = [(s, e) for s, e in found if not any(bs <= s and e <= be for bs, be in blocks)]
+            if found:
+                kept[code_id] = found
+        return kept
 
     def similarities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cosine similarity of each text to each code (best over definition and examples).
@@ -330,6 +361,7 @@ def run_stage(ctx) -> dict:
     from toolkit.coding.classifiers import learn_from_decisions
     from toolkit.coding.codebook import load_codebook
     from toolkit.coding.decisions import human_codings, orphaned_decisions, read_decisions
+    from toolkit.coding.review_rounds import import_review_rounds
     from toolkit.errors import UserError
     from toolkit.study.tables import write_csv
 
@@ -348,6 +380,13 @@ def run_stage(ctx) -> dict:
     frames = [rule_rows]
     summary: dict = {"segments": len(segments), "rule_codings": len(rule_rows)}
 
+    # Coding rounds kept with the study as text (reviews/*.csv) join the log first, once.
+    rounds = import_review_rounds(study, segments, book.codable_ids)
+    if rounds:
+        summary["review_round_decisions_added"] = sum(
+            v for k, v in rounds.items() if k != "unmatched"
+        )
+        summary["review_round_rows_unmatched"] = rounds["unmatched"]
     log = read_decisions(study)
     learned = learn_from_decisions(
         log, segments, book, embedder, seed=ctx.seed, features=scores, suggested=rule_rows
@@ -374,6 +413,12 @@ def run_stage(ctx) -> dict:
     )
     codings = codings[CODING_COLUMNS].astype({"score": "float64"})
     ctx.outputs.write("codings", codings)
+    if log["reviewer"].nunique() >= 2:
+        from toolkit.coding.agreement import study_agreement
+
+        # Two or more people coded: how far they agree belongs with every run's tables.
+        study_agreement(study, ctx.outputs)
+        summary["agreement_table"] = "tables/agreement.csv"
     return summary
 
 

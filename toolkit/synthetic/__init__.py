@@ -29,8 +29,8 @@ from pathlib import Path
 
 from toolkit.resources import example_study_dir
 from toolkit.synthetic import pathway as pw
+from toolkit.synthetic import reviewers, truth, writers
 from toolkit.synthetic import surveys as sv
-from toolkit.synthetic import truth, writers
 from toolkit.synthetic.people import make_participants, make_staff
 from toolkit.synthetic.phrases import THEME_IDS
 from toolkit.synthetic.readmes import STUDY_README, TRUTH_README
@@ -54,6 +54,7 @@ GENERATED = (
     "pathway.csv",
     "transcripts",
     "truth",
+    "reviews",
 )
 
 
@@ -136,6 +137,7 @@ def _check_folder(out: Path) -> None:
 def _generate(out: Path, seed: int, participants: int, transcripts: int) -> None:
     (out / "transcripts").mkdir()
     (out / "truth").mkdir()
+    (out / "reviews").mkdir()
     staff = make_staff(_stream(seed, "staff"))
     staff_names = [name for name, _ in staff]
     people = make_participants(_stream(seed, "people"), participants)
@@ -188,6 +190,9 @@ def _generate(out: Path, seed: int, participants: int, transcripts: int) -> None
         ["participant_ref", *THEME_IDS],
         [{"participant_ref": p.ref, **{t: int(t in p.themes) for t in THEME_IDS}} for p in people],
     )
+    rounds = reviewers.review_rounds(_stream(seed, "reviewers"), themes_rows, id_rows)
+    for name, rows in rounds.items():
+        truth.write_csv(out / "reviews" / name, reviewers.COLUMNS, rows)
     observed = truth.observed_effects(people, baseline, followup, pathways)
     truth.write_effects(out / "truth" / "effects.yml", observed)
     (out / "truth" / "README.md").write_text(TRUTH_README, encoding="utf-8", newline="\n")

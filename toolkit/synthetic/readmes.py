@@ -27,6 +27,11 @@ work, and about 45 interviews by peer researchers.
   and `.srt`;
 - `truth/`: the answers: themes per sentence, planted identifiers and planted effects
   (never read by the pipeline; see `truth/README.md`).
+- `reviews/`: two synthetic peer reviewers' coding rounds (`reviewer,text,code,decision`):
+  both coded the same 240 sentences in round 1, and pr01 coded 240 more in round 2. They
+  disagree as people do. `lxt run` adds them to the study's decision log (each decision
+  applies to every segment with that text), so agreement, learned classifiers and `.qdpx`
+  exports have people's codings to show.
 
 The data are untidy on purpose, like real exports: some scale answers are written as labels
 ("often", " SOME OF THE TIME ") instead of numbers, a few items are blank, about 30% of
