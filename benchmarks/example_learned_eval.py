@@ -29,7 +29,7 @@ from toolkit.coding.classifiers import learn_from_decisions  # noqa: E402
 from toolkit.coding.codebook import load_codebook  # noqa: E402
 from toolkit.coding.decisions import read_decisions  # noqa: E402
 from toolkit.coding.review_select import normal_text  # noqa: E402
-from toolkit.coding.suggest import make_embedder  # noqa: E402
+from toolkit.embeddings.backends import make_embedder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 from toolkit.study.config import load_study  # noqa: E402
 

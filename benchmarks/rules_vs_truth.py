@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.coding.codebook import load_codebook  # noqa: E402
-from toolkit.coding.suggest import AutoCoder, make_embedder  # noqa: E402
+from toolkit.coding.suggest import AutoCoder  # noqa: E402
+from toolkit.embeddings.backends import make_embedder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 
 TOLERANCE = 0.20

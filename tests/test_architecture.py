@@ -82,7 +82,6 @@ def test_the_cycle_finder_finds_a_planted_cycle():
     assert cycles(graph) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(reason="coding.classifiers <-> coding.suggest is being untangled", strict=False)
 def test_no_import_cycles_among_the_toolkit_modules():
     assert cycles(import_graph()) == []
 
@@ -113,20 +112,11 @@ def long_functions() -> list[str]:
     return found
 
 
-@pytest.mark.xfail(reason="long review, REFI-QDA and topic functions are being split", strict=False)
 def test_no_function_runs_past_100_lines_without_a_reason_beside_it():
     assert long_functions() == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(reason="being removed", strict=False))
-        if n == "toolkit.coding.review_select"
-        else n
-        for n in sorted(modules())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(modules()))
 def test_the_toolkits_own_modules_are_never_imported_behind_a_silent_fallback(name):
     tree = ast.parse(modules()[name].read_text(encoding="utf-8"))
     for node in ast.walk(tree):

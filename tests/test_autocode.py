@@ -12,7 +12,8 @@ import pytest
 
 from toolkit.coding.codebook import load_codebook, parse_codebook
 from toolkit.coding.decisions import append_decisions, text_hash
-from toolkit.coding.suggest import AutoCoder, code_jsonl, run_stage
+from toolkit.coding.stage import run_stage
+from toolkit.coding.suggest import AutoCoder, code_jsonl
 from toolkit.segment.sentences import segment_documents
 from toolkit.study.config import load_study
 from toolkit.study.pipeline import StageContext

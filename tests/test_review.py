@@ -10,6 +10,7 @@ import pytest
 from coding_study import make_study
 from openpyxl import Workbook, load_workbook
 
+from toolkit.coding.codebook import load_study_codebook as study_codebook
 from toolkit.coding.decisions import (
     current_decisions,
     log_path,
@@ -17,7 +18,7 @@ from toolkit.coding.decisions import (
     read_decisions,
     text_hash,
 )
-from toolkit.coding.review_export import META_SHEET, export_review, read_meta, study_codebook
+from toolkit.coding.review_export import META_SHEET, export_review, read_meta
 from toolkit.coding.review_import import import_review
 from toolkit.coding.review_select import mix_groups
 from toolkit.errors import UserError

@@ -232,8 +232,8 @@ def study_agreement(
     Returns the table (exact numbers), the published version (counts through the study's
     disclosure rule, as saved) and the CSV path.
     """
+    from toolkit.coding.codebook import load_study_codebook
     from toolkit.coding.decisions import read_decisions
-    from toolkit.coding.review_export import study_codebook
     from toolkit.errors import UserError
     from toolkit.privacy.disclosure import DisclosureRule, publish_csv
     from toolkit.study.tables import StudyOutputs
@@ -245,7 +245,7 @@ def study_agreement(
             f"{study.path(study.decisions)}: no coding decisions yet; review some "
             "suggestions first (lxt review export / import)"
         )
-    codes = study_codebook(study).codable_ids if study.codebook else None
+    codes = load_study_codebook(study).codable_ids if study.codebook else None
     codings = outputs.read("codings") if outputs.has("codings") else None
     table = agreement_table(log, codings, codes, threshold, machine_sources)
     path = outputs.tables / "agreement.csv"

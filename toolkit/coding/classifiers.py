@@ -453,9 +453,10 @@ def learn_study(study_dir, top: int = 50, out=None):
 
     Returns ``(metrics, queue, models_folder)``.
     """
-    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codebook import load_study_codebook
     from toolkit.coding.decisions import read_decisions
-    from toolkit.coding.suggest import AutoCoder, make_embedder
+    from toolkit.coding.suggest import AutoCoder
+    from toolkit.embeddings.backends import make_embedder
     from toolkit.errors import UserError
     from toolkit.study.config import load_study
     from toolkit.study.tables import StudyOutputs, write_csv
@@ -465,7 +466,7 @@ def learn_study(study_dir, top: int = 50, out=None):
         raise UserError(
             f"{study.folder / 'study.yml'}: no 'codebook' set, so there is nothing to learn"
         )
-    book = load_codebook(study.path(study.codebook))
+    book = load_study_codebook(study)
     outputs = StudyOutputs.for_study(study, out)
     segments = outputs.read("segments")
     log = read_decisions(study)

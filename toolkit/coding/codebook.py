@@ -47,7 +47,7 @@ from typing import Any
 
 import yaml
 
-from toolkit.errors import ProblemCollector, UserError
+from toolkit.errors import Problem, ProblemCollector, UserError
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # One word to spaCy's tokenizer: letters and digits only (no hyphen, apostrophe, ...).
@@ -235,55 +235,7 @@ def _parse_codes(
             codable=not children,
             memo=_text(item.get("memo")),
         )
-        if code.color and not COLOR_PATTERN.match(code.color):
-            problems.add(
-                file,
-                f"{label}: colour is not valid",
-                value=code.color,
-                expected="#RRGGBB, e.g. '#E69F00'",
-            )
-        for pattern in code.regex:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.add(
-                    file,
-                    f"{label}: regex does not compile ({exc})",
-                    value=pattern,
-                    expected="a Python regular expression",
-                )
-        for pattern in code.lemma_patterns + code.exclude_patterns:
-            words = [w.split("/", 1)[0] for w in pattern.split()]
-            tags = [w.split("/", 1)[1] for w in pattern.split() if "/" in w]
-            for tag in tags:
-                if tag.upper() not in POS_TAGS:
-                    problems.add(
-                        file,
-                        f"{label}: unknown part of speech after '/' in a pattern",
-                        value=pattern,
-                        expected=f"one of {', '.join(sorted(POS_TAGS))} (e.g. 'train/VERB')",
-                    )
-            if not words or all(w == "*" for w in words) or words[0] == "*" or words[-1] == "*":
-                problems.add(
-                    file,
-                    f"{label}: lemma pattern is not valid",
-                    value=pattern,
-                    expected="words separated by spaces, '*' only between words",
-                )
-            split = [
-                a for w in words for a in w.split("|") if a != "*" and not LEMMA_WORD.fullmatch(a)
-            ]
-            if split:
-                # The tokenizer splits "long-term" or "don't" into several words, so a lemma
-                # alternative holding one can never match: say so rather than never suggest.
-                problems.add(
-                    file,
-                    f"{label}: lemma pattern has {split[0]!r}, which is several words to the "
-                    "matcher and so never matches",
-                    value=pattern,
-                    expected="single words in lemma patterns (write 'long term', not "
-                    "'long-term'); put phrases with hyphens or apostrophes in keywords",
-                )
+        _check_code(code, label, file, problems)
         if code.codable and not code.definition:
             problems.add(
                 file,
@@ -293,6 +245,57 @@ def _parse_codes(
         out.append(code)
         if children is not None:
             _parse_codes(children, code_id or None, file, problems, out)
+
+
+def _check_code(code: Code, label: str, file: str, problems: ProblemCollector) -> None:
+    """Colour, regular expressions and lemma patterns of one code: each problem is recorded."""
+    if code.color and not COLOR_PATTERN.match(code.color):
+        problems.add(
+            file,
+            f"{label}: colour is not valid",
+            value=code.color,
+            expected="#RRGGBB, e.g. '#E69F00'",
+        )
+    for pattern in code.regex:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.add(
+                file,
+                f"{label}: regex does not compile ({exc})",
+                value=pattern,
+                expected="a Python regular expression",
+            )
+    for pattern in code.lemma_patterns + code.exclude_patterns:
+        words = [w.split("/", 1)[0] for w in pattern.split()]
+        tags = [w.split("/", 1)[1] for w in pattern.split() if "/" in w]
+        for tag in tags:
+            if tag.upper() not in POS_TAGS:
+                problems.add(
+                    file,
+                    f"{label}: unknown part of speech after '/' in a pattern",
+                    value=pattern,
+                    expected=f"one of {', '.join(sorted(POS_TAGS))} (e.g. 'train/VERB')",
+                )
+        if not words or all(w == "*" for w in words) or words[0] == "*" or words[-1] == "*":
+            problems.add(
+                file,
+                f"{label}: lemma pattern is not valid",
+                value=pattern,
+                expected="words separated by spaces, '*' only between words",
+            )
+        split = [a for w in words for a in w.split("|") if a != "*" and not LEMMA_WORD.fullmatch(a)]
+        if split:
+            # The tokenizer splits "long-term" or "don't" into several words, so a lemma
+            # alternative holding one can never match: say so rather than never suggest.
+            problems.add(
+                file,
+                f"{label}: lemma pattern has {split[0]!r}, which is several words to the "
+                "matcher and so never matches",
+                value=pattern,
+                expected="single words in lemma patterns (write 'long term', not "
+                "'long-term'); put phrases with hyphens or apostrophes in keywords",
+            )
 
 
 def parse_codebook(raw: Any, file: str = "<codebook>") -> Codebook:
@@ -360,3 +363,20 @@ def load_codebook(path: str | Path) -> Codebook:
     book = parse_codebook(raw, str(path))
     book.path = path
     return book
+
+
+def load_study_codebook(study) -> Codebook:
+    """The codebook named in the study's ``study.yml``; one clear line if it names none.
+
+    Every stage and command that needs a study's codebook loads it here, the same way.
+    """
+    if not study.codebook:
+        raise UserError(
+            Problem(
+                str(study.folder / "study.yml"),
+                "the study names no codebook",
+                column="codebook",
+                expected="codebook: path/to/codebook.yml",
+            )
+        )
+    return load_codebook(study.path(study.codebook))

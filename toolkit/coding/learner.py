@@ -209,7 +209,7 @@ class TextCoder:
         if self.embedding is None:
             return None
         if self.embedder is None:
-            from toolkit.coding.suggest import make_embedder
+            from toolkit.embeddings.backends import make_embedder
 
             self.embedder = make_embedder(self.embedding, self.seed)
         return self.embedder

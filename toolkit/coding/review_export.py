@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from toolkit.coding.codebook import Codebook, load_codebook
+from toolkit.coding.codebook import Codebook, load_study_codebook
 from toolkit.coding.decisions import now_utc, read_decisions, text_hash
 from toolkit.coding.review_select import (
     learned_ranking,
@@ -265,7 +265,7 @@ def export_review(
     reviewer = _check_request(reviewer, Path(out_path), overwrite)
     out_path = Path(out_path)
     outputs = outputs or StudyOutputs.for_study(study)
-    codebook = codebook or study_codebook(study)
+    codebook = codebook or load_study_codebook(study)
     segments = outputs.read("segments")
     codings = outputs.read("codings")
     log = read_decisions(study)
@@ -523,20 +523,6 @@ def _add_code_lists(ws, last: int, suggestion_slots: int, add_slots: int, n_code
     ws.protection.formatRows = False
     ws.protection.autoFilter = False
     ws.protection.sort = False
-
-
-def study_codebook(study: Study) -> Codebook:
-    """The codebook named in study.yml (a clear error if there is none)."""
-    if not study.codebook:
-        raise UserError(
-            Problem(
-                str(study.folder / "study.yml"),
-                "the study names no codebook",
-                column="codebook",
-                expected="codebook: path/to/codebook.yml",
-            )
-        )
-    return load_codebook(study.path(study.codebook))
 
 
 def read_meta(path: str | Path) -> dict:

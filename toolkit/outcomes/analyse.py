@@ -196,9 +196,9 @@ def feature_labels(study, topic_info: pd.DataFrame | None) -> dict[str, str]:
     labels: dict[str, str] = {}
     if study.codebook:
         try:
-            from toolkit.coding.codebook import load_codebook
+            from toolkit.coding.codebook import load_study_codebook
 
-            for code in load_codebook(study.path(study.codebook)).codes:
+            for code in load_study_codebook(study).codes:
                 labels[f"code_{code.id}"] = f"code: {code.name}"
         except Exception:  # noqa: BLE001 - labels are cosmetic; ids still show
             pass

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.coding.codebook import load_codebook
+from toolkit.coding.codebook import load_study_codebook
 from toolkit.coding.decisions import read_decisions
 from toolkit.study.tables import StudyOutputs
 
@@ -156,9 +156,7 @@ def run_stage(ctx) -> dict:
         codings = out.read("codings") if out.has("codings") else None
         topics = out.read("topics") if out.has("topics") else None
         decisions = read_decisions(study)
-        codes = (
-            list(load_codebook(study.path(study.codebook)).codable_ids) if study.codebook else None
-        )
+        codes = list(load_study_codebook(study).codable_ids) if study.codebook else None
         feats = participant_features(segments, codings, topics, decisions, codes)
         out.write("features", feats)
         summary["features_people"] = int(len(feats))

@@ -605,10 +605,10 @@ def _forest(changes: pd.DataFrame):
 def _code_names(ctx: ReportContext) -> dict[str, str]:
     if not ctx.study.codebook:
         return {}
-    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codebook import load_study_codebook
 
     try:
-        book = load_codebook(ctx.study.path(ctx.study.codebook))
+        book = load_study_codebook(ctx.study)
     except Exception:  # a broken codebook is reported by the code stage, not here
         return {}
     return {c.id: c.name for c in book.codes}

@@ -40,7 +40,7 @@ STAGES: list[tuple[str, str]] = [
     ("segment", "toolkit.segment.sentences:run_stage"),
     # Codings brought in with `lxt import qdpx --new-study` become decisions once segments exist.
     ("imported", "toolkit.coding.refiqda.placement:run_stage"),
-    ("code", "toolkit.coding.suggest:run_stage"),
+    ("code", "toolkit.coding.stage:run_stage"),
     ("topics", "toolkit.topics.stage:run_stage"),
     ("link", "toolkit.outcomes.link:run_stage"),
     ("analyse", "toolkit.outcomes.analyse:run_stage"),

@@ -77,9 +77,9 @@ def codebook_guidance(study, mode: str) -> list | None:
     """Seed-word lists (``seeded``) or one description per code (``zeroshot``)."""
     if not study.codebook:
         return None
-    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.codebook import load_study_codebook
 
-    codes = load_codebook(study.path(study.codebook)).codable
+    codes = load_study_codebook(study).codable
     if mode == "seeded":
         lists = [[w.lower() for w in (c.keywords or c.name.split())][:10] for c in codes]
         return [words for words in lists if words] or None

@@ -379,10 +379,10 @@ def export_qdpx(
     cohorts : list of str, optional
         Only these cohorts' documents.
     """
-    from toolkit.coding.review_export import study_codebook
+    from toolkit.coding.codebook import load_study_codebook
 
     outputs = outputs or StudyOutputs.for_study(study)
-    codebook = codebook or study_codebook(study)
+    codebook = codebook or load_study_codebook(study)
     documents = outputs.read("documents")
     if cohorts:
         documents = documents.loc[documents["cohort"].isin(cohorts)]

@@ -320,12 +320,12 @@ def import_qdpx(
     new_codes : bool
         Keep codes the codebook does not know (as new ids) instead of stopping with an error.
     """
-    from toolkit.coding.review_export import study_codebook
+    from toolkit.coding.codebook import load_study_codebook
 
     path = Path(path)
     file = str(path)
     outputs = outputs or StudyOutputs.for_study(study)
-    codebook = codebook or study_codebook(study)
+    codebook = codebook or load_study_codebook(study)
     project = read_qdpx(path)
     documents = outputs.read("documents")
     report = QdpxImportReport(result=None, notes=list(project.notes))
