@@ -203,4 +203,12 @@ def build(base: Path) -> tuple[Path, Path]:
     out = base / "outputs"
     shutil.rmtree(out, ignore_errors=True)
     build_tables(out / "data")
+    # As `lxt run` would leave them: this study's, current with its inputs.
+    from conftest import record_hand_built_outputs
+
+    from toolkit.study.config import load_study
+    from toolkit.study.tables import StudyOutputs
+
+    loaded = load_study(study)
+    record_hand_built_outputs(loaded, StudyOutputs(loaded.name, out))
     return study, out

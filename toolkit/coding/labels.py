@@ -146,7 +146,7 @@ def read_coded_texts(texts_path: Path, labels_path: Path) -> tuple[list[dict], p
 
 def read_texts(path: Path) -> list[dict]:
     """``{"id", "text"}`` lines with ids as strings; an empty text is an error."""
-    from toolkit.coding.suggest import read_id_text_jsonl
+    from toolkit.jsonl import read_id_text_jsonl
 
     records = read_id_text_jsonl(path)
     # Blank lines are skipped when reading: find each record's line number in the file.
