@@ -71,6 +71,8 @@ def test_a_coding_round_from_codebook_to_nvivo(built_example, tmp_path, monkeypa
     # Work on copies: the session's built example is shared with other tests.
     study_dir = shutil.copytree(example, tmp_path / "example")
     out = shutil.copytree(built_out, tmp_path / "outputs")
+    # The copied outputs go with the copied study: hand them over (they record their owner).
+    (out / "owner.json").unlink()
     # This round starts before anyone has coded: without the synthetic reviewers' rounds the
     # example ships (and the log `lxt run` built from them).
     shutil.rmtree(study_dir / "reviews")
