@@ -48,6 +48,20 @@ def copy_study(source: Path, target: Path) -> Path:
     return _copy(source, target)
 
 
+def run_lxt(capsys, monkeypatch, *args) -> tuple[int, str, str]:
+    """Run the real entry point (`toolkit.cli:main`) in-process; return (status, out, err)."""
+    import sys
+
+    from toolkit import cli
+
+    monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+        raise SystemExit(0)  # main() returns normally on success
+    captured = capsys.readouterr()
+    return exit_info.value.code or 0, captured.out, captured.err
+
+
 def record_hand_built_outputs(study, outputs) -> None:
     """Mark outputs a test wrote table by table as this study's, current with its inputs.
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import BAD_CASES, TINY, expected_line
+from conftest import run_lxt as lxt
 
 from toolkit.files import sha256_file
 
@@ -23,18 +24,6 @@ LXT = Path(sys.executable).parent / "lxt"
 
 def checksums(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): sha256_file(p) for p in folder.rglob("*") if p.is_file()}
-
-
-def lxt(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    """Run the real entry point (`toolkit.cli:main`) in-process; return (status, out, err)."""
-    from toolkit import cli
-
-    monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-        raise SystemExit(0)  # main() returns normally on success
-    captured = capsys.readouterr()
-    return exit_info.value.code or 0, captured.out, captured.err
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])

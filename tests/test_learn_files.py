@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_lxt as lxt
 
 from toolkit.coding.learner import TextCoder, apply_rule, best_f1_threshold, labelling_style
 from toolkit.errors import (
@@ -73,17 +73,6 @@ def write_jsonl(path: Path, records) -> Path:
 def write_long(path: Path, labels) -> Path:
     path.write_text("id,code\n" + "".join(f"{i},{c}\n" for i, c in labels), encoding="utf-8")
     return path
-
-
-def lxt(capsys, monkeypatch, *args) -> tuple[int, str, str]:
-    from toolkit import cli
-
-    monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return exit_info.value.code or 0, captured.out, captured.err
 
 
 @pytest.fixture

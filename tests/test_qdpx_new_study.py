@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from conftest import run_lxt as lxt
 from qdpx_projects import INTERVIEWS, atlas_project, coded_pairs, nvivo_project
 
 from toolkit.coding.decisions import append_decisions, current_decisions, read_decisions
@@ -200,17 +200,6 @@ def test_without_cases_each_source_is_a_participant_and_reviewer_takes_every_cod
     assert not any("<Users>" in n for n in report.notes)  # all credited to uni01 anyway
     register = pd.read_csv(tmp_path / "a" / "participants.csv", dtype=str)
     assert register["participant_ref"].tolist() == [name for name, *_ in INTERVIEWS]
-
-
-def lxt(capsys, monkeypatch, *args) -> tuple[int, str, str]:
-    from toolkit import cli
-
-    monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return exit_info.value.code or 0, captured.out, captured.err
 
 
 def _bad_projects(tmp_path: Path) -> dict[str, tuple[Path, str]]:

@@ -4,11 +4,11 @@ whose inputs changed since its last run is not used as if current."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import TINY, copy_study
+from conftest import run_lxt as lxt
 
 from toolkit.errors import Messages
 from toolkit.files import sha256_file
@@ -16,17 +16,6 @@ from toolkit.study.config import load_study
 from toolkit.study.outputs import OWNER_FILE, default_outputs_root, owner_of
 from toolkit.study.pipeline import run_study
 from toolkit.study.tables import StudyOutputs
-
-
-def lxt(capsys, monkeypatch, *args) -> tuple[int, str, str]:
-    from toolkit import cli
-
-    monkeypatch.setattr(sys, "argv", ["lxt", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return exit_info.value.code or 0, captured.out, captured.err
 
 
 def files_under(folder: Path) -> dict[str, str]:
