@@ -11,11 +11,11 @@ Each file is one batch (``reviews/<file name>``) of the append-only decision log
 again adds nothing, a new segment with a known text gets the decision added, and decisions
 are never removed or rewritten. Every bad row is reported at once; nothing is appended then.
 
-Example
--------
->>> added = import_review_rounds(study, segments)   # doctest: +SKIP
->>> added["round1_pr01.csv"]                         # doctest: +SKIP
-1450
+Example (needs a built study; ``tests/test_review_rounds.py`` runs it)::
+
+    added = import_review_rounds(study, segments)
+    added["round1_pr01.csv"]
+    # 1450
 """
 
 from __future__ import annotations

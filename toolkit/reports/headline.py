@@ -7,10 +7,10 @@ and PLUS groups — each beside its target from ``study.yml`` (``targets:``) and
 table it comes from. Every count is the disclosure-controlled one published in that table,
 so the page-one figure and the table agree to the digit.
 
-Example
--------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> headline_figures(ctx)[["figure", "target", "actual"]]            # doctest: +SKIP
+Example (needs a built study; ``tests/test_report_content.py`` runs it)::
+
+    ctx = ReportContext.load("surveys/example", cohort="clacton")
+    headline_figures(ctx)[["figure", "target", "actual"]]
 """
 
 from __future__ import annotations

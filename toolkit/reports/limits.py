@@ -7,11 +7,11 @@ most (regression to the mean), small cohorts, how much of the coding people chec
 many topics were unstable, and whether there was a comparison group. Numbers of people go
 through the disclosure rule; means from groups below the threshold are not shown.
 
-Example
--------
->>> ctx = ReportContext.load("surveys/example", cohort="southend")   # doctest: +SKIP
->>> attrition_points(ctx)                                             # doctest: +SKIP
-['Southend-on-Sea: people lost to follow-up had lower wellbeing at the start ...']
+Example (needs a built study; ``tests/test_report_content.py`` runs it)::
+
+    ctx = ReportContext.load("surveys/example", cohort="southend")
+    attrition_points(ctx)
+    # ['Southend-on-Sea: people lost to follow-up had lower wellbeing at the start ...']
 """
 
 from __future__ import annotations

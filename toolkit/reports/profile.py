@@ -5,10 +5,10 @@ single hidden cell could be worked out from the others: the counts go through th
 rule with secondary suppression (:meth:`toolkit.privacy.disclosure.DisclosureRule.table`),
 and shares are worked out from the published counts.
 
-Example
--------
->>> ctx = ReportContext.load("surveys/example", cohort="clacton")   # doctest: +SKIP
->>> profile_table(ctx, ctx.table("participants"), "gender")          # doctest: +SKIP
+Example (needs a built study; ``tests/test_report_content.py`` runs it)::
+
+    ctx = ReportContext.load("surveys/example", cohort="clacton")
+    profile_table(ctx, ctx.table("participants"), "gender")
 """
 
 from __future__ import annotations
