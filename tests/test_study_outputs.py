@@ -139,3 +139,30 @@ def test_a_moved_study_keeps_using_its_outputs(run_tiny, tmp_path):
     outputs = StudyOutputs.for_study(study)
     assert outputs.root == tmp_path / "shared-outputs" / "tiny"
     require_current_outputs(study, outputs)  # the old owner is gone: the outputs serve here
+
+
+def append_one_decision_once(ctx) -> dict:
+    """A stage that adds a decision the first time it runs (as imported codings do)."""
+    from toolkit.coding.decisions import append_decisions, read_decisions
+
+    if len(read_decisions(ctx.study)):
+        return {"appended": 0}
+    row = {"reviewer": "uni01", "seg_id": "s1", "code": "c", "decision": "add", "text_hash": ""}
+    append_decisions(ctx.study, [row], source_file="p.qdpx", batch_id="qdpx-1")
+    return {"appended": 1}
+
+
+def test_a_stage_that_adds_decisions_is_reused_on_the_next_run(tiny_study, tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "toolkit.study.pipeline.STAGES",
+        [
+            ("ingest", "toolkit.ingest.stage:run_stage"),
+            ("adds", "test_study_outputs:append_one_decision_once"),
+        ],
+    )
+    monkeypatch.setitem(run_study.__globals__["DEPENDS_ON"], "adds", ("ingest", "decisions"))
+    first = run_study(tiny_study, out=tmp_path / "out", progress=False)
+    second = run_study(tiny_study, out=tmp_path / "out", progress=False)
+    assert first["stages"]["adds"]["result"] == {"appended": 1}
+    assert second["stages"]["adds"]["reused"] is True
+    assert second["stages"]["ingest"]["reused"] is True

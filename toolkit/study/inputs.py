@@ -72,3 +72,19 @@ def split_checksums(study: Study, checksums: dict[str, str]) -> tuple[dict, dict
     prefix = str(Path(study.decisions)).rstrip("/") + "/"
     decisions = {k: v for k, v in checksums.items() if k.startswith(prefix)}
     return {k: v for k, v in checksums.items() if k not in decisions}, decisions
+
+
+def decision_checksums(study: Study) -> dict[str, str]:
+    """sha256 of the decision log's files only, keyed as in :func:`input_checksums`.
+
+    Stages that add decisions (imported codings, review rounds) change the log while the
+    pipeline runs; the runner reads these again after such a stage.
+    """
+    folder = study.path(study.decisions)
+    if not folder.is_dir():
+        return {}
+    return {
+        os.path.relpath(p.resolve(), study.folder): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

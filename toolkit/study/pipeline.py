@@ -30,7 +30,7 @@ from typing import Any
 from toolkit import __version__
 from toolkit.errors import UserError
 from toolkit.study.config import Study, load_study, study_file
-from toolkit.study.inputs import input_checksums, split_checksums
+from toolkit.study.inputs import decision_checksums, input_checksums, split_checksums
 from toolkit.study.outputs import check_owner, claim_outputs
 from toolkit.study.tables import StudyOutputs, write_json
 
@@ -221,19 +221,19 @@ class StageInputs:
     """The input checksums split by which stages they concern."""
 
     data: dict[str, str]  # everything ingest reads
-    decisions: dict[str, str]  # the decision log: coding onwards
     codebook: dict[str, str]  # the codebook: coding onwards (editing it must not re-ingest)
 
 
 def _stage_inputs(study: Study, checksums: dict[str, str]) -> StageInputs:
-    data, decisions = split_checksums(study, checksums)
+    # The decision log is read when each stage that needs it runs (decision_checksums).
+    data, _ = split_checksums(study, checksums)
     codebook = {}
     if study.codebook:
         target = study.path(study.codebook).resolve()
         key = next((k for k in data if study.path(k).resolve() == target), None)
         if key is not None:
             codebook[key] = data.pop(key)
-    return StageInputs(data=data, decisions=decisions, codebook=codebook)
+    return StageInputs(data=data, codebook=codebook)
 
 
 def _run_stages(
@@ -255,7 +255,8 @@ def _run_stages(
             # Another pseudonym key gives other pids: the ingested tables must be rebuilt.
             checksums["pseudonym key"] = _key_id()
         if "decisions" in needs:
-            checksums.update(inputs.decisions)
+            # The log as it is now: an earlier stage of this run may have added to it.
+            checksums.update(decision_checksums(ctx.study))
         if name == "code":
             checksums.update(inputs.codebook)
         fingerprint = _fingerprint(name, upstream, checksums, ctx)
@@ -272,6 +273,11 @@ def _run_stages(
             continue
         t0 = time.perf_counter()
         result = _resolve(target)(ctx) or {}
+        if "decisions" in needs:
+            # A stage that added decisions (imported codings, review rounds) used them already:
+            # record it against the log as it left it, so the next run can reuse it.
+            checksums.update(decision_checksums(ctx.study))
+            fingerprint = fingerprints[name] = _fingerprint(name, upstream, checksums, ctx)
         records[name] = {
             "fingerprint": fingerprint,
             "status": "ok",
