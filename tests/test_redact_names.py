@@ -53,6 +53,50 @@ def test_places_services_and_everyday_words_are_not_people(redactor, text):
     assert people(redactor, text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A possessive is not part of the name.
+        ("Astrid's brother knows the manager.", ["Astrid"]),
+        # Lower case or capitals, with what a person does after the name.
+        ("meryeme picked me up at half eight.", ["meryeme"]),
+        ("jamie got me the interview.", ["jamie"]),
+        ("IT WAS REGINALD WHO FOUND THE FLAT FOR US.", ["REGINALD"]),
+        ("I owe mihnea a lot, honestly.", ["mihnea"]),
+        # After a title, any word is a surname.
+        ("Mr king was my line manager.", ["king"]),
+        ("Professor alfonsi did my assessment.", ["alfonsi"]),
+        # Names listed with a name already found.
+        (
+            "Everyone, Prasetyo, Deanna and Kieran Lewis, was kind.",
+            ["Prasetyo", "Deanna", "Kieran Lewis"],
+        ),
+        ("The team, Priya, Tom and Eve, worked with us.", ["Priya", "Tom", "Eve"]),
+        ("Mrs Okafor and Mrs Day ran the panel.", ["Okafor", "Day"]),
+        # Common British first names the dictionary also lists as rare words.
+        ("When I got home from hospital Pauline the physio came round.", ["Pauline"]),
+    ],
+)
+def test_names_without_a_word_that_announces_them(redactor, text, expected):
+    assert people(redactor, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Clacton Pier is where I had my first job.",
+        "They were Kind and Patient with me the whole way.",
+        "Sunday dinners at the Harvester were our treat.",
+        "My Dr rang me on Monday morning.",
+        "It was complicated by his MS which meant more visits.",
+        "im from jaywick and im on universal credit",
+        "The shifts were too much for me and, um, I left after a few weeks.",
+    ],
+)
+def test_titles_articles_and_places_keep_words_out_of_names(redactor, text):
+    assert people(redactor, text) == []
+
+
 def test_a_name_found_once_is_redacted_wherever_it_appears_in_the_document(redactor):
     turns = [
         "Shannon Thompson from the job club rang me.",

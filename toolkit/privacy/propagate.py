@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.known_names import not_a_person_after
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.people import _plausible_word, is_function_word
+from toolkit.privacy.recognisers.people import _plausible_word, is_function_word, is_title
+from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS
 
 PROPAGATED_SCORE = 0.65
 
@@ -48,6 +49,69 @@ def _name_words(value: str) -> set[str]:
     return words
 
 
+# A word joined to a name by a comma, "and", "&" or "or": "Prasetyo, Deanna and Kieran".
+_JOIN = r"(?:,\s*(?:and\s+|&\s*)?|\s+(?:and|&|or)\s+)"
+_WORD = r"[^\W\d_]+(?:['’-](?![sS]\b)[^\W\d_]+)*"
+_AFTER = re.compile(rf"^{_JOIN}({_WORD})")
+_BEFORE = re.compile(rf"(?<![\w'’-])({_WORD}){_JOIN}$")
+
+
+def _case_of(word: str) -> str:
+    return "upper" if word.isupper() else "title" if word[:1].isupper() else "lower"
+
+
+def _could_be_name(word: str, case: str) -> bool:
+    """A word in the same case as a name beside it that may itself be a name."""
+    lower = word.lower()
+    if len(word) < 2 or is_function_word(lower) or is_title(word):
+        return False  # "Mrs Alder and Mrs Day": the second "Mrs" is a title
+    if _case_of(word) != case and not (word.islower() and first_name_frequency(lower)):
+        return False  # a known first name typed in lower case may sit among capitalised ones
+    if lower in NOT_PERSON_WORDS:
+        return False
+    if is_everyday_word(lower):
+        # "Natalie, Gavin and Eve": a capitalised first name may also be a word.
+        return case == "title" and word[:1].isupper() and first_name_frequency(lower) > 0
+    # A dictionary word next to a name is a name only when the lists know it as one.
+    return lower not in english_words() or first_name_frequency(lower) > 0
+
+
+def coordinated_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """Add the names listed with a person already found: "Prasetyo, Deanna and Kieran".
+
+    A word is taken when it is joined to a found name by a comma, "and", "&" or "or", is in
+    the same case, and is no everyday, dictionary, place or service word; lists are followed
+    to their end.
+
+    Examples
+    --------
+    >>> text = "Everyone, Prasetyo, Deanna and Kieran Lewis, was kind."
+    >>> [text[f.start:f.end] for f in coordinated_names(text, [Finding(20, 26, "PERSON", 0.7)])]
+    ['Deanna', 'Kieran', 'Prasetyo']
+    """
+    out = list(findings)
+    queue = [f for f in findings if f.label == "PERSON"]
+    while queue:
+        f = queue.pop()
+        case = _case_of(text[f.start : f.end].split()[0])
+        for m, is_after in (
+            (_AFTER.match(text[f.end :]), True),
+            (_BEFORE.search(text[: f.start]), False),
+        ):
+            if m is None or not _could_be_name(m.group(1), case):
+                continue
+            start = f.end + m.start(1) if is_after else m.start(1)
+            end = start + len(m.group(1))
+            if any(g.start < end and start < g.end for g in out):
+                continue
+            if not_a_person_after(text, end):
+                continue
+            new = Finding(start, end, "PERSON", PROPAGATED_SCORE)
+            out.append(new)
+            queue.append(new)
+    return out
+
+
 def propagate_names(
     texts: Sequence[str], found: Sequence[Sequence[Finding]]
 ) -> list[list[Finding]]:
@@ -65,6 +129,7 @@ def propagate_names(
     list of list of Finding
         The findings of each part plus the mentions found by this pass (not yet merged).
     """
+    found = [coordinated_names(text, list(f)) for text, f in zip(texts, found, strict=True)]
     names: set[str] = set()
     for text, findings in zip(texts, found, strict=True):
         for f in findings:

@@ -34,10 +34,11 @@ from collections.abc import Iterable
 from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.base import UKRecognizer
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.people import is_function_word
-from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS
+from toolkit.privacy.recognisers.people import PERSON_ACTS, is_function_word, is_shouting
+from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS, PLACE_NAMES
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# A possessive "'s" is not part of the name: "Astrid's brother" is Astrid.
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-](?![sS]\b)[^\W\d_]+)*")
 _PARTICLES = {"van", "der", "den", "de", "da", "di", "del", "della", "von", "le", "la", "du",
               "dos", "das", "al", "el", "bin", "bint", "ben", "ter", "ten", "mac"}  # fmt: skip
 # Words after a name that make it part of a place or service: "Alexandra Hospital".
@@ -57,17 +58,13 @@ _BEFORE_NOT_PERSON = {"st", "saint", "princess", "prince", "king", "queen", "por
 _ANNOUNCE = re.compile(
     r"(?i:\b(?:with|and|by|told|tell|asked|ask|ring|rang|call|called|phone|phoned|text|texted|"
     r"message|messaged|email|emailed|see|saw|met|meet|thanks|thank you|cheers|to|for|"
+    r"without|apart from|except|besides|alongside|off|into|under|owe|"
     r"me and|me n|our|my|named|spoke to|speak to|talk to|talked to|hiya|hi|hello|dear|from|"
     r"i'm|i am|im|this is|it's|worker is|is called|was called|called)),?\s+$"
 )
 _TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof", "rev", "sir", "dame", "nurse"}
 _COMMON = 3  # frequency (1-13) from which a first name may start a second surname
 _PAIR = 2  # frequency from which a lower-case first name and surname-like word are a name
-# What a person does, right after a lower-case name: "florin rang me", "jo said".
-_ACTS = re.compile(
-    r"^(?:said|says|told|tells|helped|helps|rang|rings|called|phoned|texted|asked|asks|"
-    r"showed|sorted|sent|interviewed|supported|listened|from (?:the|my))\b"
-)
 _DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "some", "any", "no",
                 "every", "each", "another"}  # fmt: skip
 
@@ -78,12 +75,6 @@ def _case(word: str) -> str:
     if word[:1].isupper():
         return "title"
     return "lower"
-
-
-def _shouting(text: str) -> bool:
-    """Whether a text is written mostly in capitals (so capitals carry no meaning)."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) > 12 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
 
 
 def _surname_like(word: str, case: str) -> bool:
@@ -104,7 +95,7 @@ class FirstNameRecognizer(UKRecognizer):
 
     def find(self, text: str, nlp_artifacts=None) -> Iterable[tuple[int, int, float]]:
         tokens = list(_TOKEN.finditer(text))
-        shouting = _shouting(text)
+        shouting = is_shouting(text)
         skip_to = 0
         for i, tok in enumerate(tokens):
             if tok.start() < skip_to:
@@ -130,11 +121,16 @@ class FirstNameRecognizer(UKRecognizer):
             if case == "upper" and len(word) <= 3 and not announced:
                 continue  # "ASD", "DWP", "ESA": acronyms that are also names somewhere
             previous = tokens[i - 1].group(0).lower() if i else ""
-            if previous in _BEFORE_NOT_PERSON and text[tokens[i - 1].end() : tok.start()] in (
-                " ",
-                ". ",
-            ):
+            joined = text[tokens[i - 1].end() : tok.start()] if i else ""
+            if previous in _BEFORE_NOT_PERSON and joined in (" ", ". "):
                 continue
+            if (
+                case == "title"
+                and joined == " "
+                and tokens[i - 1].group(0)[:1].isupper()
+                and previous in PLACE_NAMES
+            ):
+                continue  # "Clacton Pier", "Southend Victoria": part of a place's name
             end, j, surnames = tok.end(), i + 1, 0
             surname_case = "upper" if word.isupper() and len(word) > 1 else case
             # Middle initial: "Faina D. Yefremova", "Szabina J Gelencsér".
@@ -165,7 +161,7 @@ class FirstNameRecognizer(UKRecognizer):
                     break
                 end, j, surnames = tokens[j].end(), j + 1, surnames + 1
             if case != "title" and not announced:
-                acts = bool(_ACTS.match(text[end:].lstrip())) and previous not in _DETERMINERS
+                acts = bool(PERSON_ACTS.match(text[end:].lstrip())) and previous not in _DETERMINERS
                 if in_dictionary and not acts:
                     continue  # "carted in a van"
                 if not in_dictionary and not (acts or surnames and frequency >= _PAIR):
@@ -245,6 +241,6 @@ class NamePairRecognizer(UKRecognizer):
                 continue
             if m.group(1).lower() in _BEFORE_NOT_PERSON:
                 continue
-            if at_sentence_start(text, start) and not _ACTS.match(text[end:].lstrip()):
+            if at_sentence_start(text, start) and not PERSON_ACTS.match(text[end:].lstrip()):
                 continue
             yield start, end, 0.55

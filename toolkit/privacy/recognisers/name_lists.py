@@ -99,8 +99,18 @@ def _everyday_words() -> frozenset[str]:
         words.update(w.strip().lower() for w in easy.read_text("utf-8").split())
     from toolkit.privacy.ner import english_words_of
 
-    words.update(english_words_of(("verb", "adj", "adv")))
+    # The lemmatizer also lists rare senses of common British first names ("peter out",
+    # "Caroline" as an adjective): those stay names. Familiar words ("will", "grace") are in
+    # the readability list or among the name-words that need more evidence.
+    words.update(
+        w
+        for w in english_words_of(("verb", "adj", "adv"))
+        if first_name_frequency(w, "great_britain") < _COMMON_IN_BRITAIN
+    )
     return frozenset(words)
+
+
+_COMMON_IN_BRITAIN = 4  # of 13: Pauline, Norman, Julian are; Rein, Marina are not
 
 
 # Sounds of speech in transcripts; "Um" and "Ah" are first names somewhere too.

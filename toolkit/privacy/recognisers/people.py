@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from toolkit.privacy.recognisers.base import UKRecognizer
-from toolkit.privacy.recognisers.name_lists import is_everyday_word
+from toolkit.privacy.recognisers.name_lists import FILLERS, first_name_frequency, is_everyday_word
 from toolkit.privacy.recognisers.word_lists import NAME_WORDS, NOT_PERSON_WORDS
 
 _TITLE = (
@@ -50,6 +50,13 @@ _NAME_PATTERNS = [
         r"(?P<name>" + _NAME + r"|[a-z][a-z'-]{1,20}(?:\s+[a-z][a-z'-]{1,20})?)",
     ),
     re.compile(r"\b" + _TITLE + r"\.?\s+(?P<name>" + _NAME + ")"),
+    # "Mr king", "mrs patel", "DR OKAFOR": after these titles any word is a surname.
+    re.compile(
+        # ("MS" in capitals is as often multiple sclerosis.)
+        r"\b(?:Mr|Mrs|Ms|Mx|Dr|Prof|Professor|mr|mrs|ms|mx|dr|prof|professor|MR|MRS|DR|"
+        r"PROF|PROFESSOR)\.?\s+"
+        r"(?P<name>[^\W\d_]{2,}(?:['’-](?![sS]\b)[^\W\d_]+)*)"
+    ),
     re.compile(
         r"(?i:\b(?:my|our|her|his|their)\s+(?:" + _RELATION + r")),?\s+(?P<name>" + _NAME + ")"
     ),
@@ -63,11 +70,24 @@ _NAME_PATTERNS = [
         r"(?=\s+(?:from|here|speaking|at|with)\b)"
     ),
 ]
+# Verbs of what people do, right after a name: "Sarah rang", "jamie got me the interview".
+_PERSON_VERBS = (
+    r"said|says|told|tells|helped|helps|came|comes|went|goes|got|gets|gave|gives|rang|rings|"
+    r"called|phoned|texted|messaged|emailed|asked|asks|showed|made|makes|sorted|took|takes|"
+    r"found|sent|wrote|writes|picked|popped|reckons|reckoned|knows|knew|drove|drives|bumped|"
+    r"stayed|started|runs|ran|interviewed|supported|listened"
+)
 _AGENT_VERBS = re.compile(
-    r"^(?:said|says|told|tells|helped|helps|came|comes|went|goes|got|gets|gave|gives|rang|"
-    r"called|phoned|asked|asks|showed|made|makes|sorted|took|takes|found|sent|and|&|"
-    r"from (?:the|my)|interviewed|supported|listened|never|always|was (?:my|so|really)|"
+    rf"^(?:{_PERSON_VERBS}|never|always|and|&|from (?:the|my)|was (?:my|so|really)|"
     r"['’]s (?:been|got|my|helped|always|never|so|really|amazing|brilliant|lovely))\b"
+)
+# After a name in lower case or capitals, where a capital letter says nothing: a verb of what
+# people do, "who" ("it was gregory who found it") or a possessive of family ("astrid's mum").
+PERSON_ACTS = re.compile(  # any case: "REGINALD WHO FOUND IT"
+    rf"^(?:{_PERSON_VERBS}|from (?:the|my|next door|work|church|down the road)|who|"
+    r"['’]s (?:mum|mam|dad|brother|sister|son|daughter|husband|wife|partner|kids|nan|"
+    r"boyfriend|girlfriend|friend|mate|house|place))\b",
+    re.IGNORECASE,
 )
 
 
@@ -79,6 +99,11 @@ def is_function_word(word: str) -> bool:
     word = word.lower()
     m = _CONTRACTION.match(word)
     return word in STOP_WORDS or word in _NOT_A_NAME or bool(m and m.group(1) in STOP_WORDS)
+
+
+def is_title(word: str) -> bool:
+    """A title written before a name ("Mrs", "Dr", "Nurse"), in any case."""
+    return bool(_TITLE_AT_START.match(word[:1].upper() + word[1:].lower() + " "))
 
 
 def at_sentence_start(text: str, start: int) -> bool:
@@ -141,6 +166,14 @@ def looks_like_person(text: str, start: int, end: int) -> bool:
             return False
         if words[0] in NAME_WORDS:
             return _plausible_word(text, start, end)
+        if re.search(r"\b(?:the|a|an)\s+$", text[max(0, start - 5) : start], re.IGNORECASE):
+            return False  # "dinners at the Harvester": a person has no article
+        if (
+            is_everyday_word(words[0])
+            and not first_name_frequency(words[0])
+            and not PERSON_ACTS.match(text[end:].lstrip())
+        ):
+            return False  # "They were Kind and Patient"; "Natalie, Gavin and Eve" stays
     return True
 
 
@@ -176,8 +209,9 @@ class NamePatternRecognizer(UKRecognizer):
                     words = words[:1]
                 if (
                     not words
-                    or words[0] in _NOT_A_NAME
+                    or is_function_word(words[0])
                     or any(w in NOT_PERSON_WORDS for w in words)
+                    or PERSON_ACTS.match(words[0])  # "My Dr rang me"
                 ):
                     continue
                 yield start, end, 0.75
@@ -189,19 +223,37 @@ _NOT_A_NAME = frozenset(
     not a the an on in it is was and but so that this what who for from just really about
     very too also still no yes here there because like only even never always anybody
     somebody nobody everybody anyone someone everyone
+    im ive id ill dont cant wont didnt doesnt isnt wasnt youre theyre thats whats theres
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 
 
+# Phrases that put a person after them: "apart from Gabrielius", "I owe mihnea a lot".
+_WITH_A_PERSON = (
+    r"owe|apart from|except|besides|alongside|stayed with|paired with|paired up with|"
+    r"bumped into|wait for|waited for|waiting for|worked under|worked with|signed by|"
+    r"round to|round at"
+)
 # "my daughter funmi", "a lady called michelle": a lower-case name after words that announce
 # a person (in survey answers typed without capitals).
 _LOWER_NAME = re.compile(
     r"(?i:\b(?:(?:my|our|her|his|their)\s+(?:" + _RELATION + r")|called|named|"
     # Words that ask for or thank a person: "ring reece on …", "me and siobhan", "ask for jo".
-    r"ring|rang|call|text|texted|message|messaged|phone|phoned|ask for|asked for|me and|"
-    r"thanks|thank you|spoke to|speak to|talk to|talked to)),?\s+"
+    r"ring|rang|call|text|texted|message|messaged|phone|phoned|ask for|asked for|me and|me,|"
+    r"thanks|thank you|spoke to|speak to|talk to|talked to|" + _WITH_A_PERSON + r")),?\s+"
     r"(?P<first>[a-z][a-z'’-]{1,20})(?:\s+(?P<second>[a-z][a-z'’-]{1,20}))?"
 )
+# A lower-case word that starts a sentence or clause and does what people do ("meryeme
+# picked me up", "ancuța's brother knows").
+_LOWER_AGENT = re.compile(
+    r"(?:^|[.!?;,]\s+|\n)(?P<first>[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]{1,20})(?=\s|['’]s\b)"
+)
+
+
+def is_shouting(text: str) -> bool:
+    """Whether a text is written mostly in capitals (so capitals carry no meaning)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) > 12 and sum(ch.isupper() for ch in letters) > 0.8 * len(letters)
 
 
 def is_plain_word(word: str) -> bool:
@@ -209,8 +261,8 @@ def is_plain_word(word: str) -> bool:
     from toolkit.privacy.ner import english_words
 
     word = word.lower().strip("'’-")
-    if is_function_word(word) or word in NOT_PERSON_WORDS:
-        return True
+    if is_function_word(word) or word in NOT_PERSON_WORDS or word in FILLERS:
+        return True  # "me and, um, I left"
     if word.endswith(("n't", "n’t")):
         return True
     if "-" in word:  # "co-produced", "well-known": plain when every part is
@@ -247,12 +299,22 @@ class LowerCaseNameRecognizer(UKRecognizer):
     ENTITY = "PERSON"
 
     def find(self, text: str, nlp_artifacts=None) -> Iterable[tuple[int, int, float]]:
+        # In a line typed in capitals, capitals say nothing: read it as lower case (the
+        # offsets stay the same for the letters names are written in).
+        if is_shouting(text) and len(text.lower()) == len(text):
+            text = text.lower()
         for m in _LOWER_NAME.finditer(text):
             if is_plain_word(m.group("first")):
                 continue
             second = m.group("second")
             end = m.end("second") if second and not is_plain_word(second) else m.end("first")
             yield m.start("first"), end, 0.55
+        for m in _LOWER_AGENT.finditer(text):
+            word = m.group("first")
+            if is_plain_word(word) or is_everyday_word(word):
+                continue
+            if PERSON_ACTS.match(text[m.end("first") :].lstrip()):
+                yield m.start("first"), m.end("first"), 0.55
 
 
 class RegisterNameRecognizer(UKRecognizer):
@@ -313,7 +375,9 @@ _PERSON_CONTEXT = re.compile(
     r"saw|see|seeing|met|meet|thanks|our|"
     r"thank you|cheers|honestly|called|named|phoned|texted|messaged|miss|love|me and|me n|"
     r"to see|spoke to|speak to|talked to|talk to|ask for|asked for|hiya|hi|hello|hey|morning|"
-    r"afternoon|evening|i'm|i’m|i am|im|this is|it's|it’s|meeting me|meet you|, thanks)),?\s+$"
+    r"afternoon|evening|i'm|i’m|i am|im|this is|it's|it’s|meeting me|meet you|, thanks|me,|"
+    + _WITH_A_PERSON
+    + r")),?\s+$"
 )
 # Zero-width, so that "Thanks Aisha Sharma" is tried at "Thanks" and again at "Aisha".
 _CAPITALISED = re.compile(r"(?<![\w'’-])(?=(" + _NAME + r")(?![\w-]|['’](?![sS]\b)))")
@@ -380,6 +444,8 @@ class ContextNameRecognizer(UKRecognizer):
             words = text[start:end].lower().split()
             if any(w in NOT_PERSON_WORDS or is_function_word(w) for w in words):
                 continue
+            if is_title(words[0]) and len(words) == 1:
+                continue  # "My Dr rang me": a title, not the name
             if any(s < end and start < e for s, e in others):
                 continue
             if len(words) == 1 and is_everyday_word(words[0]):

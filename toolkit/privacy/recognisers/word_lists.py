@@ -4,6 +4,8 @@
   "Grace period"): taken as names only with more evidence.
 - :data:`NOT_PERSON_WORDS`: words that mark a named thing as a place, organisation or service
   (Essex towns, "Hospital", "Job Centre", shops, days and months).
+- :data:`PLACE_NAMES`: the towns and places among them, which begin the names of piers,
+  stations and parks.
 """
 
 # Words that are also first names or surnames; taken as names only with more evidence.
@@ -17,14 +19,25 @@ NAME_WORDS = frozenset(
     baker cook walker black gray grey bell hall cross rich price hunter carter turner
     fisher page rowe marsh bishop mason little short moss stone rock field fields north
     south west east lord major nurse christian english french iron best sharp strong hardy
-    may
+    may jack
+    """.split()  # noqa: SIM905 - a word list reads best as text
+)
+# Towns and places of Essex and beyond, which begin the names of piers, stations and parks
+# ("Clacton Pier", "Southend Victoria").
+PLACE_NAMES = frozenset(
+    """
+    osyth hadleigh rochford hockley thundersley leigh leigh-on-sea holland-on-sea
+    walton-on-the-naze frinton-on-sea dovercourt manningtree wivenhoe tiptree halstead essex
+    london clacton clacton-on-sea southend southend-on-sea basildon colchester chelmsford
+    harlow brentwood billericay wickford rayleigh westcliff shoeburyness canvey benfleet
+    thurrock grays tilbury harwich frinton jaywick brightlingsea maldon witham braintree
+    ipswich romford laindon pitsea england britain uk
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
 # Words that mark a named thing as a place, organisation or service rather than a person.
-NOT_PERSON_WORDS = frozenset(
+NOT_PERSON_WORDS = PLACE_NAMES | frozenset(
     """
-    st saint osyth hadleigh rochford hockley thundersley leigh leigh-on-sea holland-on-sea
-    walton-on-the-naze frinton-on-sea dovercourt manningtree wivenhoe tiptree halstead
+    st saint
     hospital centre center plus nhs gp surgery council trust clinic service services road
     street college school university academy bank jobcentre job group team project
     foundation ltd limited association church pharmacy practice health hub library station
@@ -32,11 +45,8 @@ NOT_PERSON_WORDS = frozenset(
     samaritans citizens advice shelter salvation army office agency partnership programme
     network board department ministry cic charity café cafe club gym park market tesco
     asda aldi lidl sainsbury's morrisons costa greggs primark boots amazon mcdonald's
-    avenue lane close drive way crescent gardens estate corner pub arms inn hotel essex
-    london clacton clacton-on-sea southend southend-on-sea basildon colchester chelmsford
-    harlow brentwood billericay wickford rayleigh westcliff shoeburyness canvey benfleet
-    thurrock grays tilbury harwich frinton jaywick brightlingsea maldon witham braintree
-    ipswich romford laindon pitsea england britain uk god jesus christ covid christmas
+    avenue lane close drive way crescent gardens estate corner pub arms inn hotel
+    god jesus christ covid christmas
     easter ramadan eid diwali monday tuesday wednesday thursday friday saturday sunday
     january february march august september october november december facebook whatsapp
     google zoom teams indeed linkedin email e-mail ring call text phone hi hiya hello
