@@ -190,6 +190,8 @@ def _with_plain_surname(tokens: list[re.Match[str]], i: int, text: str) -> bool:
         text[tokens[i].end() : tokens[i + 1].start()] == " "
         and _surname_like(nxt, "title")
         and not is_everyday_word(nxt)
+        # "Tell Kelly Moss": the name starts at the first name, not at the word before it.
+        and first_name_frequency(nxt) < _COMMON
     )
 
 

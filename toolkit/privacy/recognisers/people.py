@@ -160,7 +160,13 @@ def looks_like_person(text: str, start: int, end: int) -> bool:
     if any(w in NOT_PERSON_WORDS for w in words):
         return False
     if not any(w[:1].isupper() for w in span.split()):
-        return False
+        # In lower case the model's call needs the lists too: "tell kelly moss i said hello".
+        first = span.split()[0]
+        return (
+            first_name_frequency(first) > 0
+            and not is_everyday_word(first)
+            and (len(words) > 1 and not any(is_function_word(w) for w in words))
+        )
     if len(words) == 1:
         if len(words[0]) < 2 or span.isupper() and len(span) <= 4:  # "GP", "DWP"
             return False
