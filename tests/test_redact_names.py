@@ -75,6 +75,8 @@ def test_places_services_and_everyday_words_are_not_people(redactor, text):
         ("Mrs Okafor and Mrs Day ran the panel.", ["Okafor", "Day"]),
         # The name starts at the first name; the model's lower-case call is checked by the list.
         ("Tell Kelly Moss I said hello.", ["Kelly Moss"]),
+        ("I went round to Sarah's house after.", ["Sarah"]),
+        ("Things got better thanks to Tracy's service.", ["Tracy"]),
         ("tell kelly moss i said hello.", ["kelly moss"]),
         # Common British first names the dictionary also lists as rare words.
         ("When I got home from hospital Pauline the physio came round.", ["Pauline"]),
@@ -94,6 +96,7 @@ def test_names_without_a_word_that_announces_them(redactor, text, expected):
         "It was complicated by his MS which meant more visits.",
         "im from jaywick and im on universal credit",
         "The shifts were too much for me and, um, I left after a few weeks.",
+        "The staff at Marfield and Oakby Children's Centre are kind.",
     ],
 )
 def test_titles_articles_and_places_keep_words_out_of_names(redactor, text):

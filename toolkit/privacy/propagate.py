@@ -23,9 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from toolkit.privacy.ner import english_words
-from toolkit.privacy.recognisers.known_names import not_a_person_after
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.people import _plausible_word, is_function_word, is_title
+from toolkit.privacy.recognisers.people import (
+    _plausible_word,
+    is_function_word,
+    is_title,
+    not_a_person_after,
+)
 from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS
 
 PROPAGATED_SCORE = 0.65

@@ -34,24 +34,18 @@ from collections.abc import Iterable
 from toolkit.privacy.ner import english_words
 from toolkit.privacy.recognisers.base import UKRecognizer
 from toolkit.privacy.recognisers.name_lists import first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.people import PERSON_ACTS, is_function_word, is_shouting
-from toolkit.privacy.recognisers.word_lists import NOT_PERSON_WORDS, PLACE_NAMES
+from toolkit.privacy.recognisers.people import (
+    PERSON_ACTS,
+    is_function_word,
+    is_shouting,
+    not_a_person_after,
+)
+from toolkit.privacy.recognisers.word_lists import AFTER_NOT_PERSON, NOT_PERSON_WORDS, PLACE_NAMES
 
 # A possessive "'s" is not part of the name: "Astrid's brother" is Astrid.
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-](?![sS]\b)[^\W\d_]+)*")
 _PARTICLES = {"van", "der", "den", "de", "da", "di", "del", "della", "von", "le", "la", "du",
               "dos", "das", "al", "el", "bin", "bint", "ben", "ter", "ten", "mac"}  # fmt: skip
-# Words after a name that make it part of a place or service: "Alexandra Hospital".
-_AFTER_NOT_PERSON = {
-    "hospital", "centre", "center", "council", "trust", "clinic", "surgery", "college",
-    "school", "road", "street", "avenue", "lane", "close", "drive", "way", "crescent",
-    "gardens", "grove", "terrace", "house", "court", "park", "ward", "unit", "hall", "church",
-    "library", "station", "estate", "fields", "green", "square", "place", "walk", "hill",
-    "academy", "university", "group", "team", "services", "service", "pavilion", "theatre",
-    "shopping", "leisure", "bay", "island", "point", "ltd", "plc", "cic", "foundation",
-    "home", "manor", "nursing", "care", "carer", "carers", "support", "bar", "lodge",
-    "cottage", "farm", "hub", "practice", "pharmacy", "wing", "suite", "lounge",
-}  # fmt: skip
 _BEFORE_NOT_PERSON = {"st", "saint", "princess", "prince", "king", "queen", "port", "fort",
                       "lake", "mount", "cape", "hms", "the"}  # fmt: skip
 # Words just before a name that announce a person; enough for a lower-case first name.
@@ -79,7 +73,7 @@ def _case(word: str) -> str:
 
 def _surname_like(word: str, case: str) -> bool:
     lower = word.lower()
-    if is_function_word(lower) or lower in NOT_PERSON_WORDS or lower in _AFTER_NOT_PERSON:
+    if is_function_word(lower) or lower in NOT_PERSON_WORDS or lower in AFTER_NOT_PERSON:
         return False
     if _case(word) != case and not (case == "upper" and word.isupper()):
         return False
@@ -172,14 +166,6 @@ class FirstNameRecognizer(UKRecognizer):
             yield tok.start(), end, 0.7 if surnames or case == "title" else 0.6
 
 
-def not_a_person_after(text: str, end: int) -> bool:
-    """Whether the words after a name make it a place, ward or service ("Rowan 1",
-    "Rampton Hospital", "Alexandra Road")."""
-    rest = text[end:].lstrip()
-    following = rest.split(" ", 1)[0].lower().strip(".,;:!?")
-    return following in _AFTER_NOT_PERSON or bool(re.match(r"\d", rest))
-
-
 def _with_plain_surname(tokens: list[re.Match[str]], i: int, text: str) -> bool:
     """A capitalised word followed by a capitalised surname that is no everyday word."""
     word = tokens[i].group(0)
@@ -235,7 +221,7 @@ class NamePairRecognizer(UKRecognizer):
             # first name the lists know is the other recogniser's job.
             words = english_words()
             if any(
-                is_everyday_word(w) or w.lower() in _AFTER_NOT_PERSON or w.lower() in words
+                is_everyday_word(w) or w.lower() in AFTER_NOT_PERSON or w.lower() in words
                 for w in m.groups()
             ):
                 continue

@@ -21,7 +21,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from toolkit.privacy.recognisers.base import UKRecognizer
 from toolkit.privacy.recognisers.name_lists import FILLERS, first_name_frequency, is_everyday_word
-from toolkit.privacy.recognisers.word_lists import NAME_WORDS, NOT_PERSON_WORDS
+from toolkit.privacy.recognisers.word_lists import AFTER_NOT_PERSON, NAME_WORDS, NOT_PERSON_WORDS
 
 _TITLE = (
     r"(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Nurse|Sister|Prof|Professor|Father|Rev|Reverend|"
@@ -99,6 +99,22 @@ def is_function_word(word: str) -> bool:
     word = word.lower()
     m = _CONTRACTION.match(word)
     return word in STOP_WORDS or word in _NOT_A_NAME or bool(m and m.group(1) in STOP_WORDS)
+
+
+def not_a_person_after(text: str, end: int) -> bool:
+    """Whether the words after a name make it a place, ward or service ("Rowan 1",
+    "Rampton Hospital", "Alexandra Road")."""
+    rest = text[end:].lstrip()
+    following = rest.split(" ", 1)[0].lower().strip(".,;:!?")
+    possessive = re.match(r"['’]s\s+(\w+)", text[end:])
+    if possessive and possessive.group(1).lower() in _SERVICES:
+        return True  # "Oakham Children's Centre", but "Sarah's house" is Sarah's
+    return following in AFTER_NOT_PERSON or bool(re.match(r"\d", rest))
+
+
+# Places named after people or groups; "Tracy's service" stays Tracy's.
+_SERVICES = {"centre", "center", "hospital", "hospice", "clinic", "ward", "unit", "school",
+             "college", "surgery"}  # fmt: skip
 
 
 def is_title(word: str) -> bool:
@@ -196,7 +212,11 @@ class NerPersonRecognizer(UKRecognizer):
                 continue
             start, end = trim_name(text, ent.start_char, ent.end_char)
             start, end = capitalised_part(text, start, end)
-            if end > start and looks_like_person(text, start, end):
+            if (
+                end > start
+                and looks_like_person(text, start, end)
+                and not not_a_person_after(text, end)
+            ):
                 yield start, end, 0.8
 
 
@@ -475,6 +495,8 @@ class ContextNameRecognizer(UKRecognizer):
                 continue
             if re.match(r"^(?:[A-Z][a-z]+\s+)?(?:" + "|".join(_ORG_SUFFIXES) + r")\b", after):
                 continue  # "with Tesco Express", "by Essex County Council"
+            if not_a_person_after(text, end):
+                continue  # "Oakham Children's Centre"
             last_end = end
             yield start, end, 0.6
 

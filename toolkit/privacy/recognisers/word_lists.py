@@ -4,6 +4,8 @@
   "Grace period"): taken as names only with more evidence.
 - :data:`NOT_PERSON_WORDS`: words that mark a named thing as a place, organisation or service
   (Essex towns, "Hospital", "Job Centre", shops, days and months).
+- :data:`AFTER_NOT_PERSON`: words after a name that make it a place or service
+  ("Alexandra Hospital", "Rowan Ward").
 - :data:`PLACE_NAMES`: the towns and places among them, which begin the names of piers,
   stations and parks.
 """
@@ -54,3 +56,17 @@ NOT_PERSON_WORDS = PLACE_NAMES | frozenset(
     grandad mate sir madam
     """.split()  # noqa: SIM905 - a word list reads best as text
 )
+
+# Words after a name that make it part of a place or service: "Alexandra Hospital".
+AFTER_NOT_PERSON = frozenset({
+    "hospital", "centre", "center", "council", "trust", "clinic", "surgery", "college",
+    "school", "road", "street", "avenue", "lane", "close", "drive", "way", "crescent",
+    "gardens", "grove", "terrace", "house", "court", "park", "ward", "unit", "hall", "church",
+    "library", "station", "estate", "fields", "green", "square", "place", "walk", "hill",
+    "academy", "university", "group", "team", "services", "service", "pavilion", "theatre",
+    "shopping", "leisure", "bay", "island", "point", "ltd", "plc", "cic", "foundation",
+    "home", "manor", "nursing", "care", "carer", "carers", "support", "bar", "lodge",
+    "cottage", "farm", "hub", "practice", "pharmacy", "wing", "suite", "lounge",
+    # words that begin the name of a service after a place: "Oakham Children's Centre"
+    "children's", "childrens", "community", "resource", "medical", "youth", "family",
+})  # fmt: skip
