@@ -318,16 +318,20 @@ def build(rng: random.Random) -> tuple[list[dict], list[str]]:
     return records, register
 
 
-def main() -> None:
-    rng = random.Random(SEED)
-    records, register = build(rng)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
+def write_gold(path: Path, records: list[dict], register: list[str]) -> None:
+    """Write a gold set: a header line with the register, then one labelled line per row."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps({"register": register}, ensure_ascii=False) + "\n")
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
     n_spans = sum(len(r["spans"]) for r in records)
-    print(f"wrote {len(records)} lines, {n_spans} gold spans, to {OUT}")
+    print(f"wrote {len(records)} lines, {n_spans} gold spans, to {path}")
+
+
+def main() -> None:
+    records, register = build(random.Random(SEED))
+    write_gold(OUT, records, register)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ Run:  .venv/bin/python benchmarks/make_redaction_gold_locales.py   (needs ``fake
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -32,7 +31,7 @@ from pathlib import Path
 from faker import Faker
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_redaction_gold import nhs_number, ni_number, phone  # noqa: E402
+from make_redaction_gold import nhs_number, ni_number, phone, write_gold  # noqa: E402
 
 SEED = 4242
 OUT = Path(__file__).parent / "data" / "redaction_gold_locales.jsonl"
@@ -54,13 +53,25 @@ UNIT = "ABDEFGHJLNPQRSTUWXYZ"
 MIDDLE = "ABCDEFGHJKLMNPRSTW"
 
 
-def fakers() -> dict[str, Faker]:
+def fakers(locales: list[str] = LOCALES, seed: int = SEED) -> dict[str, Faker]:
+    """One seeded Faker per locale."""
     made = {}
-    for i, locale in enumerate(dict.fromkeys(LOCALES)):
+    for i, locale in enumerate(dict.fromkeys(locales)):
         f = Faker(locale)
-        f.seed_instance(SEED + i)
+        f.seed_instance(seed + i)
         made[locale] = f
     return made
+
+
+def mark(records: list[dict]) -> None:
+    """Add to each record a ``marked`` copy of its text, each gold span in ⟦label|…⟧."""
+    for r in records:
+        marked, pos = "", 0
+        for s in r["spans"]:
+            marked += r["text"][pos : s["start"]]
+            marked += f"⟦{s['label']}|{r['text'][s['start'] : s['end']]}⟧"
+            pos = s["end"]
+        r["marked"] = marked + r["text"][pos:]
 
 
 def person(rng: random.Random, fake: dict[str, Faker]) -> tuple[str, str]:
@@ -234,26 +245,13 @@ def build(rng: random.Random) -> list[dict]:
             records.append({"id": f"h{counter:04d}", "text": text, "spans": spans})
     for i, line in enumerate(DECOYS, start=1):
         records.append({"id": f"e{i:03d}", "text": line, "spans": [], "decoy": True})
-    for r in records:
-        marked, pos = "", 0
-        for s in r["spans"]:
-            marked += r["text"][pos : s["start"]]
-            marked += f"⟦{s['label']}|{r['text'][s['start'] : s['end']]}⟧"
-            pos = s["end"]
-        r["marked"] = marked + r["text"][pos:]
+    mark(records)
     return records
 
 
 def main() -> None:
-    records = build(random.Random(SEED))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        # No register: these people are the ones residents talk about, not participants.
-        fh.write(json.dumps({"register": []}, ensure_ascii=False) + "\n")
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    n_spans = sum(len(r["spans"]) for r in records)
-    print(f"wrote {len(records)} lines, {n_spans} gold spans, to {OUT}")
+    # No register: these people are the ones residents talk about, not participants.
+    write_gold(OUT, build(random.Random(SEED)), [])
 
 
 if __name__ == "__main__":

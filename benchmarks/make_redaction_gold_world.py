@@ -16,7 +16,6 @@ Run:  .venv/bin/python benchmarks/make_redaction_gold_world.py   (needs ``faker`
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -25,7 +24,8 @@ from pathlib import Path
 from faker import Faker
 
 sys.path.insert(0, str(Path(__file__).parent))
-from make_redaction_gold_locales import MIDDLE  # noqa: E402
+from make_redaction_gold import write_gold  # noqa: E402
+from make_redaction_gold_locales import MIDDLE, fakers, mark  # noqa: E402
 
 SEED = 9090
 OUT = Path(__file__).parent / "data" / "redaction_gold_world.jsonl"
@@ -100,15 +100,6 @@ Primark and Next both had jobs going.
 """.strip().splitlines()
 
 
-def fakers() -> dict[str, Faker]:
-    made = {}
-    for i, locale in enumerate(dict.fromkeys(LOCALES)):
-        f = Faker(locale)
-        f.seed_instance(SEED + i)
-        made[locale] = f
-    return made
-
-
 def person(rng: random.Random, fake: dict[str, Faker]) -> tuple[str, str]:
     """A made-up first name and surname in Latin letters from one locale."""
     for _ in range(20):
@@ -135,7 +126,7 @@ def value_for(slot: str, rng: random.Random, fake: dict[str, Faker]) -> str:
 
 
 def build(rng: random.Random) -> list[dict]:
-    fake = fakers()
+    fake = fakers(LOCALES, SEED)
     records, counter = [], 0
     for repeat in range(6):
         for template in TEMPLATES:
@@ -160,24 +151,12 @@ def build(rng: random.Random) -> list[dict]:
             records.append({"id": f"w{counter:04d}", "text": text, "spans": spans})
     for i, line in enumerate(DECOYS, start=1):
         records.append({"id": f"d{i:03d}", "text": line, "spans": [], "decoy": True})
-    for r in records:
-        marked, pos = "", 0
-        for s in r["spans"]:
-            marked += r["text"][pos : s["start"]] + f"⟦{r['text'][s['start'] : s['end']]}⟧"
-            pos = s["end"]
-        r["marked"] = marked + r["text"][pos:]
+    mark(records)
     return records
 
 
 def main() -> None:
-    records = build(random.Random(SEED))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"register": []}, ensure_ascii=False) + "\n")
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    n_spans = sum(len(r["spans"]) for r in records)
-    print(f"wrote {len(records)} lines, {n_spans} gold spans, to {OUT}")
+    write_gold(OUT, build(random.Random(SEED)), [])
 
 
 if __name__ == "__main__":
