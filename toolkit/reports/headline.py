@@ -108,6 +108,20 @@ def status(actual: float | None, target, lower_is_better: bool = False) -> str:
     return "met" if actual >= target else "not met"
 
 
+def headline_row(
+    key: str, figure: str, actual: str, *, target: str = "", status: str = "", source=None
+) -> dict:
+    """One row of the headline figures table; the source defaults to the key's own."""
+    return dict(
+        key=key,
+        figure=figure,
+        target=target,
+        actual=actual,
+        status=status,
+        source=SOURCES[key] if source is None else source,
+    )
+
+
 def _published_count(ctx: ReportContext, n: int) -> tuple[str, int | None]:
     shown = ctx.rule.count(int(n))
     return shown, (int(shown) if shown.strip().isdigit() else None)
@@ -136,13 +150,12 @@ def pathway_rows(ctx: ReportContext, goals) -> list[dict]:
         shown, value = _published_count(ctx, reached[stage])
         target = getattr(goals, attr, None) if goals else None
         rows.append(
-            dict(
-                key=key,
-                figure=label,
+            headline_row(
+                key,
+                label,
+                shown,
                 target=target_text(target),
-                actual=shown,
                 status=status(value, target),
-                source=SOURCES[key],
             )
         )
     rows += sector_rows(ctx, pathway, goals)
@@ -155,28 +168,24 @@ def pathway_rows(ctx: ReportContext, goals) -> list[dict]:
         target = goals.cost_per_job if goals else None
         if pd.notna(cost) or target is not None:
             rows.append(
-                dict(
-                    key="cost_per_job",
-                    figure="Cost per job started",
+                headline_row(
+                    "cost_per_job",
+                    "Cost per job started",
+                    rounding.pounds(cost) if pd.notna(cost) else "not known",
                     target=target_text(target, money=True),
-                    actual=rounding.pounds(cost) if pd.notna(cost) else "not known",
                     status=status(float(cost) if pd.notna(cost) else None, target, True),
-                    source=SOURCES["cost_per_job"],
                 )
             )
         share = row["post_offer_loss_share"]
         rows.append(
-            dict(
-                key="post_offer_loss",
-                figure="Offered a job but did not start (post-offer loss)",
-                target="",
-                actual=(
+            headline_row(
+                "post_offer_loss",
+                "Offered a job but did not start (post-offer loss)",
+                (
                     f"{rounding.percent(share)} of {row['n_offered']} offered"
                     if pd.notna(share)
                     else "too few to show"
                 ),
-                status="",
-                source=SOURCES["post_offer_loss"],
             )
         )
         extracted = ctx.study.pathway.extracted_on if ctx.study.pathway else None
@@ -185,18 +194,15 @@ def pathway_rows(ctx: ReportContext, goals) -> list[dict]:
         if not six.empty:
             r = six.iloc[0]
             rows.append(
-                dict(
-                    key="retention",
-                    figure="Still in work 6 months after starting",
-                    target="",
-                    actual=(
+                headline_row(
+                    "retention",
+                    "Still in work 6 months after starting",
+                    (
                         f"{rounding.percent(r['retention_share'])} ({r['n_retained']} of "
                         f"{r['n_starters_due']} starters in post long enough)"
                         if pd.notna(r["retention_share"])
                         else "too few to show"
                     ),
-                    status="",
-                    source=SOURCES["retention"],
                 )
             )
     return rows
@@ -226,13 +232,12 @@ def sector_rows(ctx: ReportContext, pathway: pd.DataFrame, goals) -> list[dict]:
         else:
             shown, value = "not recorded in the pathway file", None
         rows.append(
-            dict(
-                key=key,
-                figure=label,
+            headline_row(
+                key,
+                label,
+                shown,
                 target=target_text(target),
-                actual=shown,
                 status=status(value, target),
-                source=SOURCES[key],
             )
         )
     return rows
@@ -252,11 +257,11 @@ def named_outcome_rows(ctx: ReportContext, goals) -> list[dict]:
             shown, value = _published_count(ctx, n)
             source = f"outcomes table ({goal.outcome})"
         rows.append(
-            dict(
-                key=f"target:{goal.label}",
-                figure=goal.label,
+            headline_row(
+                f"target:{goal.label}",
+                goal.label,
+                shown,
                 target=target_text(goal.target),
-                actual=shown,
                 status=status(value, goal.target),
                 source=source,
             )
@@ -290,13 +295,10 @@ def wellbeing_row(ctx: ReportContext) -> dict | None:
                 f"; {rounding.percent(pub['share_meaningful'])} improved by "
                 f"{raw['meaningful_threshold']:g} points or more"
             )
-    return dict(
-        key="wellbeing",
-        figure=str(raw["label"]),
-        target="",
-        actual=actual,
-        status="",
-        source=SOURCES["wellbeing"],
+    return headline_row(
+        "wellbeing",
+        str(raw["label"]),
+        actual,
     )
 
 
@@ -317,13 +319,10 @@ def reach_rows(ctx: ReportContext) -> list[dict]:
         r = hit.iloc[0]
         share = f" ({r['share']})" if r["share"] else ""
         rows.append(
-            dict(
-                key=key,
-                figure=group,
-                target="",
-                actual=f"{r['shown']} of {r['of_shown']}{share}",
-                status="",
-                source=SOURCES[key],
+            headline_row(
+                key,
+                group,
+                f"{r['shown']} of {r['of_shown']}{share}",
             )
         )
     return rows
