@@ -1,5 +1,7 @@
 """Once a person is named in a document, every other mention of them is redacted too.
 
+Two passes. First, names listed with a person already found are taken too ("Prasetyo, Deanna
+and Kieran": :func:`coordinated_names`). Then every mention is followed through the document.
 A transcript that names "Shannon Thompson" once, clearly, often calls her "Shannon" or
 "shannon" later, where no recogniser would know it is a name. This pass takes each person
 found in a document and finds every other mention of the full name or any of its words (first

@@ -9,15 +9,16 @@ Rules, so that places, services and everyday words stay:
 
 - a capitalised first name that is not an everyday word ("Siobhan", not "Will") is a name,
   and so is one that is, when a capitalised surname that is not follows ("Grace Evans");
-- in lower case or in capitals (where a capital letter says nothing) it must not be a word
-  after words that announce a person ("ring", "me and", "thanks"); otherwise it needs a verb
-  after it ("florin rang"), or a surname and a frequency of 2 of 13 or more somewhere; a
-  dictionary word ("van", "florin") needs the verb;
+- in lower case or in capitals (where a capital letter says nothing) it must come after words
+  that announce a person ("ring", "me and", "thanks", "apart from"); otherwise it needs what
+  a person does after it ("florin rang", "gregory who", "astrid's mum"), or a surname and a
+  frequency of 2 of 13 or more somewhere; a dictionary word ("van", "florin") needs the verb;
+- a possessive is not part of the name ("Astrid's brother" is Astrid);
 - then a middle initial, particles ("van der", "de", "al") and one or two surnames are added
   when they look like a surname in the same case and are not everyday words (a capitalised
   surname may be one: "Sarah Baker");
 - nothing that is followed by "Hospital", "Road", a number ("Rowan 1") and the like, or
-  preceded by "St", is a person.
+  preceded by "St" or a town ("Clacton Pier"), is a person.
 
 Example
 -------
