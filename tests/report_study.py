@@ -120,6 +120,16 @@ def build_tables(data: Path, seed: int = 7) -> dict[str, pd.DataFrame]:
             start + pd.Timedelta(days=20 * j + 3 * (i % 5)) if depth[i, j] else pd.NaT
             for i in range(n)
         ]
+    # Who employs each starter (NA: not started or not recorded); its own stream, so that
+    # the tables below stay as they were.
+    draw = np.random.default_rng(7).random(n)
+    pathway["nhs_employer"] = pd.array(
+        [
+            None if pd.isna(s) or d > 0.85 else bool(d < 0.45)
+            for s, d in zip(pathway["started"], draw, strict=True)
+        ],
+        dtype="boolean",
+    )
 
     seg_rows, coding_rows, topic_rows = [], [], []
     codes = list(PHRASES)

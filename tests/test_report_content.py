@@ -24,7 +24,7 @@ from toolkit.reports import coproduction as cp
 from toolkit.reports import limits, profile
 from toolkit.reports import sections as rs
 from toolkit.reports.context import ReportContext
-from toolkit.reports.headline import cohort_targets, headline_figures
+from toolkit.reports.headline import cohort_targets, headline_figures, sector_rows
 from toolkit.reports.provenance import theme_provenance, theme_quotes
 
 RULE = DisclosureRule()
@@ -69,9 +69,27 @@ def test_page_one_shows_southend_jobs_and_cost_per_job_against_its_targets(built
     assert figures.loc["cost_per_job", "actual"] == f"£{round(cost):,}"
     assert figures.loc["cost_per_job", "target"] == "£1,000"
     assert figures.loc["cost_per_job", "source"].startswith("post_offer_loss.csv")
-    # The pathway file does not say who employs the starter: said, not guessed.
-    assert figures.loc["jobs_started_nhs", "actual"] == "not recorded in the pathway file"
     assert figures.loc["jobs_started_nhs", "target"] == "175"
+
+
+def test_page_one_counts_jobs_with_nhs_and_other_employers_from_the_pathway_file(built):
+    study, out = built
+    pathway = pd.read_parquet(out / "data/pathway.parquet")
+    starters = pathway[(pathway["cohort"] == "southend") & pathway["started"].notna()]
+    nhs = int((starters["nhs_employer"] == True).sum())  # noqa: E712 - NA is neither
+    other = int((starters["nhs_employer"] == False).sum())  # noqa: E712
+    unknown = len(starters) - nhs - other
+    assert nhs > 0 and other > 0 and unknown > 0  # the built study has all three
+    ctx = ReportContext.load(study, "southend", out)
+    figures = headline_figures(ctx).set_index("key")
+    assert figures.loc["jobs_started_nhs", "actual"] == RULE.count(nhs)
+    # A starter whose employer is not recorded counts as neither.
+    assert figures.loc["jobs_started_other", "actual"] == RULE.count(other)
+    assert figures.loc["jobs_started_other", "target"] == "120"
+    # Without the column, the report says so rather than guessing.
+    pathway = ctx.table("pathway").drop(columns="nhs_employer")
+    rows = {r["key"]: r for r in sector_rows(ctx, pathway, cohort_targets(ctx))}
+    assert rows["jobs_started_nhs"]["actual"] == "not recorded in the pathway file"
 
 
 def test_page_one_for_the_programme_adds_up_the_cohorts_targets(built):

@@ -92,7 +92,7 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(fresh, tmp_pa
 
 
 def test_committed_example_is_what_the_default_seed_generates(fresh):
-    # Only the generator's own files: study.yml and anything the lead adds are hand-written.
+    # Only the generator's own files: study.yml and anything the study team adds are hand-written.
     def generated(sums: dict[str, str]) -> dict[str, str]:
         return {k: v for k, v in sums.items() if Path(k).parts[0] in GENERATED}
 

@@ -157,3 +157,40 @@ def test_a_missing_codebook_is_reported_before_a_long_run(tiny_study):
         "codebooks/missing.yml: codebook file not found, expected the codebook named in "
         "study.yml (codebook:)"
     ]
+
+
+def _with_employer_column(study, values: list[str]) -> None:
+    """Name an NHS-employer column in study.yml and add it to the tiny pathway file."""
+    yml = study / "study.yml"
+    yml.write_text(
+        yml.read_text().replace(
+            "  stages: {referred: referred_on, started: started_on}",
+            "  stages: {referred: referred_on, started: started_on}\n  nhs_employer: nhs_job",
+        )
+    )
+    pathway = study / "pathway.csv"
+    rows = pathway.read_text().splitlines()
+    rows = [f"{rows[0]},nhs_job"] + [f"{r},{v}" for r, v in zip(rows[1:], values, strict=True)]
+    pathway.write_text("\n".join(rows) + "\n")
+
+
+def test_an_nhs_employer_column_must_hold_yes_or_no(tiny_study):
+    _with_employer_column(tiny_study, ["yes", "", "maybe", ""])
+    assert lines(tiny_study) == [
+        "pathway.csv, row 4, column 'nhs_job': not a yes/no answer: found 'maybe', "
+        "expected yes or no (also accepted: y/n, true/false, 1/0)"
+    ]
+
+
+def test_the_ingested_pathway_says_who_employs_each_starter(tiny_study, tmp_path):
+    import pandas as pd
+
+    from toolkit.study.pipeline import run_study
+
+    _with_employer_column(tiny_study, ["yes", "", "no", ""])
+    run_study(tiny_study, out=tmp_path / "out", stages=["ingest"], progress=False)
+    pathway = pd.read_parquet(tmp_path / "out" / "data" / "pathway.parquet")
+    employer = pathway.sort_values("started")["nhs_employer"].tolist()
+    # Starters first (by start date): T-001 (NHS), T-004 (not NHS); then two not known.
+    assert employer[:2] == [True, False]
+    assert pd.isna(employer[2]) and pd.isna(employer[3])

@@ -16,7 +16,8 @@ documents      doc_id, pid, cohort, kind (survey | transcript), source (question
                "interview"), wave, text (redacted)
 turns          doc_id, pid, turn, speaker_role, speaker, start, end (offsets of what was
                said, into documents.text)
-pathway        pid, cohort, one date column per pathway stage (NaT when not reached)
+pathway        pid, cohort, one date column per pathway stage (NaT when not reached),
+               nhs_employer (yes/no/NA, when study.yml names the column)
 =============  ==============================================================================
 
 Real references, names and raw text stay in memory here and never reach ``outputs/``.
@@ -152,6 +153,11 @@ def pathway_table(inputs: StudyInputs, pids: dict[str, str], keep: set[str]) -> 
     )
     for stage, column in spec.stages.items():
         out[stage] = pd.to_datetime([parse_date(v) for v in frame[column]]).astype("datetime64[ns]")
+    if spec.nhs_employer:
+        # NA where the employer is not known, so that it counts as neither NHS nor other.
+        out["nhs_employer"] = pd.array(
+            [parse_flag(v) for v in frame[spec.nhs_employer]], dtype="boolean"
+        )
     return out
 
 

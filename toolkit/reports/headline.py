@@ -227,8 +227,9 @@ def sector_rows(ctx: ReportContext, pathway: pd.DataFrame, goals) -> list[dict]:
         if target is None:
             continue
         if recorded:
-            flag = pathway[NHS_COLUMN].astype("boolean").fillna(False).astype(bool)
-            shown, value = _published_count(ctx, int((started & (flag == want)).sum()))
+            # A blank employer is neither NHS nor other: it is not counted on either row.
+            match = (pathway[NHS_COLUMN].astype("boolean") == want).fillna(False).astype(bool)
+            shown, value = _published_count(ctx, int((started & match).sum()))
         else:
             shown, value = "not recorded in the pathway file", None
         rows.append(

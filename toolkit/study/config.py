@@ -140,6 +140,11 @@ class Pathway(Strict):
         description="date the pathway file was extracted: starters who could not yet have "
         "reached 3 (6) months in work by then are left out of retained_3m (retained_6m)",
     )
+    nhs_employer: str | None = Field(
+        None,
+        description="column saying whether the job started was with an NHS employer (yes/no, "
+        "blank when not known), for jobs started in the NHS and with other employers",
+    )
 
     @field_validator("stages")
     @classmethod

@@ -13,7 +13,7 @@ responses    pid, wave, instrument, item, value
 scores       pid, wave, instrument, score, band, valid, n_missing (+ raw_score, prorated)
 documents    doc_id, pid, source, wave, text (redacted), kind (survey | transcript)
 turns        doc_id, pid, turn, speaker, role, start, end   (offsets into documents.text)
-pathway      pid, cohort, <stage> dates (referred ... retained_6m)
+pathway      pid, cohort, <stage> dates (referred ... retained_6m), nhs_employer when named
 segments     seg_id, doc_id, pid, speaker, start, end, text
 codings      seg_id, code, source (rule | model | human:<reviewer>), score, evidence, decided_at
 topics       seg_id, topic, probability;   topic_info: topic, label, size, keywords, exemplars

@@ -505,9 +505,10 @@ def _read_pathway(inputs: StudyInputs, problems: _Problems) -> None:
     sheet = _read(inputs.study.path(spec.file), problems, required=spec.id_column)
     if sheet is None:
         return
-    missing = _require_columns(
-        sheet, {col: f"the date of '{stage}'" for stage, col in spec.stages.items()}, problems
-    )
+    needed = {col: f"the date of '{stage}'" for stage, col in spec.stages.items()}
+    if spec.nhs_employer:
+        needed[spec.nhs_employer] = "whether the job started was with an NHS employer"
+    missing = _require_columns(sheet, needed, problems)
     _check_ids(sheet, spec.id_column, problems, "pathway file")
     _check_known(
         sheet,
@@ -519,6 +520,8 @@ def _read_pathway(inputs: StudyInputs, problems: _Problems) -> None:
     for col in spec.stages.values():
         if col not in missing:
             _check_cells(sheet, col, parse_date, problems, "not a date")
+    if spec.nhs_employer and spec.nhs_employer not in missing:
+        _check_cells(sheet, spec.nhs_employer, parse_flag, problems, "not a yes/no answer")
     if not missing:
         inputs.pathway = sheet
 

@@ -42,7 +42,8 @@ COHORT_START = {
     "southend": date(2025, 10, 1),
     "basildon": date(2025, 11, 1),
 }
-# The lead's study.yml sits beside the generated files; copied when generating elsewhere.
+# The example's hand-written study.yml sits beside the generated files; copied when generating
+# elsewhere.
 EXAMPLE_STUDY_YML = example_study_dir() / "study.yml"
 # Everything the generator owns in a study folder (study.yml is written by hand).
 GENERATED = (
@@ -171,7 +172,7 @@ def _generate(out: Path, seed: int, participants: int, transcripts: int) -> None
         out, "baseline", baseline, ("barriers", "support", "hopes"), themes_rows, id_rows
     )
     writers.write_wave(out, "followup_6m", followup, ("support",), themes_rows, id_rows)
-    writers.write_pathway(out, people, pathways)
+    writers.write_pathway(out, people, pathways, _stream(seed, "employer"))
     writers.write_transcripts(
         out,
         _stream(seed, "transcripts"),

@@ -28,6 +28,10 @@ P_POST_OFFER_LOSS = {False: 0.16, True: 0.48}  # by "talks about checks_waits"
 MEAN_CHECK_WAIT_DAYS = {False: 38, True: 72}
 P_RETAINED_3M = {False: 0.74, True: 0.90}  # by "talks about buddies_mentors", among starters
 P_RETAINED_6M = {False: 0.45, True: 0.75}  # overall among starters (so 6m given 3m differs)
+# Share of starters whose job is with an NHS employer (the anchor institution), by cohort; a
+# few starters' employer is not recorded.
+P_NHS_EMPLOYER = {"clacton": 0.45, "southend": 0.6, "basildon": 0.5}
+P_EMPLOYER_UNRECORDED = 0.04
 
 
 def pathway_dates(rng: random.Random, themes: set[str], referred: date) -> dict[str, date]:
@@ -82,3 +86,14 @@ def employment_at(dates: dict[str, date], on: date, rng: random.Random) -> str |
     if on >= started + timedelta(days=182) and "retained_6m" not in dates:
         return None
     return rng.choice(["Employed full-time", "Employed full-time", "Employed part-time"])
+
+
+def nhs_employer(rng: random.Random, cohort: str, dates: dict[str, date]) -> str:
+    """ "yes" or "no" for a starter's employer being the NHS, blank if not started or not known.
+
+    >>> nhs_employer(random.Random(1), "southend", {"referred": date(2025, 9, 3)})
+    ''
+    """
+    if "started" not in dates or rng.random() < P_EMPLOYER_UNRECORDED:
+        return ""
+    return "yes" if rng.random() < P_NHS_EMPLOYER.get(cohort, 0.5) else "no"

@@ -22,7 +22,8 @@ work, and about 45 interviews by peer researchers.
   (their names appear in transcripts and answers);
 - `baseline.csv`, `followup_6m.csv`: survey answers (SWEMWBS, ONS4, UCLA-3, employment
   status and free text);
-- `pathway.csv`: the date each person reached each stage (blank when not reached);
+- `pathway.csv`: the date each person reached each stage (blank when not reached), and for
+  those who started a job whether the employer is the NHS (`nhs_employer`);
 - `transcripts/`: interviews named `{participant_ref}_{wave}` as `.txt`, `.docx`, `.vtt`
   and `.srt`;
 - `truth/`: the answers: themes per sentence, planted identifiers and planted effects

@@ -10,6 +10,7 @@ import random
 from pathlib import Path
 
 from toolkit.study.config import PATHWAY_STAGES
+from toolkit.synthetic import pathway as pw
 from toolkit.synthetic import surveys as sv
 from toolkit.synthetic import truth
 from toolkit.synthetic.people import COHORTS, Person
@@ -87,15 +88,17 @@ def write_wave(
     truth.write_csv(out / file, columns, rows)
 
 
-def write_pathway(out: Path, people: list[Person], pathways: dict) -> None:
-    """Write ``pathway.csv``: one ISO date per stage reached, blank otherwise."""
-    columns = ["participant_ref", *(f"{stage}_on" for stage in PATHWAY_STAGES)]
+def write_pathway(out: Path, people: list[Person], pathways: dict, rng: random.Random) -> None:
+    """Write ``pathway.csv``: one ISO date per stage reached, blank otherwise, and whether a
+    starter's employer is the NHS."""
+    columns = ["participant_ref", *(f"{stage}_on" for stage in PATHWAY_STAGES), "nhs_employer"]
     rows = []
     for person in people:
         dates = pathways[person.ref]
         row = {"participant_ref": person.ref}
         for stage in PATHWAY_STAGES:
             row[f"{stage}_on"] = dates[stage].isoformat() if stage in dates else ""
+        row["nhs_employer"] = pw.nhs_employer(rng, person.cohort, dates)
         rows.append(row)
     truth.write_csv(out / "pathway.csv", columns, rows)
 
