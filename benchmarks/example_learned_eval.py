@@ -29,6 +29,7 @@ from toolkit.coding.classifiers import learn_from_decisions  # noqa: E402
 from toolkit.coding.codebook import load_codebook  # noqa: E402
 from toolkit.coding.decisions import read_decisions  # noqa: E402
 from toolkit.coding.review_select import normal_text  # noqa: E402
+from toolkit.coding.suggest import AutoCoder  # noqa: E402
 from toolkit.embeddings.backends import make_embedder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 from toolkit.study.config import load_study  # noqa: E402
@@ -51,14 +52,16 @@ def main(argv=None) -> int:
     study = load_study(args.study)
     book = load_codebook(study.path(study.codebook))
     segments = pd.read_parquet(args.outputs / "data" / "segments.parquet")
-    codings = pd.read_parquet(args.outputs / "data" / "codings.parquet")
-    rule = codings.loc[codings["source"] == "rule", ["seg_id", "code"]]
+    embedder = make_embedder(study.topics.embedding, study.seed)
+    # The same inputs as the code stage: the rules' codings and their scores as features.
+    rule, scores = AutoCoder(book, embedder, progress=False).code_segments(segments)
     learned = learn_from_decisions(
         read_decisions(study),
         segments,
         book,
-        make_embedder(study.topics.embedding, study.seed),
+        embedder,
         seed=study.seed,
+        features=scores,
         suggested=rule,
     )
     model = learned.codings(segments)
