@@ -2,14 +2,16 @@
 
 Once people have accepted, rejected or added a code on enough segments (by default at least
 10 segments with the code and 10 without), the toolkit's learner
-(:class:`toolkit.coding.learner.TextCoder`: word and letter n-grams with the segment's
-embedding, a calibrated linear model and a threshold per code) learns that code from the
-segments people reviewed: a code nobody applied to a reviewed segment is a "no" for it (as in
-the agreement table), and segments nobody reviewed are left out. Quality
-is measured by stratified k-fold cross-validation (fixed seed): precision, recall and F1 per
-code, pooled over the folds. Codes without enough decisions are listed with the number still
-needed, not trained. The scores describe the segments people reviewed; when those were mostly
-strong suggestions they overstate quality on the rest (``benchmarks/coding_eval.py``).
+(:class:`toolkit.coding.learner.TextCoder`: word n-grams with the segment's embedding, a
+calibrated linear model and a threshold per code) learns that code from the segments people
+reviewed: a code nobody applied to a reviewed segment is a "no" for it (as in the agreement
+table), and segments nobody reviewed that the codebook does not suggest the code for are
+presumed "no"s that count less (:data:`PRESUMED_NO_WEIGHT`). Quality is measured by
+stratified k-fold cross-validation (fixed seed, near-duplicate texts in one fold): precision,
+recall and F1 per code, pooled over the folds. Codes without enough decisions are listed with
+the number still needed, not trained. Reviewed segments are richer in themes than the rest, so
+whether a code's classifier replaces the codebook's rules is judged on a whole-study estimate
+(:mod:`toolkit.coding.model_or_rules`).
 
 :func:`rank_for_review` puts the segments the classifiers are least sure about first
 (probability closest to the code's threshold), so the next hour of review teaches the models
@@ -308,11 +310,11 @@ def learn_from_decisions(
     """Train per-code classifiers from the decision log on the current segments.
 
     Each segment is described by its embedding and, if given, ``features`` (one row per
-    segment; the stage passes the codebook's auto-coding scores for every code, which lifted
-    macro F1 by 0.03-0.04 in ``benchmarks/coding_eval.py``). Segments are embedded only if
-    some code has enough decisions (embedding is the slow part). With ``suggested`` (the
-    codebook's codings, ``seg_id, code``), a classifier is used only where it beats the
-    codebook (:func:`compare_with_codebook`).
+    segment; the stage passes the codebook's auto-coding scores for every code). Segments are
+    embedded only if some code has enough decisions (embedding is the slow part). With
+    ``suggested`` (the codebook's codings, ``seg_id, code``), unreviewed segments the codebook
+    does not suggest a code for are presumed "no"s for it, and a classifier is used only where
+    it beats the codebook on the whole study (:func:`compare_with_codebook`).
     """
     labels = training_labels(decisions, codebook.codable_ids)
     labels = labels[labels["seg_id"].isin(set(segments["seg_id"]))]
