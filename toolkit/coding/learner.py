@@ -15,8 +15,11 @@ Per code, a linear model (a linear support-vector machine by default, class weig
 because codes are usually rare) separates the texts with the code from those without. Its raw
 scores are turned into calibrated probabilities (Platt scaling fitted on out-of-fold scores)
 and each code gets its own decision threshold, the one with the best F1 across the
-cross-validation folds: a rare code may need 0.3, a common one 0.6. These were chosen by
-measurement on real patient feedback against simpler baselines (``benchmarks/learner_eval.py``).
+cross-validation folds: a rare code may need 0.3, a common one 0.6. Identical and
+near-identical texts (:mod:`toolkit.coding.near_duplicates`) always share a fold. Labels can be
+weighted (``fit(..., weights=...)``), so a presumed "no" counts less than a person's decision.
+These were chosen by measurement on real patient feedback against simpler baselines
+(``benchmarks/learner_eval.py``).
 
 How codes are applied follows how people coded the training texts:
 
@@ -277,10 +280,11 @@ class TextCoder:
         )
 
     def _out_of_fold(self, X, y: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Out-of-fold raw scores; identical texts always fall in the same fold.
+        """Out-of-fold raw scores; texts of one group (near-duplicates) share a fold.
 
-        Otherwise a text said by forty people would be in the training and the test part at
-        once, and cross-validated quality would measure memory rather than learning.
+        Otherwise a text said by forty people, with or without "um" in front, would be in the
+        training and the test part at once, and cross-validated quality would measure memory
+        rather than learning.
         """
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
