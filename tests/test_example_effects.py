@@ -125,9 +125,9 @@ def test_pipeline_features_point_the_planted_way(pipeline_results):
         "whole-study estimate does not beat the rules), yet one shipped review decision accepts "
         "buddies_mentors on 'It's really busy and short-staffed, everyone is stretched.', a "
         "sentence 15 participants say; people's decisions override the rules, and those 15 "
-        "false mentions dilute buddies_mentors -> retained_6m (q = 0.22; 0.003 without that one "
-        "decision). The synthetic reviewers are shown random wrong codes, not what the codebook "
-        "suggests."
+        "false mentions dilute buddies_mentors -> retained_6m (q = 0.22; with that one decision "
+        "turned to a reject, q = 0.003 in a run without topic features). The synthetic reviewers "
+        "are shown random wrong codes, not what the codebook suggests."
     ),
     strict=False,
 )
