@@ -1,4 +1,4 @@
-"""How well does auto-coding find the themes people would code? (issue 5, "Measure")
+"""How well does auto-coding find the themes people would code?
 
 Compares the toolkit's coding with the synthetic example study's ground truth
 (``surveys/example/truth/themes.csv``: every participant sentence with the themes planted in
@@ -6,12 +6,12 @@ it) and prints, per code, precision, recall and F1 for
 
 1. **codebook only**: :class:`toolkit.coding.suggest.AutoCoder` suggestions (patterns + meaning),
    before anybody has reviewed anything;
-2. **learned**: per-code classifiers (:mod:`toolkit.coding.classifiers`, features = segment
-embedding +
-   the codebook's score for every code; embeddings alone shown as an ablation) after 50, 100
-   and 200 simulated reviewed segments per code. The simulated reviewer sees half of their
-   segments from the top of the auto-coder's suggestions for the code and half at random
-   (people review suggestions, and read around them), and decides as the ground truth says.
+2. **learned**: the toolkit's learner (:class:`toolkit.coding.learner.TextCoder`: word TF-IDF
+   plus the segment embedding and the codebook's score for every code; without the codebook's
+   scores shown as an ablation) after 50, 100 and 200 simulated reviewed segments per code.
+   The simulated reviewer sees half of their segments from the top of the auto-coder's
+   suggestions for the code and half at random (people review suggestions, and read around
+   them), and decides as the ground truth says.
 
 The synthetic sentences come from templates, so the same sentence appears for many people. A
 classifier that had seen a sentence in review would simply remember it. To keep the
@@ -47,8 +47,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from toolkit.coding.classifiers import cross_validate_code, make_classifier  # noqa: E402
 from toolkit.coding.codebook import load_codebook  # noqa: E402
+from toolkit.coding.learner import TextCoder  # noqa: E402
 from toolkit.coding.suggest import AutoCoder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 
@@ -113,6 +113,7 @@ def simulate_review(auto_scores: np.ndarray, n: int, rng: np.random.Generator) -
 
 
 def learned_scores(
+    texts: list[str],
     vectors: np.ndarray,
     auto: np.ndarray,
     actual: list[frozenset],
@@ -122,10 +123,13 @@ def learned_scores(
     test: np.ndarray,
     seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Test-set scores of per-code classifiers trained on ``n`` simulated decisions per code.
+    """Test-set scores of the toolkit's learner trained on ``n`` simulated decisions per code.
 
-    Reviews are drawn from ``pool`` only; every classifier is scored on ``test``, the same
-    sentences the codebook-only scores use, so the two are directly comparable.
+    The learner is :class:`toolkit.coding.learner.TextCoder`, as ``lxt run`` and ``lxt learn``
+    use it: word TF-IDF plus ``vectors``, a calibrated linear model and a cross-validated
+    threshold per code, near-duplicate sentences kept in one fold. Reviews are drawn from
+    ``pool`` only; every classifier is scored on ``test``, the same sentences the
+    codebook-only scores use, so the two are directly comparable.
 
     Returns ``(test_scores, cross_validated)``: the second has the cross-validated F1 on the
     reviewed segments, which is what the toolkit reports to its users.
@@ -133,19 +137,33 @@ def learned_scores(
     rng = np.random.default_rng(seed)
     cv_rows = []
     predicted: list[set] = [set() for _ in test]
+    test_texts = [texts[i] for i in test]
     for j, code in enumerate(codes):
         y = np.array([code in s for s in actual], dtype=int)
         reviewed = pool[simulate_review(auto[pool, j], n, rng)]
         y_rev = y[reviewed]
         cv_rows.append({"code": code, "positives_reviewed": int(y_rev.sum())})
-        if y_rev.sum() < 2 or (len(y_rev) - y_rev.sum()) < 2:
+        coder = TextCoder(embedding="given", embedder=GivenVectors(), seed=seed, min_examples=2)
+        coder.fit(
+            [texts[i] for i in reviewed], pd.DataFrame({code: y_rev}), vectors=vectors[reviewed]
+        )
+        if code not in coder.models_:
             continue  # nothing to learn from: the code is never predicted
-        model = make_classifier(seed).fit(vectors[reviewed], y_rev)
-        for i in np.flatnonzero(model.predict(vectors[test])):
+        proba = coder.predict_proba(test_texts, vectors[test])[code].to_numpy()
+        for i in np.flatnonzero(proba >= coder.thresholds_[code]):
             predicted[i].add(code)
-        cv_rows[-1]["cv_f1"] = cross_validate_code(vectors[reviewed], y_rev, seed=seed)["f1"]
+        cv_rows[-1]["cv_f1"] = float(coder.metrics_.set_index("code").loc[code, "f1"])
     table = per_code_scores(predicted, [actual[i] for i in test], codes)
     return table, pd.DataFrame(cv_rows)
+
+
+class GivenVectors:
+    """Stands in for the meaning model: the vectors are always passed in, never computed."""
+
+    identity = "given"
+
+    def encode(self, texts):
+        raise RuntimeError("vectors are passed to the learner in this benchmark")
 
 
 def _normal(text: str) -> str:
@@ -264,19 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     # 2. Learned classifiers on segment embeddings.
     if embedder is not None:
         learn_embedder = get_embedder(args.embedding, seed=args.seed)
-        vectors = learn_embedder.encode(distinct["sentence"].tolist())
+        sentences = distinct["sentence"].tolist()
+        vectors = learn_embedder.encode(sentences)
         stacked = np.hstack([vectors, auto_distinct]).astype(np.float32)
         for n in args.sizes:
             # The toolkit's learner: embeddings plus the codebook's scores for every code.
             table, cv = learned_scores(
-                stacked, auto_distinct, actual, codes, n, pool, test, args.seed
+                sentences, stacked, auto_distinct, actual, codes, n, pool, test, args.seed
             )
             print(f"\n== learned classifier, {n} reviewed segments per code, same test half ==")
             print(fmt(table.merge(cv, on="code", how="left")))
             all_rows.append(table.assign(setting=f"learned_{n}"))
             # Ablation: embeddings alone.
             table, _ = learned_scores(
-                vectors, auto_distinct, actual, codes, n, pool, test, args.seed
+                sentences, vectors, auto_distinct, actual, codes, n, pool, test, args.seed
             )
             print(
                 f"   embeddings alone (no codebook scores): macro F1 "

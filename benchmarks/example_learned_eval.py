@@ -3,7 +3,7 @@
 After ``lxt run surveys/example`` (which adds the shipped reviewers' rounds to the decision log),
 this trains the study's learner on those decisions exactly as the code stage does and scores,
 per code, at segment level against ``truth/themes.csv`` (segments matched to truth sentences by
-text): the codebook's rules alone, the learned model alone (codes where it is used), and the
+text): the codebook's rules alone, the learned model alone (every code it learned), and the
 two together as ``lxt run`` publishes them (a code's rule suggestions replaced by the model's
 where the model is used). Also prints how many segments each codes, beside the truth.
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ from toolkit.coding.classifiers import learn_from_decisions  # noqa: E402
 from toolkit.coding.codebook import load_codebook  # noqa: E402
 from toolkit.coding.decisions import read_decisions  # noqa: E402
 from toolkit.coding.review_select import normal_text  # noqa: E402
+from toolkit.coding.suggest import AutoCoder  # noqa: E402
 from toolkit.embeddings.backends import make_embedder  # noqa: E402
 from toolkit.offline import enforce_offline  # noqa: E402
 from toolkit.study.config import load_study  # noqa: E402
@@ -51,18 +53,22 @@ def main(argv=None) -> int:
     study = load_study(args.study)
     book = load_codebook(study.path(study.codebook))
     segments = pd.read_parquet(args.outputs / "data" / "segments.parquet")
-    codings = pd.read_parquet(args.outputs / "data" / "codings.parquet")
-    rule = codings.loc[codings["source"] == "rule", ["seg_id", "code"]]
+    embedder = make_embedder(study.topics.embedding, study.seed)
+    # The same inputs as the code stage: the rules' codings and their scores as features.
+    rule, scores = AutoCoder(book, embedder, progress=False).code_segments(segments)
     learned = learn_from_decisions(
         read_decisions(study),
         segments,
         book,
-        make_embedder(study.topics.embedding, study.seed),
+        embedder,
         seed=study.seed,
+        features=scores,
         suggested=rule,
     )
-    model = learned.codings(segments)
     used = set(learned.metrics.loc[learned.metrics["used"].astype(bool), "code"])
+    # The model's own quality on every code it learned, used or not: what it would publish.
+    trained = learned.metrics.assign(used=learned.metrics["trained"].astype(bool))
+    model = replace(learned, metrics=trained).codings(segments)
 
     truth = pd.read_csv(args.study / "truth" / "themes.csv", dtype=str, keep_default_na=False)
     themes = truth.assign(k=truth["sentence"].map(normal_text)).drop_duplicates("k")
@@ -78,7 +84,9 @@ def main(argv=None) -> int:
     seg_ids = set(matched["seg_id"])
     rule_pairs = set(zip(rule["seg_id"], rule["code"], strict=True))
     model_pairs = set(zip(model["seg_id"], model["code"], strict=True))
-    both = {(s, c) for s, c in rule_pairs if c not in used} | model_pairs
+    both = {(s, c) for s, c in rule_pairs if c not in used} | {
+        (s, c) for s, c in model_pairs if c in used
+    }
     rows = []
     for code in book.codable_ids:
         rows.append(

@@ -138,20 +138,27 @@ def test_learned_codes_become_model_codings():
     rng = np.random.default_rng(0)
     transport = ["the bus was late", "train fare too high", "no bus on sunday", "bus fare"]
     other = ["the kids were ill", "nursery closed", "school run", "nice weather", "the shop"]
-    texts = [transport[i % 4] if i % 2 == 0 else other[i % 5] for i in range(60)]
+    # Every sentence of both lists occurs: texts the embedder cannot tell apart (near-duplicates)
+    # share a cross-validation fold, so a code needs two different kinds of example.
+    texts = [transport[i // 2 % 4] if i % 2 == 0 else other[i // 2 % 5] for i in range(60)]
     segments = pd.DataFrame({"seg_id": [f"s{i:02d}" for i in range(60)], "text": texts})
     y = np.array([i % 2 == 0 for i in range(60)], dtype=int)
     reviewed = rng.permutation(60)[:40]
     log = _log_from_labels(segments["seg_id"].to_numpy()[reviewed], y[reviewed], "transport")
     learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42)
     assert list(learned.models) == ["transport"]
-    assert learned.metrics.set_index("code").loc["transport", "f1"] == pytest.approx(1.0)
+    # Cross-validation holds out whole kinds of sentence: "train fare too high" is the only one
+    # of its kind, so the folds that hold it out cannot find it (honestly below 1).
+    f1 = learned.metrics.set_index("code").loc["transport", "f1"]
+    assert 0.8 < f1 < 1.0
     rows = learned.codings(segments, decided_at="2026-01-01T00:00:00+00:00")
     assert set(rows["source"]) == {"model"}
     assert set(rows["seg_id"]) == set(segments["seg_id"][y == 1])
     # Evidence a reviewer can check: the quality, the words, the most similar coded segment.
     first = rows.set_index("seg_id").loc["s00", "evidence"]
-    assert first.startswith("learned from people's decisions (cross-validated F1 1.00); words: ")
+    assert first.startswith(
+        f"learned from people's decisions (cross-validated F1 {f1:.2f}); words: "
+    )
     words = first.split("words: ")[1].split(";")[0].split(", ")
     assert "late" in words and "was" not in words  # "was" says nothing about transport
     assert first.endswith('like coded example: "the bus was late"')
@@ -285,8 +292,8 @@ def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     perfect = rows(segments["seg_id"][y == 1])
     learned = learn_from_decisions(log, segments, BOOK, blind, seed=42, suggested=perfect)
     m = learned.metrics.set_index("code").loc["transport"]
-    assert m["codebook_f1"] == pytest.approx(1.0) and m["f1"] < 1.0
-    assert not m["used"] and learned.codings(segments).empty
+    # Its examples are all one near-duplicate to the embedder: nothing to learn, nothing used.
+    assert not m["trained"] and not m["used"] and learned.codings(segments).empty
     # Distinguishable texts, and a codebook that suggests every other bus segment and two wrong
     # ones: its F1 by hand, and the classifier beats it.
     bus = ["the bus was late", "no bus today", "the bus fare went up"]
@@ -296,8 +303,18 @@ def test_a_classifier_is_used_only_where_it_beats_the_codebook():
     partial = rows(list(segments["seg_id"][::4]) + ["s01", "s03"])
     learned = learn_from_decisions(log, segments, BOOK, WordEmbedder(), seed=42, suggested=partial)
     m = learned.metrics.set_index("code").loc["transport"]
-    said = segments["seg_id"][:40].isin(partial["seg_id"]).to_numpy()
-    assert m["codebook_f1"] == pytest.approx(sk_f1(y[:40], said))
+    said_all = segments["seg_id"].isin(partial["seg_id"]).to_numpy()
+    said = said_all[:40]
+    # Each reviewed segment stands for its share of the study: 17 suggested segments of 60, 12
+    # of them reviewed; 43 not suggested, 28 of them reviewed.
+    weight = np.where(said, said_all.sum() / said.sum(), (~said_all).sum() / (~said).sum())
+    assert weight[said][0] == pytest.approx(17 / 12) and weight[~said][0] == pytest.approx(43 / 28)
+    truth = y[:40] == 1
+    tp, fp, fn = (
+        float(weight[mask].sum()) for mask in (truth & said, ~truth & said, truth & ~said)
+    )
+    assert m["codebook_f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn), abs=1e-4)
+    assert m["codebook_f1"] != pytest.approx(sk_f1(y[:40], said), abs=1e-3)
     assert m["used"] and m["f1"] == pytest.approx(1.0)
     assert set(learned.codings(segments)["seg_id"]) == set(segments["seg_id"][y == 1])
 

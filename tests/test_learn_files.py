@@ -198,20 +198,15 @@ def test_an_empty_text_is_refused_with_its_line(tmp_path, coded, monkeypatch, ca
     assert "row 4" in err and "column 'text'" in err and TEXT_EMPTY in err
 
 
+def _learn_words_only(capsys, monkeypatch, coded, model):
+    """``lxt learn`` on the small corpus without a meaning model (fast); returns the folder."""
+    args = ["learn", coded[0], "--labels", coded[1], "-o", model, "--embedding", "none"]
+    lxt(capsys, monkeypatch, *args)
+    return model
+
+
 def test_model_folder_from_another_version_is_refused(tmp_path, coded, monkeypatch, capsys):
-    model = tmp_path / "model"
-    lxt(
-        capsys,
-        monkeypatch,
-        "learn",
-        coded[0],
-        "--labels",
-        coded[1],
-        "-o",
-        model,
-        "--embedding",
-        "none",
-    )
+    model = _learn_words_only(capsys, monkeypatch, coded, tmp_path / "model")
     meta = json.loads((model / "model.json").read_text())
     meta["toolkit_version"] = "0.0.1"
     (model / "model.json").write_text(json.dumps(meta))
@@ -224,19 +219,7 @@ def test_model_folder_from_another_version_is_refused(tmp_path, coded, monkeypat
 
 
 def test_codebook_without_the_models_codes_is_refused(tmp_path, coded, monkeypatch, capsys):
-    model = tmp_path / "model"
-    lxt(
-        capsys,
-        monkeypatch,
-        "learn",
-        coded[0],
-        "--labels",
-        coded[1],
-        "-o",
-        model,
-        "--embedding",
-        "none",
-    )
+    model = _learn_words_only(capsys, monkeypatch, coded, tmp_path / "model")
     book = tmp_path / "book.yml"
     book.write_text("codes:\n  - id: transport\n    definition: Getting there.\n")
     status, _, err = lxt(

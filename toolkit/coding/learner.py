@@ -15,8 +15,11 @@ Per code, a linear model (a linear support-vector machine by default, class weig
 because codes are usually rare) separates the texts with the code from those without. Its raw
 scores are turned into calibrated probabilities (Platt scaling fitted on out-of-fold scores)
 and each code gets its own decision threshold, the one with the best F1 across the
-cross-validation folds: a rare code may need 0.3, a common one 0.6. These were chosen by
-measurement on real patient feedback against simpler baselines (``benchmarks/learner_eval.py``).
+cross-validation folds: a rare code may need 0.3, a common one 0.6. Identical and
+near-identical texts (:mod:`toolkit.coding.near_duplicates`) always share a fold. Labels can be
+weighted (``fit(..., weights=...)``), so a presumed "no" counts less than a person's decision.
+These were chosen by measurement on real patient feedback against simpler baselines
+(``benchmarks/learner_eval.py``).
 
 How codes are applied follows how people coded the training texts:
 
@@ -45,6 +48,8 @@ import pandas as pd
 from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from toolkit.coding.near_duplicates import near_duplicate_groups
+
 MIN_EXAMPLES = 5
 N_FOLDS = 5
 EVIDENCE_WORDS = 3
@@ -62,28 +67,33 @@ METRIC_COLUMNS = [
 ]
 
 
-def best_f1_threshold(y: np.ndarray, proba: np.ndarray) -> float:
+def best_f1_threshold(y: np.ndarray, proba: np.ndarray, weights: np.ndarray | None = None) -> float:
     """The probability cut that gives the best F1 on ``y``; ties go to the middle of the range.
 
     Candidate cuts are midpoints between consecutive distinct probabilities, so the result
-    does not sit exactly on one training example.
+    does not sit exactly on one training example. With ``weights``, each text counts that
+    much towards the true and false positives (a presumed "no" counts less than a person's).
 
     >>> best_f1_threshold(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.6, 0.9]))
     0.5
     """
     y = np.asarray(y).astype(bool)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     values = np.unique(proba)
     if len(values) < 2:
         return 0.5
     cuts = (values[:-1] + values[1:]) / 2
     order = np.argsort(-proba)
-    sorted_p, sorted_y = proba[order], y[order]
-    tp_at = np.cumsum(sorted_y)
+    sorted_p = proba[order]
+    tp_at = np.cumsum(y[order] * w[order])
+    said_at = np.cumsum(w[order])
+    positives = float((y * w).sum())
     best, best_f1 = 0.5, -1.0
     for cut in cuts:
         k = int(np.searchsorted(-sorted_p, -cut, side="right"))  # how many have p >= cut
-        tp = tp_at[k - 1] if k else 0
-        f1 = 2 * tp / (k + y.sum()) if k + y.sum() else 0.0
+        tp = tp_at[k - 1] if k else 0.0
+        said = said_at[k - 1] if k else 0.0
+        f1 = 2 * tp / (said + positives) if said + positives else 0.0
         # Prefer cuts nearer 0.5 on ties: calibrated scores mean "more likely than not" there.
         if f1 > best_f1 + 1e-12 or (
             abs(f1 - best_f1) <= 1e-12 and abs(cut - 0.5) < abs(best - 0.5)
@@ -130,10 +140,14 @@ def _macro_f1(truth: np.ndarray, said: np.ndarray) -> float:
     return float(np.mean([_scores(truth[:, j], said[:, j])[2] for j in range(truth.shape[1])]))
 
 
-def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
-    tp = float((y_true & y_pred).sum())
-    p = tp / y_pred.sum() if y_pred.sum() else 0.0
-    r = tp / y_true.sum() if y_true.sum() else 0.0
+def _scores(
+    y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float, float]:
+    w = np.ones(len(y_true)) if weights is None else np.asarray(weights, dtype=float)
+    tp = float((w * (y_true & y_pred)).sum())
+    said, actual = float((w * y_pred).sum()), float((w * y_true).sum())
+    p = tp / said if said else 0.0
+    r = tp / actual if actual else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f
 
@@ -265,11 +279,12 @@ class TextCoder:
             C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed
         )
 
-    def _out_of_fold(self, X, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Out-of-fold raw scores; identical texts always fall in the same fold.
+    def _out_of_fold(self, X, y: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Out-of-fold raw scores; texts of one group (near-duplicates) share a fold.
 
-        Otherwise a text said by forty people would be in the training and the test part at
-        once, and cross-validated quality would measure memory rather than learning.
+        Otherwise a text said by forty people, with or without "um" in front, would be in the
+        training and the test part at once, and cross-validated quality would measure memory
+        rather than learning.
         """
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
@@ -286,10 +301,18 @@ class TextCoder:
             splits = cv.split(np.zeros(len(y)), y)
         raw = np.zeros(len(y))
         for train, test in splits:
-            raw[test] = self._model().fit(X[train], y[train]).decision_function(X[test])
+            model = self._model().fit(X[train], y[train], sample_weight=weights[train])
+            raw[test] = model.decision_function(X[test])
         return raw
 
-    def fit(self, texts: list[str], labels: pd.DataFrame, vectors: np.ndarray | None = None):
+    def fit(
+        self,
+        texts: list[str],
+        labels: pd.DataFrame,
+        vectors: np.ndarray | None = None,
+        weights: pd.DataFrame | None = None,
+        groups: np.ndarray | None = None,
+    ):
         """Learn every code with enough examples.
 
         Parameters
@@ -298,16 +321,29 @@ class TextCoder:
         labels : one row per text (same order), one column per code: 1 (coded), 0 (not) or
             NaN (nobody decided; such texts are left out for that code only).
         vectors : embeddings of ``texts``, if already computed.
+        weights : how much each label counts (same shape as ``labels``; default 1 each): a
+            "no" presumed from text nobody reviewed can count less than a person's decision.
+            Models, calibration, thresholds and the quality figures all use these weights.
+        groups : a group label per text; texts of one group always fall in the same
+            cross-validation fold. Default: near-duplicates
+            (:func:`toolkit.coding.near_duplicates.near_duplicate_groups`) by the embeddings,
+            or by the word TF-IDF without them.
         """
         from sklearn.linear_model import LogisticRegression
 
         texts = [str(t) for t in texts]
         labels = labels.reset_index(drop=True)
+        if weights is not None:
+            weights = weights.reset_index(drop=True)
         self.codes_ = [str(c) for c in labels.columns]
         self.style_ = labelling_style(labels)
         self._fit_features(texts)
         X, vectors = self.features(texts, vectors)
-        groups = np.array([" ".join(t.casefold().split()) for t in texts])
+        if groups is None:
+            groups = near_duplicate_groups(
+                X[:, : len(self.word_vectoriser_.vocabulary_)] if vectors is None else vectors
+            )
+        groups = np.asarray(groups)
         self.models_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.examples_ = {}
         oof = np.full((len(texts), len(self.codes_)), np.nan)
@@ -316,6 +352,9 @@ class TextCoder:
             column = labels[code].to_numpy(dtype=float)
             known = ~np.isnan(column)
             y = column[known].astype(int)
+            w = np.ones(int(known.sum()))
+            if weights is not None:
+                w = weights[code].reset_index(drop=True).to_numpy(dtype=float)[known]
             pos, neg = int(y.sum()), int(len(y) - y.sum())
             record = dict.fromkeys(METRIC_COLUMNS, np.nan)
             record.update({"code": code, "examples": pos, "non_examples": neg, "trained": False})
@@ -335,14 +374,14 @@ class TextCoder:
                 rows.append(record)
                 continue
             Xk = X[np.flatnonzero(known)]
-            raw = self._out_of_fold(Xk, y, kept)
+            raw = self._out_of_fold(Xk, y, kept, w)
             # Platt scaling: a one-feature logistic regression maps raw scores to probabilities.
-            calibrator = LogisticRegression(C=100.0).fit(raw[:, None], y)
+            calibrator = LogisticRegression(C=100.0).fit(raw[:, None], y, sample_weight=w)
             proba = calibrator.predict_proba(raw[:, None])[:, 1]
             oof[np.flatnonzero(known), j] = proba
             self.calibrators_[code] = calibrator
-            self.thresholds_[code] = best_f1_threshold(y, proba)
-            self.models_[code] = self._model().fit(Xk, y)
+            self.thresholds_[code] = best_f1_threshold(y, proba, w)
+            self.models_[code] = self._model().fit(Xk, y, sample_weight=w)
             positives = np.flatnonzero(known)[y == 1]
             self.examples_[code] = {
                 "texts": [texts[i] for i in positives],
@@ -351,7 +390,7 @@ class TextCoder:
             record.update({"trained": True, "threshold": self.thresholds_[code], "note": ""})
             rows.append(record)
         self.metrics_ = pd.DataFrame(rows, columns=METRIC_COLUMNS)
-        self._cross_validated_quality(labels, oof)
+        self._cross_validated_quality(labels, oof, weights)
         return self
 
     def _example_vectors(self, X_rows, vectors, rows):
@@ -362,7 +401,9 @@ class TextCoder:
         n_word = len(self.word_vectoriser_.vocabulary_)
         return X_rows[:, :n_word].tocsr()
 
-    def _cross_validated_quality(self, labels: pd.DataFrame, oof: np.ndarray) -> None:
+    def _cross_validated_quality(
+        self, labels: pd.DataFrame, oof: np.ndarray, weights: pd.DataFrame | None = None
+    ) -> None:
         """Precision, recall and F1 per code from out-of-fold scores under the coding rule."""
         trained = [j for j, c in enumerate(self.codes_) if c in self.models_]
         if not trained:
@@ -391,7 +432,8 @@ class TextCoder:
                 said = oof[known, j] >= self.thresholds_[code]
             else:
                 said = chosen_all[known, k]
-            p, r, f = _scores(truth, said)
+            w = None if weights is None else weights[code].to_numpy(dtype=float)[known]
+            p, r, f = _scores(truth, said, w)
             m.loc[code, ["precision", "recall", "f1"]] = [round(p, 4), round(r, 4), round(f, 4)]
         self.metrics_ = m.reset_index()[METRIC_COLUMNS]
         self.oof_ = oof
