@@ -119,18 +119,6 @@ def test_pipeline_features_point_the_planted_way(pipeline_results):
         assert (row["estimate"] > null_value) == (direction == "up"), (outcome, feature)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "Known gap: learned classifiers no longer replace the rules for buddies_mentors (their "
-        "whole-study estimate does not beat the rules), yet one shipped review decision accepts "
-        "buddies_mentors on 'It's really busy and short-staffed, everyone is stretched.', a "
-        "sentence 15 participants say; people's decisions override the rules, and those 15 "
-        "false mentions dilute buddies_mentors -> retained_6m (q = 0.22; with that one decision "
-        "turned to a reject, q = 0.003 in a run without topic features). The synthetic reviewers "
-        "are shown random wrong codes, not what the codebook suggests."
-    ),
-    strict=False,
-)
 def test_pipeline_features_find_planted_effects(pipeline_results, truth):
     _study, out = pipeline_results
     _check(out.read("associations"), truth)

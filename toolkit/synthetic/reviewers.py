@@ -2,8 +2,11 @@
 
 Each reviewer reads distinct sentences (a sentence said the same way by many people is read
 once) with suggested codes, accepts or rejects each suggestion and adds codes that were missed.
-The suggestions are the sentence's true themes (each shown with probability
-:data:`SUGGESTED`) plus zero to two wrong codes. The reviewers differ, as two real people do:
+The suggestions are what the codebook's patterns suggest for the sentence, as in a real
+review workbook, plus its true themes (each shown with probability :data:`SUGGESTED`, standing
+for what a trained model would add). So the wrong suggestions a reviewer may accept by mistake
+are the codebook's own false matches ("bank" in "food bank"), never a code picked at random.
+The reviewers differ, as two real people do:
 
 ``pr01``
     careful: accepts a true code 93% of the time, rejects a wrong one 95%, adds a missed true
@@ -21,8 +24,6 @@ decision``; :mod:`toolkit.coding.review_rounds` applies them to every segment wi
 from __future__ import annotations
 
 import random
-
-from toolkit.synthetic.phrases import THEME_IDS
 
 ROUND_SIZE = 240
 SUGGESTED = 0.85
@@ -53,13 +54,24 @@ def _distinct_sentences(themes_rows: list[dict], id_rows: list[dict]) -> list[tu
     return [(s, t) for s, t in out.items() if s not in redacted]
 
 
-def _decide(rng: random.Random, reviewer: str, text: str, themes: tuple) -> list[dict]:
+def codebook_suggestions(texts: list[str]) -> list[set[str]]:
+    """The codes the example codebook's patterns suggest for each text (no meaning model)."""
+    from toolkit.coding.codebook import load_codebook
+    from toolkit.coding.suggest import AutoCoder
+    from toolkit.resources import default_codebook
+
+    coder = AutoCoder(load_codebook(default_codebook()))
+    return [{s.code for s in row} for row in coder.suggest(texts)]
+
+
+def _decide(
+    rng: random.Random, reviewer: str, text: str, themes: tuple, by_codebook: set[str]
+) -> list[dict]:
     """One reviewer's decisions on one sentence and its suggestions."""
     style = REVIEWERS[reviewer]
-    wrong_pool = [c for c in THEME_IDS if c not in themes]
-    n_wrong = rng.choices([0, 1, 2], weights=[0.35, 0.45, 0.20])[0]
-    wrong = rng.sample(wrong_pool, n_wrong)
-    suggested = [c for c in themes if rng.random() < SUGGESTED] + wrong
+    wrong = sorted(c for c in by_codebook if c not in themes)
+    shown = [c for c in themes if c in by_codebook or rng.random() < SUGGESTED]
+    suggested = shown + wrong
     rows = []
     for code in sorted(suggested):
         penalty = style["hard_penalty"] if code in HARD_CODES else 0.0
@@ -78,17 +90,26 @@ def _decide(rng: random.Random, reviewer: str, text: str, themes: tuple) -> list
 def review_rounds(rng: random.Random, themes_rows: list[dict], id_rows: list[dict]) -> dict:
     """The reviewers' rounds as ``{file name: rows}`` (rows as dicts of :data:`COLUMNS`)."""
     sentences = _distinct_sentences(themes_rows, id_rows)
-    chosen = rng.sample(sentences, min(2 * ROUND_SIZE, len(sentences)))
+    by_codebook = dict(
+        zip((t for t, _ in sentences), codebook_suggestions([t for t, _ in sentences]), strict=True)
+    )
+    # A review workbook holds sentences with something to decide: a suggested or a true code.
+    reviewable = [(t, themes) for t, themes in sentences if themes or by_codebook[t]]
+    chosen = rng.sample(reviewable, min(2 * ROUND_SIZE, len(reviewable)))
     first, second = chosen[:ROUND_SIZE], chosen[ROUND_SIZE:]
     rounds = {}
     for reviewer in ("pr01", "pr02"):
         # Each reviewer has their own stream, so one reviewer's choices never shift the other's.
         mine = random.Random(f"{rng.random()}:{reviewer}")
         rounds[f"round1_{reviewer}.csv"] = [
-            row for text, themes in first for row in _decide(mine, reviewer, text, themes)
+            row
+            for text, themes in first
+            for row in _decide(mine, reviewer, text, themes, by_codebook[text])
         ]
     mine = random.Random(f"{rng.random()}:pr01:2")
     rounds["round2_pr01.csv"] = [
-        row for text, themes in second for row in _decide(mine, "pr01", text, themes)
+        row
+        for text, themes in second
+        for row in _decide(mine, "pr01", text, themes, by_codebook[text])
     ]
     return rounds
