@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit.topics.filler import PLACEHOLDER, STOP_WORDS, TOKEN, preprocess, tokens
-from toolkit.topics.phrase_shape import is_theme_shape, tag_spans
+from toolkit.topics.phrase_shape import is_theme_shape, tag_spans, tagger
 
 # Words that end in -s but are not plurals of a shorter word people also used.
 INVARIANT = frozenset(
@@ -90,6 +90,7 @@ IRREGULAR_PAST = frozenset(
 # Candidate phrases per topic whose part of speech is checked (best first), and places each
 # is tagged at: a label is chosen among these.
 TAGGED_CANDIDATES = 25
+TAG_BATCH = 6
 EXAMPLES = 3
 # How much a key word must be said with the ones already chosen (see coherent_keywords).
 TOGETHER_FLOOR = 0.25
@@ -251,7 +252,7 @@ def label_topics(
         all_phrases.update(c)
     order = sorted(counts.words, key=lambda t: (-sizes[t], t))
     keywords = {t: coherent_keywords(scores[t], counts.segments[t], n_keywords) for t in order}
-    tags = tag_phrases(texts, counts, order, keywords, all_phrases, sizes)
+    shapes = PhraseShapes(texts, counts.examples)
     used: set[str] = set()
     for name in fixed.values():
         used |= {counts.lemmas.get(w, w) for w in tokens(name) if w not in STOP_WORDS}
@@ -262,11 +263,18 @@ def label_topics(
             out[int(topic)] = TopicLabel(int(topic), fixed[topic], words, float("nan"), "code")
             continue
         ranked = _rank_phrases(
-            counts.phrases[topic], all_phrases, sizes[topic], keywords[topic], counts.surface, tags
+            counts.phrases[topic],
+            all_phrases,
+            sizes[topic],
+            keywords[topic],
+            counts.surface,
+            shapes.tagged,
         )
-        choice, coverage = _pick(ranked, used, tags)
+        choice, coverage = _pick(ranked, used, shapes)
         if choice is None:
-            label, source = _keyword_label(keywords[topic], used, counts.surface, tags), "keywords"
+            shapes.check([(w,) for w in keywords[topic]])
+            label = _keyword_label(keywords[topic], used, counts.surface, shapes)
+            source = "keywords"
         else:
             label, source = _display(choice, counts.surface), "phrase"
             label = _with_capitals(label, texts, counts.examples.get(choice, []))
@@ -275,31 +283,40 @@ def label_topics(
     return out
 
 
-def tag_phrases(texts, counts, order, keywords, all_phrases, sizes) -> dict[tuple, bool] | None:
-    """Whether each topic's best candidate phrases (and key words) are shaped like a theme.
+class PhraseShapes:
+    """Whether candidate phrases are shaped like a theme's name, tagged when first asked.
 
     Tags up to three places each candidate was said (:mod:`toolkit.topics.phrase_shape`); a
     candidate names a theme when at least half of them are tagged as one ("parking costs"
-    is a noun in "the parking costs are high", a verb in "parking costs a fortune"). None
-    when no tagger is installed.
+    is a noun in "the parking costs are high", a verb in "parking costs a fortune").
+    Candidates are tagged a few at a time, best first, so most are never tagged at all.
+    ``tagged`` is False when no tagger is installed; then every phrase passes.
     """
-    wanted: list[tuple] = []
-    for topic in order:
-        ranked = _rank_phrases(
-            counts.phrases[topic], all_phrases, sizes[topic], keywords[topic], counts.surface
-        )
-        wanted += [phrase for phrase, _, _ in ranked[:TAGGED_CANDIDATES]]
-        wanted += [(w,) for w in keywords[topic]]
-    wanted = list(dict.fromkeys(w for w in wanted if w in counts.examples))
-    places = [(phrase, *where) for phrase in wanted for where in counts.examples[phrase]]
-    pieces = [(_tagging_text(texts[row]), start, end) for _, row, start, end in places]
-    found = tag_spans(pieces)
-    if found is None:
-        return None
-    votes: dict[tuple, list[bool]] = defaultdict(list)
-    for (phrase, *_), (phrase_tags, following) in zip(places, found, strict=True):
-        votes[phrase].append(is_theme_shape(phrase_tags, following))
-    return {phrase: 2 * sum(v) >= len(v) for phrase, v in votes.items()}
+
+    def __init__(self, texts: list[str], examples: dict[tuple, list]):
+        self.texts = texts
+        self.examples = examples
+        self.known: dict[tuple, bool] = {}
+        self.tagged = tagger() is not None
+
+    def check(self, phrases: list[tuple]) -> None:
+        """Tag, in one batch, the places of the phrases not yet checked."""
+        new = [p for p in dict.fromkeys(phrases) if p not in self.known and p in self.examples]
+        if not self.tagged or not new:
+            return
+        places = [(phrase, *where) for phrase in new for where in self.examples[phrase]]
+        pieces = [(_tagging_text(self.texts[row]), start, end) for _, row, start, end in places]
+        votes: dict[tuple, list[bool]] = defaultdict(list)
+        found = tag_spans(pieces) or []
+        for (phrase, *_), (phrase_tags, following) in zip(places, found, strict=True):
+            votes[phrase].append(is_theme_shape(phrase_tags, following))
+        self.known.update({phrase: 2 * sum(v) >= len(v) for phrase, v in votes.items()})
+
+    def __call__(self, phrase: tuple) -> bool:
+        if not self.tagged:
+            return True
+        self.check([phrase])
+        return self.known.get(phrase, False)
 
 
 def _with_capitals(label: str, texts: list[str], places: list) -> str:
@@ -385,14 +402,14 @@ def _rank_phrases(
     size: int,
     keywords: list[str],
     surface: dict[tuple, Counter],
-    tags: dict[tuple, bool] | None = None,
+    tagged: bool = False,
 ) -> list[tuple[tuple, float, float]]:
     """(phrase, score, coverage), best first.
 
     score = coverage (share of the topic's segments that say it) x purity (share of all the
     segments saying it that are in this topic) x (0.5 + 0.5 x share of its content words
     among the topic's key words), so the phrase is typical of the topic and of nothing else.
-    Without a tagger (``tags`` None), phrases that look like fragments are marked down.
+    Without a tagger (``tagged`` False), phrases that look like fragments are marked down.
     """
     top = set(keywords)
     floor = max(MIN_PHRASE_SEGMENTS, 0.02 * size)
@@ -405,7 +422,7 @@ def _rank_phrases(
         content = [w for w in phrase if w not in STOP_WORDS]
         central = sum(w in top for w in content) / len(content)
         score = coverage * purity * (0.5 + 0.5 * central)
-        if tags is None:
+        if not tagged:
             score *= _shape(_display(phrase, surface).lower().split())
         ranked.append((phrase, score, coverage))
     ranked.sort(key=lambda r: (-r[1], len(r[0]), r[0]))
@@ -427,25 +444,34 @@ def _shape(phrase: list[str]) -> float:
     return factor
 
 
-def _pick(ranked, used: set[str], tags: dict[tuple, bool] | None) -> tuple[tuple | None, float]:
-    """Best phrase shaped like a theme's name whose content words no earlier label uses."""
-    limit = TAGGED_CANDIDATES if tags is not None else 50
-    for phrase, _, coverage in ranked[:limit]:
-        if tags is not None and not tags.get(phrase, False):
-            continue
-        content = {w for w in phrase if w not in STOP_WORDS}
-        if not content & used:
-            return phrase, coverage
+def _pick(ranked, used: set[str], shapes: PhraseShapes) -> tuple[tuple | None, float]:
+    """Best phrase shaped like a theme's name whose content words no earlier label uses.
+
+    Candidates are checked in batches of ``TAG_BATCH``, best first, up to
+    ``TAGGED_CANDIDATES`` (50 without a tagger, as nothing is tagged).
+    """
+    limit = TAGGED_CANDIDATES if shapes.tagged else 50
+    fresh = [
+        (phrase, coverage)
+        for phrase, _, coverage in ranked[:limit]
+        if not {w for w in phrase if w not in STOP_WORDS} & used
+    ]
+    for lo in range(0, len(fresh), TAG_BATCH):
+        batch = fresh[lo : lo + TAG_BATCH]
+        shapes.check([phrase for phrase, _ in batch])
+        for phrase, coverage in batch:
+            if shapes(phrase):
+                return phrase, coverage
     return None, 0.0
 
 
 def _keyword_label(
-    words: list[str], used: set[str], surface: dict[tuple, Counter], tags: dict | None
+    words: list[str], used: set[str], surface: dict[tuple, Counter], shapes: PhraseShapes
 ) -> str:
     """Fallback when no phrase names the topic: its two best nouns no other label uses."""
     fresh = [w for w in words if w not in used] or words
-    if tags is not None:  # nouns first ("Weather and chaos"), other words only to make two
-        nouns = [w for w in fresh if tags.get((w,), False)]
+    if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
+        nouns = [w for w in fresh if shapes((w,))]
         fresh = nouns + [w for w in fresh if w not in nouns]
     picked = [_display((w,), surface).lower() for w in fresh[:2]]
     text = " and ".join(picked) if picked else "unnamed topic"
