@@ -229,6 +229,14 @@ def test_sentence_fragments_do_not_name_themes(phrase, tags, following):
     assert not is_theme_shape(tags, following), phrase
 
 
+def test_a_phrase_cut_out_of_a_longer_name_does_not_name_a_theme():
+    from toolkit.topics.phrase_shape import is_theme_shape
+
+    assert not is_theme_shape(["JJ", "NN"], preceding="JJ")  # (funny) old year
+    assert not is_theme_shape(["NN", "NN"], preceding="NN")  # (hospital) shift pattern
+    assert is_theme_shape(["JJ", "NN"], preceding="DT")  # (a) mock interview
+
+
 def test_candidate_phrases_are_tagged_where_people_said_them():
     from toolkit.topics.phrase_shape import is_theme_shape, tag_spans
 
@@ -243,8 +251,8 @@ def test_candidate_phrases_are_tagged_where_people_said_them():
     pieces = [(text, text.index(p), text.index(p) + len(p)) for text, p, _ in said]
     found = tag_spans(pieces)
     assert found is not None  # the spaCy English pipeline is a dependency
-    assert [len(tags) for tags, _ in found] == [len(p.split()) for _, p, _ in said]
-    assert [is_theme_shape(tags, nxt) for tags, nxt in found] == [ok for *_, ok in said]
+    assert [len(tags) for tags, _, _ in found] == [len(p.split()) for _, p, _ in said]
+    assert [is_theme_shape(*tagged) for tagged in found] == [ok for *_, ok in said]
 
 
 def test_a_frequent_fragment_loses_to_a_noun_phrase():

@@ -272,8 +272,11 @@ def label_topics(
         )
         choice, coverage = _pick(ranked, used, shapes)
         if choice is None:
-            shapes.check([(w,) for w in keywords[topic]])
-            label = _keyword_label(keywords[topic], used, counts.surface, shapes)
+            # Key words first, then the next best words of the topic, to find two nouns.
+            ranked_words = sorted(scores[topic], key=lambda w: (-scores[topic][w], w))
+            words_to_try = list(dict.fromkeys(keywords[topic] + ranked_words[:30]))
+            shapes.check([(w,) for w in words_to_try])
+            label = _keyword_label(words_to_try, used, counts.surface, shapes)
             source = "keywords"
         else:
             label, source = _display(choice, counts.surface), "phrase"
@@ -308,8 +311,8 @@ class PhraseShapes:
         pieces = [(_tagging_text(self.texts[row]), start, end) for _, row, start, end in places]
         votes: dict[tuple, list[bool]] = defaultdict(list)
         found = tag_spans(pieces) or []
-        for (phrase, *_), (phrase_tags, following) in zip(places, found, strict=True):
-            votes[phrase].append(is_theme_shape(phrase_tags, following))
+        for (phrase, *_), (phrase_tags, following, preceding) in zip(places, found, strict=True):
+            votes[phrase].append(is_theme_shape(phrase_tags, following, preceding))
         self.known.update({phrase: 2 * sum(v) >= len(v) for phrase, v in votes.items()})
 
     def __call__(self, phrase: tuple) -> bool:
@@ -473,6 +476,8 @@ def _keyword_label(
     if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
         nouns = [w for w in fresh if shapes((w,))]
         fresh = nouns + [w for w in fresh if w not in nouns]
+    else:
+        fresh = fresh[:10]
     picked = [_display((w,), surface).lower() for w in fresh[:2]]
     text = " and ".join(picked) if picked else "unnamed topic"
     return text[:1].upper() + text[1:]

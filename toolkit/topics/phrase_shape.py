@@ -13,7 +13,8 @@ A phrase is a theme's name (:func:`is_theme_shape`) when, in Penn Treebank tags:
 * everything between is a noun, adjective, gerund, preposition, article, possessive
   ("my", "children's"), "and"/"or", a hyphen or a number ("Nights at a warehouse");
 * so it holds no finite verb, participle, auxiliary, adverb or personal pronoun;
-* and the word said next is not a noun (else it is a cut-off compound).
+* and it is not cut out of a longer name: no noun said right after it, no adjective or
+  noun right before.
 
 Tags come from spaCy's English tagger (the pipeline the coding stage already loads for its
 lemma patterns, :func:`toolkit.coding.suggest.lemma_pipeline`), run on a short window of text
@@ -47,11 +48,12 @@ WINDOW = 60
 _WORD_EDGE = re.compile(r"\s")
 
 
-def is_theme_shape(tags: Sequence[str], following: str = "") -> bool:
+def is_theme_shape(tags: Sequence[str], following: str = "", preceding: str = "") -> bool:
     """Whether a phrase with these Penn Treebank tags (one per token) names a theme.
 
-    ``following`` is the tag of the word said right after it: a noun there means the phrase
-    is a cut-off compound ("basic life" of "basic life support").
+    ``following`` and ``preceding`` are the tags of the words said right after and before
+    it: a noun after, or an adjective or noun before, means the phrase is cut out of a
+    longer name ("basic life" of "basic life support", "old year" of "funny old year").
 
     >>> is_theme_shape(["NN", "IN", "DT", "NN"])     # "training in a group"
     True
@@ -60,7 +62,7 @@ def is_theme_shape(tags: Sequence[str], following: str = "") -> bool:
     >>> is_theme_shape(["NN", "CD"])                 # "half seven"
     False
     """
-    if following in NOUN_TAGS or following == "POS":
+    if following in NOUN_TAGS or following == "POS" or preceding in NOUN_TAGS | ADJECTIVE_TAGS:
         return False
     if not tags or tags[-1] not in NOUN_TAGS or tags[0] not in FIRST_TAGS:
         return False
@@ -97,10 +99,11 @@ def tagger():
         return None
 
 
-def tag_spans(pieces: list[tuple[str, int, int]]) -> list[tuple[list[str], str]] | None:
-    """Penn tags inside each ``(text, start, end)`` and of the next word; None without a tagger.
+def tag_spans(pieces: list[tuple[str, int, int]]) -> list[tuple[list[str], str, str]] | None:
+    """Penn tags inside each ``(text, start, end)``, of the next and of the previous word.
 
-    The next word's tag is ``""`` at the end of the text or before punctuation.
+    A neighbour's tag is ``""`` at either end of the text or across punctuation. None when
+    no tagger is installed.
     """
     nlp = tagger()
     if nlp is None:
@@ -110,8 +113,10 @@ def tag_spans(pieces: list[tuple[str, int, int]]) -> list[tuple[list[str], str]]
     docs = nlp.pipe((w for w, _, _ in windows), batch_size=256)
     for doc, (_, start, end) in zip(docs, windows, strict=True):
         inside = [t for t in doc if t.idx < end and t.idx + len(t) > start]
-        after = [t for t in doc if t.idx >= end and not t.is_space][:1]
-        following = after[0].tag_ if after and after[0].tag_ not in PUNCTUATION_TAGS else ""
+        after = [t.tag_ for t in doc if t.idx >= end and not t.is_space][:1]
+        before = [t.tag_ for t in doc if t.idx + len(t) <= start and not t.is_space][-1:]
         tags = [t.tag_ for t in inside if t.tag_ not in PUNCTUATION_TAGS and not t.is_space]
-        out.append((tags, following))
+        out.append(
+            (tags, *[n[0] if n and n[0] not in PUNCTUATION_TAGS else "" for n in (after, before)])
+        )
     return out
