@@ -286,3 +286,19 @@ def test_a_topic_that_is_clearly_one_code_carries_the_code_name():
     assert (labels[1].label, labels[1].source) == ("Parking and travel costs", "code")
     # The other topic's label avoids the code name's words.
     assert not {"parking", "travel", "costs"} & set(labels[0].label.lower().split())
+
+
+def test_labels_keep_the_capitals_of_names_but_not_stray_ones():
+    jobs = [
+        "I found the post on NHS Jobs last week",
+        "Applying through NHS Jobs took ages",
+        "The NHS Jobs website logged me out twice",
+    ]
+    praise = [
+        "We had great servIce from the team",
+        "It was a great service from the nurses",
+        "Once again great service today",
+    ]
+    labels = label_topics(jobs + praise, [0] * 3 + [1] * 3)
+    assert labels[0].label == "NHS Jobs"
+    assert labels[1].label == "Great service"

@@ -325,22 +325,26 @@ class PhraseShapes:
 def _with_capitals(label: str, texts: list[str], places: list) -> str:
     """Give back the capitals people wrote for names and acronyms ("NHS jobs", "Clacton").
 
-    Only words written with capitals where they were said, not at the start of the segment
-    (where every word has one), take them back.
+    A word takes them back only when every place the phrase was said writes it the same way,
+    as an acronym ("NHS") or with one initial capital away from the start of the segment
+    ("Clacton"): stray capitals ("the Nurses", "servIce") stay lower case.
     """
-    if not places:
-        return label
-    row, start, end = places[0]
-    said = _tagging_text(texts[row])
-    cased = said[start:end].split()
     words = label.split()
-    if len(cased) != len(words) or [w.lower() for w in cased] != [w.lower() for w in words]:
-        return label
-    at_start = not said[:start].strip()
+    seen: list[set[str]] = [set() for _ in words]
+    for row, start, end in places:
+        said = _tagging_text(texts[row])
+        written = said[start:end].split()
+        if [w.lower() for w in written] != [w.lower() for w in words]:
+            return label
+        at_start = not said[:start].strip()
+        for i, form in enumerate(written):
+            acronym = form.isupper() and 2 <= len(form) <= 6
+            name = form.istitle() and not (i == 0 and at_start)
+            seen[i].add(form if acronym or name else form.lower())
     out = []
-    for i, (word, written) in enumerate(zip(words, cased, strict=True)):
-        named = written[1:] != written[1:].lower() or (written[:1].isupper() and written != "I")
-        out.append(written if named and not (i == 0 and at_start and written.istitle()) else word)
+    for word, forms in zip(words, seen, strict=True):
+        form = next(iter(forms)) if len(forms) == 1 else word
+        out.append(form if form != word.lower() else word)
     return " ".join(out)
 
 
