@@ -302,3 +302,19 @@ def test_labels_keep_the_capitals_of_names_but_not_stray_ones():
     labels = label_topics(jobs + praise, [0] * 3 + [1] * 3)
     assert labels[0].label == "NHS Jobs"
     assert labels[1].label == "Great service"
+
+
+def test_the_naming_table_says_where_each_suggestion_came_from():
+    from toolkit.topics.names import topic_table
+
+    info = pd.DataFrame(
+        {
+            "topic": [-1, 0, 1],
+            "label": ["Not grouped", "Bus pass", "Transport and travel"],
+            "auto_label": ["Not grouped", "Bus pass", "Transport and travel"],
+            "label_source": ["", "phrase", "code"],
+            "size": [5, 30, 20],
+        }
+    )
+    table = topic_table(info)
+    assert table["suggestion from"].tolist() == ["words people said", "the codebook"]
