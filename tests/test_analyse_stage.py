@@ -1,7 +1,8 @@
 """The analyse stage on the built example study: topic effects, social value, safe outputs.
 
 The example's topic stage may not have run, so a topics table is laid over a copy of the
-built outputs: each segment's "topic" is one of six codes it carries (probability 0.8).
+built outputs: each segment's "topic" is one of six codes it carries (probability 0.8); the
+sixth is hidden, as a peer researcher can hide a topic.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def analysed(built_example, tmp_path_factory):
     topics["topic"] = topics["topic"].astype(int)
     topics["probability"] = np.where(topics["topic"] >= 0, 0.8, 0.0)
     out.write("topics", topics[["seg_id", "topic", "probability"]])
-    out.write("topic_info", pd.DataFrame({"topic": range(6), "label": codes}))
+    # A peer researcher hid the last topic (study.yml topics.names: {5: {hide: true}}).
+    hidden = [False] * 5 + [True]
+    out.write("topic_info", pd.DataFrame({"topic": range(6), "label": codes, "hidden": hidden}))
     values = root.parent / "values.csv"
     values.write_text(
         'outcome,value_per_year,source\njob_started,"£10,000",made-up value for a test\n',
@@ -52,13 +55,14 @@ def test_topic_effects_tables_and_plots(analysed):
     _study, out, summary = analysed
     assert summary["topics_modelled"] == 6
     coefs = pd.read_csv(out.tables / "topic_effects.csv")
-    assert set(coefs["topic"]) == set(range(6))
+    # The hidden topic is modelled but left out of the published tables, as everywhere else.
+    assert set(coefs["topic"]) == set(range(5))
     assert (coefs["ci_low"] <= coefs["estimate"]).all()
     assert (coefs["estimate"] <= coefs["ci_high"]).all()
     assert set(coefs["n_people"].astype(str)) == {"450"}
     levels = pd.read_csv(out.tables / "topic_effects_levels.csv")
     cohort = levels[levels["covariate"] == "cohort"]
-    assert len(cohort) == 6 * 3
+    assert len(cohort) == 5 * 3
     # Every row names its topic, as topic_info labels it.
     names = out.read("topic_info").set_index("topic")["label"]
     assert (levels["topic_label"] == levels["topic"].map(names)).all()

@@ -157,3 +157,21 @@ def test_static_falls_back_when_not_distilled(tmp_path, monkeypatch):
     with pytest.warns(FallbackNotice, match="lxt models distill"):
         embedder = get_embedder("static", cache_dir=tmp_path)
     assert embedder.name == "minilm"
+
+
+def test_a_second_stage_reuses_this_run_s_vectors_and_keeps_its_own_cache(tmp_path):
+    # The coding stage embeds with the user's cache, the topics stage with the study's.
+    texts = [f"the bus to work number {i} was late" for i in range(30)]
+    coding = get_embedder("tfidf", cache_dir=tmp_path / "user")
+    first = coding.encode(texts)
+    topics = get_embedder("tfidf", cache_dir=tmp_path / "study")
+
+    def must_not_embed(texts, progress=False):
+        raise AssertionError(f"{len(texts)} texts embedded again")
+
+    topics._embed = must_not_embed
+    np.testing.assert_array_equal(topics.encode(texts[::-1]), first[::-1])
+    # The study's own cache now holds every vector, for the next run.
+    stored = EmbeddingCache(tmp_path / "study", topics.identity).get(text_keys(texts))
+    assert len(stored) == len(texts)
+    np.testing.assert_array_equal(stored[3], first[3])

@@ -191,3 +191,130 @@ def test_merges_and_numbers_hold_when_the_model_numbers_topics_differently():
     )
     assert numbers == {2: 0, 0: 1, 1: 2}
     assert again.tolist() == first.tolist()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "tags", "following"),
+    [
+        ("housing benefit", ["NN", "NN"], ""),
+        ("checking my emails", ["VBG", "PRP$", "NNS"], ""),
+        ("training in a group", ["NN", "IN", "DT", "NN"], ""),
+        ("children's centre", ["NNS", "POS", "NN"], ""),
+        ("noisy at night", ["JJ", "IN", "NN"], ""),
+    ],
+)
+def test_noun_phrases_and_gerunds_with_objects_name_themes(phrase, tags, following):
+    from toolkit.topics.phrase_shape import is_theme_shape
+
+    assert is_theme_shape(tags, following), phrase
+
+
+@pytest.mark.parametrize(
+    ("phrase", "tags", "following"),
+    [
+        ("kept thinking", ["VBD", "VBG"], ""),
+        ("half seven", ["NN", "CD"], ""),
+        ("completely dry", ["RB", "JJ"], ""),
+        ("changing round", ["VBG", "RP"], ""),
+        ("based question", ["VBN", "NN"], ""),
+        ("brother lives", ["NN", "VBZ"], ""),
+        ("year I hope", ["NN", "PRP", "VBP"], ""),
+        ("patient was upset", ["NN", "VBD", "JJ"], ""),
+        ("basic life (support)", ["JJ", "NN"], "NN"),
+    ],
+)
+def test_sentence_fragments_do_not_name_themes(phrase, tags, following):
+    from toolkit.topics.phrase_shape import is_theme_shape
+
+    assert not is_theme_shape(tags, following), phrase
+
+
+def test_a_phrase_cut_out_of_a_longer_name_does_not_name_a_theme():
+    from toolkit.topics.phrase_shape import is_theme_shape
+
+    assert not is_theme_shape(["JJ", "NN"], preceding="JJ")  # (funny) old year
+    assert not is_theme_shape(["NN", "NN"], preceding="NN")  # (hospital) shift pattern
+    assert is_theme_shape(["JJ", "NN"], preceding="DT")  # (a) mock interview
+
+
+def test_candidate_phrases_are_tagged_where_people_said_them():
+    from toolkit.topics.phrase_shape import is_theme_shape, tag_spans
+
+    said = [
+        ("I kept thinking about it all week.", "kept thinking", False),
+        ("Checking my emails was hard without a laptop.", "Checking my emails", True),
+        ("The bus goes at half seven.", "half seven", False),
+        ("The buddy scheme really helped me.", "buddy scheme", True),
+        ("My brother lives near the station.", "brother lives", False),
+        ("I did my training in a group at the hospital.", "training in a group", True),
+    ]
+    pieces = [(text, text.index(p), text.index(p) + len(p)) for text, p, _ in said]
+    found = tag_spans(pieces)
+    assert found is not None  # the spaCy English pipeline is a dependency
+    assert [len(tags) for tags, _, _ in found] == [len(p.split()) for _, p, _ in said]
+    assert [is_theme_shape(*tagged) for tagged in found] == [ok for *_, ok in said]
+
+
+def test_a_frequent_fragment_loses_to_a_noun_phrase():
+    # "kept thinking" and "half seven" are each said in more segments than the theme's name.
+    interview = [
+        "I kept thinking about the mock interview all week",
+        "I kept thinking the mock interview went badly",
+        "We kept thinking about it for days",
+        "The mock interview was at the hospital",
+        "Honestly I kept thinking of nothing else",
+    ]
+    bus = [
+        "Half seven is when the first bus goes",
+        "It was half seven and the bus was late again",
+        "The bus pass costs a lot each month",
+        "Half seven again, and still no bus",
+        "I need a bus pass for the new job",
+    ]
+    labels = label_topics(interview + bus, [0] * 5 + [1] * 5)
+    assert (labels[0].label, labels[0].source) == ("Mock interview", "phrase")
+    assert (labels[1].label, labels[1].source) == ("Bus pass", "phrase")
+    assert labels[0].coverage == 0.6 and labels[1].coverage == 0.4
+
+
+def test_a_topic_that_is_clearly_one_code_carries_the_code_name():
+    labels = label_topics(
+        REFUNDS + PARKING,
+        [0] * len(REFUNDS) + [1] * len(PARKING),
+        fixed={1: "Parking and travel costs"},
+    )
+    assert (labels[1].label, labels[1].source) == ("Parking and travel costs", "code")
+    # The other topic's label avoids the code name's words.
+    assert not {"parking", "travel", "costs"} & set(labels[0].label.lower().split())
+
+
+def test_labels_keep_the_capitals_of_names_but_not_stray_ones():
+    jobs = [
+        "I found the post on NHS Jobs last week",
+        "Applying through NHS Jobs took ages",
+        "The NHS Jobs website logged me out twice",
+    ]
+    praise = [
+        "We had great servIce from the team",
+        "It was a great service from the nurses",
+        "Once again great service today",
+    ]
+    labels = label_topics(jobs + praise, [0] * 3 + [1] * 3)
+    assert labels[0].label == "NHS Jobs"
+    assert labels[1].label == "Great service"
+
+
+def test_the_naming_table_says_where_each_suggestion_came_from():
+    from toolkit.topics.names import topic_table
+
+    info = pd.DataFrame(
+        {
+            "topic": [-1, 0, 1],
+            "label": ["Not grouped", "Bus pass", "Transport and travel"],
+            "auto_label": ["Not grouped", "Bus pass", "Transport and travel"],
+            "label_source": ["", "phrase", "code"],
+            "size": [5, 30, 20],
+        }
+    )
+    table = topic_table(info)
+    assert table["suggestion from"].tolist() == ["words people said", "the codebook"]

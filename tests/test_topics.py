@@ -97,6 +97,32 @@ def test_labels_are_short_distinct_phrases_and_flow_into_tables(built):
     assert (published["topic_label"] == published["topic"].map(names)).all()
 
 
+def test_example_labels_are_names_of_themes_where_people_said_them(built):
+    from toolkit.topics.phrase_shape import is_theme_shape, tag_spans
+
+    study, out = built
+    info = out.read("topic_info")
+    real = info[info["topic"] >= 0]
+    assert set(real["label_source"]) <= {"phrase", "code", "keywords"}
+    assert (real["label_source"] == "phrase").mean() >= 0.6
+    # A codebook name is used only for a topic mostly coded so, and for one topic per code.
+    coded = real[real["label_source"] == "code"]
+    assert coded["mostly_code"].notna().all() and coded["mostly_code"].is_unique
+    # Each phrase label, tagged afresh where its topic's segments say it, is a theme's name.
+    segments = out.read("segments").merge(out.read("topics"), on="seg_id")
+    pieces, owners = [], []
+    for row in real[real["label_source"] == "phrase"].itertuples():
+        said = segments.loc[segments["topic"] == row.topic, "text"].str.replace("\u2019", "'")
+        said = said[said.str.lower().str.contains(row.auto_label.lower(), regex=False)]
+        assert len(said), row.auto_label
+        for text in said.head(3):
+            start = text.lower().index(row.auto_label.lower())
+            pieces.append((text, start, start + len(row.auto_label)))
+            owners.append(row.auto_label)
+    votes = pd.DataFrame({"label": owners, "ok": [is_theme_shape(*t) for t in tag_spans(pieces)]})
+    assert votes.groupby("label")["ok"].mean().ge(0.5).all()
+
+
 def test_topics_agree_with_the_planted_themes(built):
     from sklearn.metrics import normalized_mutual_info_score
 

@@ -20,8 +20,8 @@ from toolkit.topics.stage import crosswalk
 
 def test_defaults_grow_with_the_corpus():
     small, medium, large = (scaled_parameters(n) for n in (300, 3000, 100_000))
-    assert (small.min_topic_size, small.n_neighbors, small.min_samples) == (9, 10, 2)
-    assert (medium.min_topic_size, medium.n_neighbors) == (27, 14)
+    assert (small.min_topic_size, small.n_neighbors, small.min_samples) == (9, 15, 2)
+    assert (medium.min_topic_size, medium.n_neighbors) == (27, 27)
     assert (large.min_topic_size, large.n_neighbors) == (158, 50)
     assert scaled_parameters(3000, min_topic_size=12).min_topic_size == 12
 
@@ -200,3 +200,43 @@ def test_umap_reductions_are_cached_by_content_parameters_and_seed(tmp_path):
     (next((tmp_path / "reductions").glob("umap-*.npz"))).write_bytes(b"damaged")
     for seed in (1, 2):  # a damaged entry is recomputed, never an error
         assert reducer(seed).fit_transform(vectors).shape == (60, 2)
+
+
+def test_exact_neighbours_match_a_brute_force_search():
+    from toolkit.topics.neighbours import exact_neighbours
+
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    indices, distances = exact_neighbours(vectors, 10)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    brute = 1 - unit @ unit.T
+    np.fill_diagonal(brute, -1)
+    expected = np.argsort(brute, axis=1, kind="stable")[:, :10]
+    assert (indices[:, 0] == np.arange(300)).all() and (distances[:, 0] == 0).all()
+    np.testing.assert_array_equal(indices, expected)
+    np.testing.assert_allclose(
+        distances[:, 1:], np.take_along_axis(brute, expected, 1)[:, 1:], atol=1e-5
+    )
+
+
+def test_umap_on_exact_neighbours_keeps_the_groups_its_own_search_finds():
+    # Below 4,096 points UMAP searches neighbours exactly itself; its layout is chaotic in
+    # the last bits of the distances, so the comparison is of the groups, not coordinates.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+    from umap import UMAP
+
+    from toolkit.topics.reduction_cache import CachedReduction
+
+    rng = np.random.default_rng(4)
+    centres = rng.normal(size=(3, 12))
+    vectors = np.vstack([c + 0.3 * rng.normal(size=(60, 12)) for c in centres]).astype(np.float32)
+    planted = np.repeat([0, 1, 2], 60)
+    params = dict(n_neighbors=10, n_components=2, min_dist=0.0, metric="cosine", random_state=7)
+    own = UMAP(**params).fit_transform(vectors)
+    reducer = CachedReduction(UMAP(**params), None)
+    ours = reducer.fit_transform(vectors)
+    assert reducer.reducer.knn_indices is not None  # the exact neighbours were used
+    for reduced in (own, ours):
+        groups = KMeans(3, n_init=10, random_state=0).fit_predict(reduced)
+        assert adjusted_rand_score(planted, groups) == 1.0

@@ -47,6 +47,41 @@ def configure_torch_threads() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+class RecentVectors:
+    """The vectors of the last texts encoded in this process, by model identity and text hash.
+
+    The coding and topics stages embed the same segments with the same model, each through
+    its own cache folder (the topics stage keeps its vectors with the study's outputs). On
+    the example study the second pass took about a minute; remembering the last call's
+    vectors (about 15 MB for 10,000 segments) lets it reuse the first's. Only the latest
+    model's vectors are kept, so memory stays bounded.
+    """
+
+    def __init__(self) -> None:
+        self.identity = ""
+        self.rows: dict[bytes, int] = {}
+        self.vectors = np.zeros((0, 0), dtype=np.float32)
+
+    def remember(self, identity: str, keys: np.ndarray, vectors: np.ndarray) -> None:
+        self.identity = identity
+        self.rows = {key.tobytes(): i for i, key in enumerate(keys)}
+        self.vectors = vectors.copy()
+
+    def get(self, identity: str, keys: np.ndarray) -> dict[int, np.ndarray]:
+        """``{row: vector}`` for the keys remembered for this model."""
+        if identity != self.identity or not self.rows:
+            return {}
+        found = {}
+        for i, key in enumerate(keys):
+            row = self.rows.get(key.tobytes())
+            if row is not None:
+                found[i] = self.vectors[row]
+        return found
+
+
+_RECENT = RecentVectors()
+
+
 class Embedder:
     """Base class: turns texts into unit-length float32 vectors, through the cache.
 
@@ -81,7 +116,10 @@ class Embedder:
         self._prepare(texts)
         keys = text_keys(texts)
         cache = self.cache
-        found = cache.get(keys) if cache is not None else {}
+        on_disk = cache.get(keys) if cache is not None else {}
+        # Another stage of this run may have embedded (or read) the same texts with the same
+        # model but another cache folder: take those vectors rather than embed again.
+        found = {**_RECENT.get(self.identity, keys), **on_disk} if cache is not None else {}
         for row, vec in found.items():
             out[row] = vec
         missing = [i for i in range(len(texts)) if i not in found]
@@ -93,12 +131,15 @@ class Embedder:
             fresh = l2_normalise(self._embed(list(unique), progress=progress))
             for i in missing:
                 out[i] = fresh[unique[texts[i]]]
-            if cache is not None:
-                first_rows = {}
-                for i in missing:
+        if cache is not None:
+            first_rows: dict[str, int] = {}
+            for i in range(len(texts)):
+                if i not in on_disk:  # embedded now or remembered: not in this folder yet
                     first_rows.setdefault(texts[i], i)
+            if first_rows:
                 rows = list(first_rows.values())
                 cache.put(keys[rows], out[rows])
+            _RECENT.remember(self.identity, keys, out)
         return out
 
     def _prepare(self, texts: list[str]) -> None:

@@ -178,6 +178,8 @@ def largest_topics(topic_info: pd.DataFrame | None, n: int) -> list[int]:
     if topic_info is None or "size" not in topic_info.columns:
         return []
     info = topic_info[topic_info["topic"].astype(int) >= 0]
+    if "hidden" in info.columns:  # topics people hid are left out of charts
+        info = info[~info["hidden"].fillna(False).astype(bool)]
     return info.sort_values("size", ascending=False)["topic"].astype(int).head(n).tolist()
 
 
@@ -438,6 +440,7 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
         TopicEffects,
         topic_assignments,
         with_topic_labels,
+        without_hidden_topics,
     )
 
     covs = [c for c in study.covariates if c != COVARIATE_BASELINE and c in frame.columns]
@@ -479,6 +482,9 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
         ["estimate", "ci_low", "ci_high"]
     ].round(4)
     out.write("topic_effects", coefs)
+    info = _maybe(out, "topic_info")
+    pub = without_hidden_topics(pub, info)
+    publish_levels = without_hidden_topics(publish_levels, info)
     publish_table(pub, out.tables / "topic_effects.csv", rule, COUNT_COLUMNS["topic_effects"])
     publish_table(publish_levels, out.tables / "topic_effects_levels.csv", rule, [])
     topic_names = {
@@ -486,7 +492,7 @@ def _topic_effects(study, out, frame, segments, topics, labels, rule, alt, seed,
         for k in coefs["topic"].unique()
     }
     plotted = (
-        largest_topics(_maybe(out, "topic_info"), MAX_PLOTTED_TOPICS)
+        largest_topics(info, MAX_PLOTTED_TOPICS)
         or sorted(coefs["topic"].unique())[:MAX_PLOTTED_TOPICS]
     )
     for cov in covs:

@@ -71,6 +71,22 @@ def with_topic_labels(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFra
     return out
 
 
+def without_hidden_topics(table: pd.DataFrame, topic_info: pd.DataFrame | None) -> pd.DataFrame:
+    """Rows of ``table`` whose topic people have not hidden (``study.yml`` ``topics.names``).
+
+    Published tables and charts leave hidden topics out, as ``tables/topics_per_cohort.csv``
+    and the reports do; the study's own tables keep them.
+
+    >>> info = pd.DataFrame({"topic": [0, 1], "hidden": [False, True]})
+    >>> without_hidden_topics(pd.DataFrame({"topic": [0, 1, 1]}), info)["topic"].tolist()
+    [0]
+    """
+    if topic_info is None or "hidden" not in topic_info.columns:
+        return table
+    hidden = topic_info.loc[topic_info["hidden"].fillna(False).astype(bool), "topic"]
+    return table[~table["topic"].astype(int).isin(set(hidden.astype(int)))]
+
+
 def _hc3_batch(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """OLS coefficients and HC3 covariances for many outcome columns sharing one design.
 

@@ -20,11 +20,12 @@ Gerunds are left alone because they are usually nouns in feedback ("housing", "p
 
 Example
 -------
->>> texts = ["the refund never came", "refunds take weeks", "still waiting on my refund",
-...          "parking costs a fortune", "parking costs too much", "no parking spaces"]
->>> labelled = label_topics(texts, [0, 0, 0, 1, 1, 1])
->>> labelled[1].label
-'Parking costs'
+The example loads spaCy's tagger, so it is shown rather than run (``tests/test_topic_labels.py``
+runs it)::
+
+    texts = ["the refund never came", "refunds take weeks", "still waiting on my refund",
+             "the parking spaces are full", "no parking spaces left", "parking spaces cost"]
+    label_topics(texts, [0, 0, 0, 1, 1, 1])[1].label     # 'Parking spaces'
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit.topics.filler import STOP_WORDS, TOKEN, preprocess, tokens
+from toolkit.topics.filler import PLACEHOLDER, STOP_WORDS, TOKEN, preprocess, tokens
+from toolkit.topics.phrase_shape import is_theme_shape, tag_spans, tagger
 
 # Words that end in -s but are not plurals of a shorter word people also used.
 INVARIANT = frozenset(
@@ -85,6 +87,11 @@ IRREGULAR_PAST = frozenset(
         "left",
     ]
 )
+# Candidate phrases per topic whose part of speech is checked (best first), and places each
+# is tagged at: a label is chosen among these.
+TAGGED_CANDIDATES = 25
+TAG_BATCH = 6
+EXAMPLES = 3
 # How much a key word must be said with the ones already chosen (see coherent_keywords).
 TOGETHER_FLOOR = 0.25
 
@@ -97,6 +104,7 @@ class TopicLabel:
     label: str
     keywords: list[str]
     coverage: float
+    source: str = "phrase"  # "phrase", "keywords" (no phrase fitted) or "code" (codebook name)
 
 
 def lemma_map(vocabulary: Counter) -> dict[str, str]:
@@ -214,7 +222,11 @@ def _display(lemma_tuple: tuple, surface: dict[tuple, Counter]) -> str:
 
 
 def label_topics(
-    texts: list[str], topics, n_keywords: int = 10, include_outliers: bool = False
+    texts: list[str],
+    topics,
+    n_keywords: int = 10,
+    include_outliers: bool = False,
+    fixed: dict[int, str] | None = None,
 ) -> dict[int, TopicLabel]:
     """Phrase label and key words for every topic (``-1`` only if ``include_outliers``).
 
@@ -226,30 +238,121 @@ def label_topics(
         Topic of each segment; ``-1`` = not grouped.
     n_keywords
         Number of key words per topic.
+    fixed
+        Topic -> a name it must carry (a codebook code the topic clearly is); other labels
+        avoid its words.
     """
     topics = np.asarray(topics)
+    fixed = fixed or {}
     counts = _count_terms(texts, topics, include_outliers)
     scores = _ctfidf(counts.words)
     sizes = Counter(topics.tolist())
     all_phrases = Counter()
     for c in counts.phrases.values():
         all_phrases.update(c)
+    order = sorted(counts.words, key=lambda t: (-sizes[t], t))
+    keywords = {t: coherent_keywords(scores[t], counts.segments[t], n_keywords) for t in order}
+    shapes = PhraseShapes(texts, counts.examples)
     used: set[str] = set()
+    for name in fixed.values():
+        used |= {counts.lemmas.get(w, w) for w in tokens(name) if w not in STOP_WORDS}
     out = {}
-    for topic in sorted(counts.words, key=lambda t: (-sizes[t], t)):
-        keywords = coherent_keywords(scores[topic], counts.segments[topic], n_keywords)
+    for topic in order:
+        words = [_display((w,), counts.surface).lower() for w in keywords[topic]]
+        if topic in fixed:
+            out[int(topic)] = TopicLabel(int(topic), fixed[topic], words, float("nan"), "code")
+            continue
         ranked = _rank_phrases(
-            counts.phrases[topic], all_phrases, sizes[topic], keywords, counts.surface
+            counts.phrases[topic],
+            all_phrases,
+            sizes[topic],
+            keywords[topic],
+            counts.surface,
+            shapes.tagged,
         )
-        choice, coverage = _pick(ranked, used)
+        choice, coverage = _pick(ranked, used, shapes)
         if choice is None:
-            label = _keyword_label(keywords, used, counts.surface)
+            # Key words first, then the next best words of the topic, to find two nouns.
+            ranked_words = sorted(scores[topic], key=lambda w: (-scores[topic][w], w))
+            words_to_try = list(dict.fromkeys(keywords[topic] + ranked_words[:30]))
+            shapes.check([(w,) for w in words_to_try])
+            label = _keyword_label(words_to_try, used, counts.surface, shapes)
+            source = "keywords"
         else:
-            label = _display(choice, counts.surface)
+            label, source = _display(choice, counts.surface), "phrase"
+            label = _with_capitals(label, texts, counts.examples.get(choice, []))
         used |= {counts.lemmas.get(w, w) for w in tokens(label) if w not in STOP_WORDS}
-        words = [_display((w,), counts.surface).lower() for w in keywords]
-        out[int(topic)] = TopicLabel(int(topic), label, words, round(coverage, 4))
+        out[int(topic)] = TopicLabel(int(topic), label, words, round(coverage, 4), source)
     return out
+
+
+class PhraseShapes:
+    """Whether candidate phrases are shaped like a theme's name, tagged when first asked.
+
+    Tags up to three places each candidate was said (:mod:`toolkit.topics.phrase_shape`); a
+    candidate names a theme when at least half of them are tagged as one ("parking costs"
+    is a noun in "the parking costs are high", a verb in "parking costs a fortune").
+    Candidates are tagged a few at a time, best first, so most are never tagged at all.
+    ``tagged`` is False when no tagger is installed; then every phrase passes.
+    """
+
+    def __init__(self, texts: list[str], examples: dict[tuple, list]):
+        self.texts = texts
+        self.examples = examples
+        self.known: dict[tuple, bool] = {}
+        self.tagged = tagger() is not None
+
+    def check(self, phrases: list[tuple]) -> None:
+        """Tag, in one batch, the places of the phrases not yet checked."""
+        new = [p for p in dict.fromkeys(phrases) if p not in self.known and p in self.examples]
+        if not self.tagged or not new:
+            return
+        places = [(phrase, *where) for phrase in new for where in self.examples[phrase]]
+        pieces = [(_tagging_text(self.texts[row]), start, end) for _, row, start, end in places]
+        votes: dict[tuple, list[bool]] = defaultdict(list)
+        found = tag_spans(pieces) or []
+        for (phrase, *_), (phrase_tags, following, preceding) in zip(places, found, strict=True):
+            votes[phrase].append(is_theme_shape(phrase_tags, following, preceding))
+        self.known.update({phrase: 2 * sum(v) >= len(v) for phrase, v in votes.items()})
+
+    def __call__(self, phrase: tuple) -> bool:
+        if not self.tagged:
+            return True
+        self.check([phrase])
+        return self.known.get(phrase, False)
+
+
+def _with_capitals(label: str, texts: list[str], places: list) -> str:
+    """Give back the capitals people wrote for names and acronyms ("NHS jobs", "Clacton").
+
+    A word takes them back only when every place the phrase was said writes it the same way,
+    as an acronym ("NHS") or with one initial capital away from the start of the segment
+    ("Clacton"): stray capitals ("the Nurses", "servIce") stay lower case.
+    """
+    words = label.split()
+    seen: list[set[str]] = [set() for _ in words]
+    for row, start, end in places:
+        said = _tagging_text(texts[row])
+        written = said[start:end].split()
+        if [w.lower() for w in written] != [w.lower() for w in words]:
+            return label
+        at_start = not said[:start].strip()
+        for i, form in enumerate(written):
+            acronym = form.isupper() and 2 <= len(form) <= 6
+            name = form.istitle() and not (i == 0 and at_start)
+            seen[i].add(form if acronym or name else form.lower())
+    out = []
+    for word, forms in zip(words, seen, strict=True):
+        form = next(iter(forms)) if len(forms) == 1 else word
+        out.append(form if form != word.lower() else word)
+    return " ".join(out)
+
+
+def _tagging_text(text: str) -> str:
+    # The counted text with its capitals back (the tagger needs them to see names), as long
+    # as that keeps every character where it was.
+    cased = PLACEHOLDER.sub(" ", text).replace("’", "'")
+    return cased if len(cased) == len(preprocess(text)) else preprocess(text)
 
 
 @dataclass
@@ -259,6 +362,8 @@ class _Counts:
     phrases: dict[int, Counter]
     segments: dict[int, list[set]]
     surface: dict[tuple, Counter]
+    # phrase (or single lemma) -> up to EXAMPLES places it was said: (segment, start, end)
+    examples: dict[tuple, list[tuple[int, int, int]]] = field(default_factory=dict)
 
 
 def _count_terms(texts: list[str], topics: np.ndarray, include_outliers: bool) -> _Counts:
@@ -269,32 +374,49 @@ def _count_terms(texts: list[str], topics: np.ndarray, include_outliers: bool) -
     counts = _Counts(
         lemmas, defaultdict(Counter), defaultdict(Counter), defaultdict(list), defaultdict(Counter)
     )
-    for text, ms, topic in zip(texts, matches, topics.tolist(), strict=True):
+    examples = counts.examples
+    for row, (text, ms, topic) in enumerate(zip(texts, matches, topics.tolist(), strict=True)):
         if topic < 0 and not include_outliers:
             continue
         seg = [m.group() for m in ms]
-        content = [t for t in seg if t not in STOP_WORDS]
-        for t in content:
+        for m in ms:
+            t = m.group()
+            if t in STOP_WORDS:
+                continue
             counts.words[topic][lemmas[t]] += 1
             counts.surface[(lemmas[t],)][t] += 1
-        counts.segments[topic].append({lemmas[t] for t in content})
+            _remember(examples, (lemmas[t],), (row, m.start(), m.end()))
+        counts.segments[topic].append({lemmas[t] for t in seg if t not in STOP_WORDS})
         pre = preprocess(text)
         phrases = _segment_terms(seg, lemmas)
         counts.phrases[topic].update(phrases.keys())
         for phrase, (i, j) in phrases.items():
-            said = " ".join(pre[ms[i].start() : ms[j].end()].split())
-            counts.surface[phrase][said] += 1
+            start, end = ms[i].start(), ms[j].end()
+            counts.surface[phrase][" ".join(pre[start:end].split())] += 1
+            _remember(examples, phrase, (row, start, end))
     return counts
 
 
+def _remember(examples: dict, key: tuple, where: tuple[int, int, int]) -> None:
+    places = examples.setdefault(key, [])
+    if len(places) < EXAMPLES:
+        places.append(where)
+
+
 def _rank_phrases(
-    df: Counter, all_df: Counter, size: int, keywords: list[str], surface: dict[tuple, Counter]
+    df: Counter,
+    all_df: Counter,
+    size: int,
+    keywords: list[str],
+    surface: dict[tuple, Counter],
+    tagged: bool = False,
 ) -> list[tuple[tuple, float, float]]:
     """(phrase, score, coverage), best first.
 
     score = coverage (share of the topic's segments that say it) x purity (share of all the
     segments saying it that are in this topic) x (0.5 + 0.5 x share of its content words
     among the topic's key words), so the phrase is typical of the topic and of nothing else.
+    Without a tagger (``tagged`` False), phrases that look like fragments are marked down.
     """
     top = set(keywords)
     floor = max(MIN_PHRASE_SEGMENTS, 0.02 * size)
@@ -306,12 +428,9 @@ def _rank_phrases(
         purity = n / all_df[phrase]
         content = [w for w in phrase if w not in STOP_WORDS]
         central = sum(w in top for w in content) / len(content)
-        score = (
-            coverage
-            * purity
-            * (0.5 + 0.5 * central)
-            * _shape(_display(phrase, surface).lower().split())
-        )
+        score = coverage * purity * (0.5 + 0.5 * central)
+        if not tagged:
+            score *= _shape(_display(phrase, surface).lower().split())
         ranked.append((phrase, score, coverage))
     ranked.sort(key=lambda r: (-r[1], len(r[0]), r[0]))
     return ranked
@@ -321,8 +440,8 @@ def _shape(phrase: list[str]) -> float:
     """Halve a phrase that ends in a past tense or adverb, or opens with an adverb.
 
     Names of themes are mostly noun phrases ("grace period", "housing benefit"); "nan used",
-    "paid monthly" or "nearly missed" are fragments of a sentence. Without a part-of-speech
-    tagger (too slow to load for this), these English endings are a cheap, transparent sign.
+    "paid monthly" or "nearly missed" are fragments of a sentence. Used only when spaCy's
+    tagger is not installed: these English endings are then a cheap, transparent sign.
     """
     factor = 1.0
     if phrase[-1].endswith(("ed", "ly")) or phrase[-1] in IRREGULAR_PAST:
@@ -332,18 +451,37 @@ def _shape(phrase: list[str]) -> float:
     return factor
 
 
-def _pick(ranked, used: set[str]) -> tuple[tuple | None, float]:
-    """Best phrase whose content words no earlier label uses."""
-    for phrase, _, coverage in ranked[:50]:
-        content = {w for w in phrase if w not in STOP_WORDS}
-        if not content & used:
-            return phrase, coverage
+def _pick(ranked, used: set[str], shapes: PhraseShapes) -> tuple[tuple | None, float]:
+    """Best phrase shaped like a theme's name whose content words no earlier label uses.
+
+    Candidates are checked in batches of ``TAG_BATCH``, best first, up to
+    ``TAGGED_CANDIDATES`` (50 without a tagger, as nothing is tagged).
+    """
+    limit = TAGGED_CANDIDATES if shapes.tagged else 50
+    fresh = [
+        (phrase, coverage)
+        for phrase, _, coverage in ranked[:limit]
+        if not {w for w in phrase if w not in STOP_WORDS} & used
+    ]
+    for lo in range(0, len(fresh), TAG_BATCH):
+        batch = fresh[lo : lo + TAG_BATCH]
+        shapes.check([phrase for phrase, _ in batch])
+        for phrase, coverage in batch:
+            if shapes(phrase):
+                return phrase, coverage
     return None, 0.0
 
 
-def _keyword_label(words: list[str], used: set[str], surface: dict[tuple, Counter]) -> str:
-    """Fallback when no phrase recurs: the two best key words no other label uses."""
+def _keyword_label(
+    words: list[str], used: set[str], surface: dict[tuple, Counter], shapes: PhraseShapes
+) -> str:
+    """Fallback when no phrase names the topic: its two best nouns no other label uses."""
     fresh = [w for w in words if w not in used] or words
+    if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
+        nouns = [w for w in fresh if shapes((w,))]
+        fresh = nouns + [w for w in fresh if w not in nouns]
+    else:
+        fresh = fresh[:10]
     picked = [_display((w,), surface).lower() for w in fresh[:2]]
     text = " and ".join(picked) if picked else "unnamed topic"
     return text[:1].upper() + text[1:]

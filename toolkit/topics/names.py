@@ -31,6 +31,11 @@ from scipy.optimize import linear_sum_assignment
 from toolkit.errors import TOPIC_NAME_NOT_FOUND
 
 MATCH_FLOOR = 0.3
+SUGGESTION_SOURCES = {
+    "phrase": "words people said",
+    "code": "the codebook",
+    "keywords": "key words",
+}
 
 
 def carry_numbers(
@@ -159,11 +164,28 @@ def topic_table(info: pd.DataFrame) -> pd.DataFrame:
         keep &= ~info["hidden"].fillna(False).astype(bool)
     columns = [
         c
-        for c in ("topic", "label", "auto_label", "size", "stable", "keywords", "mostly_code")
+        for c in (
+            "topic",
+            "label",
+            "auto_label",
+            "label_source",
+            "size",
+            "stable",
+            "keywords",
+            "mostly_code",
+        )
         if c in info.columns
     ]
     table = info.loc[keep, columns].sort_values("size", ascending=False)
-    return table.rename(columns={"label": "name", "auto_label": "suggested by the computer"})
+    # Where the suggestion came from: words people said, the codebook, or key words.
+    table = table.replace({"label_source": SUGGESTION_SOURCES})
+    return table.rename(
+        columns={
+            "label": "name",
+            "auto_label": "suggested by the computer",
+            "label_source": "suggestion from",
+        }
+    )
 
 
 def names_template(info: pd.DataFrame) -> str:

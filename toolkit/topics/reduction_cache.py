@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.study.tables import atomic_path
+from toolkit.topics.neighbours import EXACT_LIMIT, exact_neighbours
 
 FOLDER = "reductions"
 # UMAP settings that change its output; anything else (verbosity, n_jobs...) does not.
@@ -75,6 +76,7 @@ def reduction_key(reducer, vectors: np.ndarray, labels: np.ndarray | None = None
     params = {k: repr(getattr(reducer, k, None)) for k in KEY_PARAMETERS}
     spec = json.dumps(
         {
+            "neighbours": "exact" if uses_exact_neighbours(reducer, len(vectors)) else "umap",
             "class": type(reducer).__name__,
             "umap": getattr(umap, "__version__", "?"),
             "params": params,
@@ -84,6 +86,12 @@ def reduction_key(reducer, vectors: np.ndarray, labels: np.ndarray | None = None
         sort_keys=True,
     )
     return hashlib.sha256(spec.encode()).hexdigest()[:32]
+
+
+def uses_exact_neighbours(reducer, n: int) -> bool:
+    """Whether UMAP is given exact cosine neighbours (:mod:`toolkit.topics.neighbours`)."""
+    k = getattr(reducer, "n_neighbors", 0)
+    return getattr(reducer, "metric", None) == "cosine" and k < n <= EXACT_LIMIT
 
 
 class CachedReduction:
@@ -102,6 +110,7 @@ class CachedReduction:
         self.embedding_: np.ndarray | None = None
         self._train: tuple[np.ndarray, np.ndarray | None] | None = None
         self._reducer_fitted = False
+        self._exact = False
 
     def path(self, vectors: np.ndarray, labels=None) -> Path | None:
         if self.folder is None:
@@ -125,6 +134,10 @@ class CachedReduction:
         reduced = self._load(path, len(vectors))
         self.hit = reduced is not None
         if reduced is None:
+            self._exact = uses_exact_neighbours(self.reducer, len(vectors))
+            if self._exact:
+                indices, distances = exact_neighbours(vectors, self.reducer.n_neighbors)
+                self.reducer.precomputed_knn = (indices, distances, None)
             reduced = self.reducer.fit_transform(vectors, y=labels)
             self._reducer_fitted = True
             if path is not None:
@@ -144,9 +157,13 @@ class CachedReduction:
             train = self._train[0]
             if vectors.shape == train.shape and np.array_equal(vectors, train):
                 return self.embedding_
-        if not self._reducer_fitted:
+        # Placing new vectors needs UMAP's own neighbour search index, which a fit on
+        # precomputed neighbours does not build: fit again (once) without them.
+        if not self._reducer_fitted or self._exact:
             if self._train is None:
                 raise RuntimeError("CachedReduction.transform called before fit")
+            self.reducer.precomputed_knn = (None, None, None)
+            self._exact = False
             self.reducer.fit(self._train[0], y=self._train[1])
             self._reducer_fitted = True
         return self.reducer.transform(vectors)

@@ -124,6 +124,27 @@ def mostly_code(cross: pd.DataFrame | None, share: float = MOSTLY_CODE_SHARE) ->
     )
 
 
+def code_names(cross: pd.DataFrame | None, study, share: float = MOSTLY_CODE_SHARE) -> dict:
+    """Topic -> the name of the codebook code it clearly is (given to ``share`` of it).
+
+    People already know their codebook's names ("Transport and travel"), so a topic that is
+    mostly one code is called by it rather than by a phrase. When several topics are mostly
+    the same code, only the one it covers most takes the name, so names stay distinct.
+    """
+    hints = mostly_code(cross, share)
+    if hints.empty or not study.codebook:
+        return {}
+    from toolkit.coding.codebook import load_study_codebook
+
+    names = {c.id: c.name for c in load_study_codebook(study).codes}
+    best = hints.sort_values("mostly_code_share", ascending=False).drop_duplicates("mostly_code")
+    return {
+        int(t): names[c]
+        for t, c in zip(best["topic"], best["mostly_code"], strict=True)
+        if c in names
+    }
+
+
 def per_group(topics, groups, pids, column: str, info: pd.DataFrame) -> pd.DataFrame:
     """Segments and people per topic and group (cohort or wave), with the topic's name."""
     frame = pd.DataFrame({"topic": topics, column: [str(g) for g in groups], "pid": list(pids)})
@@ -153,6 +174,7 @@ def topic_info_frame(
             {
                 "topic": int(topic),
                 "label": found.label if found else NOT_GROUPED,
+                "label_source": found.source if found else "",
                 "size": int(members.sum()),
                 "n_participants": int(segments["pid"][members].nunique()),
                 "keywords": ", ".join(found.keywords) if found else "",
@@ -218,31 +240,17 @@ def save_model(fitted: FittedTopics, folder: Path, topic_info: pd.DataFrame) -> 
             shutil.rmtree(staging)
 
 
+# Columns (and types) of the topic tables a study too small for topics still gets.
+EMPTY_TABLES = {
+    "topics": {"seg_id": str, "topic": int, "probability": float, "assigned_by": str},
+    "topic_info": {"topic": int, "label": str, "size": int, "keywords": str, "stable": bool},
+}
+
+
 def write_empty_tables(out: StudyOutputs) -> None:
     """The topic tables with their columns and no rows (later stages read them as usual)."""
-    out.write(
-        "topics",
-        pd.DataFrame(
-            {
-                "seg_id": pd.Series(dtype=str),
-                "topic": pd.Series(dtype=int),
-                "probability": pd.Series(dtype=float),
-                "assigned_by": pd.Series(dtype=str),
-            }
-        ),
-    )
-    out.write(
-        "topic_info",
-        pd.DataFrame(
-            {
-                "topic": pd.Series(dtype=int),
-                "label": pd.Series(dtype=str),
-                "size": pd.Series(dtype=int),
-                "keywords": pd.Series(dtype=str),
-                "stable": pd.Series(dtype=bool),
-            }
-        ),
-    )
+    for name, columns in EMPTY_TABLES.items():
+        out.write(name, pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}))
 
 
 def skip_reason(texts: list[str]) -> str | None:
@@ -340,6 +348,36 @@ def write_group_tables(out: StudyOutputs, study, topics, segments, info, rule) -
     )
 
 
+def fit_and_refit(ctx, segments: pd.DataFrame, embedder: Embedder):
+    """Fit the study's topics, then refit with other seeds to see which topics come back.
+
+    Returns (fitted, embeddings, timings, stability per topic, one row per refit).
+    """
+    study, settings = ctx.study, ctx.study.topics
+    guide_topics = codebook_guidance(study, "seeded") if settings.guided_by_codebook else None
+    fitted, embeddings, timings = model_topics(
+        segments,
+        embedder,
+        seed=settings.seed,
+        min_topic_size=settings.min_topic_size,
+        guidance="seeded" if guide_topics else None,
+        guide_topics=guide_topics,
+        progress=ctx.progress,
+    )
+    t0 = time.perf_counter()
+    stability, runs = topic_stability(
+        fitted,
+        segments["text"].astype(str).tolist(),
+        embeddings,
+        embedder,
+        runs=settings.stability_runs,
+        progress=ctx.progress,
+        guide_topics=guide_topics,
+    )
+    timings["stability_seconds"] = round(time.perf_counter() - t0, 2)
+    return fitted, embeddings, timings, stability, runs
+
+
 def run_stage(ctx) -> dict:
     """Stage ``topics``: fit once on every segment of the study and write the topic tables."""
     from toolkit.privacy.disclosure import DisclosureRule
@@ -356,34 +394,21 @@ def run_stage(ctx) -> dict:
         ctx.notes["topics"] = {"skipped": reason}
         return {"topics": 0, "skipped": reason}
     embedder = get_embedder(settings.embedding, cache_dir=stage_cache_dir(out), seed=settings.seed)
-    guide_topics = codebook_guidance(study, "seeded") if settings.guided_by_codebook else None
-    guidance = "seeded" if guide_topics else None
-    fitted, embeddings, timings = model_topics(
-        segments,
-        embedder,
-        seed=settings.seed,
-        min_topic_size=settings.min_topic_size,
-        guidance=guidance,
-        guide_topics=guide_topics,
-        progress=ctx.progress,
-    )
-    t0 = time.perf_counter()
-    stability, runs = topic_stability(
-        fitted,
-        texts,
-        embeddings,
-        embedder,
-        runs=settings.stability_runs,
-        progress=ctx.progress,
-        guide_topics=guide_topics,
-    )
-    timings["stability_seconds"] = round(time.perf_counter() - t0, 2)
+    fitted, embeddings, timings, stability, runs = fit_and_refit(ctx, segments, embedder)
+    guidance = fitted.guidance
     previous = out.read("topics") if out.has("topics") else None
     topics, unmerged, labels, numbers, notes = final_topics(
         fitted, segments, texts, settings.names, previous
     )
     stability = stability.assign(topic=stability["topic"].map(numbers))
     stability = stability[stability["topic"].isin(labels)]
+    table = topic_frame(fitted, segments["seg_id"]).assign(
+        topic=topics, topic_before_merge=unmerged
+    )
+    cross = crosswalk(table, out.read("codings")) if out.has("codings") else None
+    named_by_code = code_names(cross, study)
+    if named_by_code:
+        labels = label_topics(texts, topics, fixed=named_by_code)
     rule = DisclosureRule.from_study(study)
     quotes = topic_quotes(segments, topics, embeddings, rule, consenting_people(out))
     ids = sorted(labels)
@@ -396,10 +421,6 @@ def run_stage(ctx) -> dict:
     quality = quality_row(
         fitted, topics, labels, texts, stability, runs, embedder, settings.seed, guidance
     )
-    table = topic_frame(fitted, segments["seg_id"]).assign(
-        topic=topics, topic_before_merge=unmerged
-    )
-    cross = crosswalk(table, out.read("codings")) if out.has("codings") else None
     info = info.merge(mostly_code(cross), on="topic", how="left")
     for name, frame in [
         ("topics", table),
