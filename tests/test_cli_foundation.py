@@ -192,3 +192,11 @@ def test_demo_runs_the_pipeline_and_says_where_the_outputs_are(capsys, monkeypat
     out = tmp_path / "outputs" / "example"
     assert (out / "data" / "documents.parquet").exists()
     assert stdout.strip().endswith(f"Outputs are in {out}")
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(None, 1), (1, 1), (2, 2), (16, 4)])
+def test_reports_use_one_process_per_core_by_default_up_to_four(monkeypatch, cores, expected):
+    from toolkit.cli import foundation
+
+    monkeypatch.setattr(foundation.os, "cpu_count", lambda: cores)
+    assert foundation.default_jobs() == expected

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from toolkit.cli.foundation import default_jobs
 from toolkit.errors import UserError
 
 
@@ -19,7 +20,12 @@ def report(
     cohort: list[str] = typer.Option(
         None, "--cohort", help="Cohort to report on (repeat for several; default: all)."
     ),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Reports to make at the same time."),
+    jobs: int = typer.Option(
+        default_jobs(),
+        "--jobs",
+        min=1,
+        help="Reports to make at the same time. Default: one per CPU core, at most 4.",
+    ),
     out: Path | None = typer.Option(
         None, "--out", help="The study's outputs folder (default: outputs/<study>)."
     ),
