@@ -318,3 +318,100 @@ def test_the_naming_table_says_where_each_suggestion_came_from():
     )
     table = topic_table(info)
     assert table["suggestion from"].tolist() == ["words people said", "the codebook"]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "tags", "following", "preceding", "ok"),
+    [
+        ("dealt with conflict", ["VBD", "IN", "NN"], "", "PRP", True),
+        ("paid the bills", ["VBD", "DT", "NNS"], "", "PRP", True),
+        ("(to) pay the bills", ["VB", "DT", "NNS"], "", "TO", True),
+        ("mark my words", ["VB", "PRP$", "NNS"], "", "", False),  # an order, not an action
+        ("liked the hands(-on)", ["VBD", "DT", "NNS"], "HYPH", "PRP", False),
+        ("based question", ["VBN", "NN"], "", "", False),
+        ("kept thinking", ["VBD", "VBG"], "", "PRP", False),
+    ],
+)
+def test_a_verb_with_its_object_names_an_action(phrase, tags, following, preceding, ok):
+    from toolkit.topics.phrase_shape import is_action_shape
+
+    assert is_action_shape(tags, following, preceding) is ok, phrase
+
+
+def test_an_article_straight_after_a_noun_is_cut_out_of_a_sentence():
+    from toolkit.topics.phrase_shape import is_theme_shape
+
+    assert not is_theme_shape(["NN", "DT", "NN"])  # "breakdown a couple (of years ago)"
+    assert is_theme_shape(["NN", "IN", "DT", "NN"])  # "cost of the bus"
+
+
+def test_an_action_that_nothing_else_names_is_shown_as_a_gerund():
+    conflict = [
+        "At the warehouse I dealt with conflict every single day.",
+        "Honestly I dealt with conflict better after the course.",
+        "She dealt with conflict on the ward like it was nothing.",
+        "I got on with everyone there.",
+    ]
+    bus = [
+        "The bus pass costs a lot each month",
+        "I need a bus pass for the new job",
+        "My bus pass ran out last week",
+    ]
+    labels = label_topics(conflict + bus, [0] * 4 + [1] * 3)
+    assert (labels[0].label, labels[0].source) == ("Dealing with conflict", "phrase")
+    assert labels[0].coverage == 0.75
+    assert labels[1].label == "Bus pass"
+
+
+def test_a_noun_phrase_beats_an_action_said_a_little_more_often():
+    said = [
+        "I paid the rent late and the grace period saved me",
+        "The grace period on the rent was two weeks",
+        "We paid the rent with the advance in the end",
+        "I paid the rent from my savings",
+    ]
+    labels = label_topics(said, [0] * 4)
+    # "paid the rent" is said in 3 segments, "grace period" in 2: less than twice as often.
+    assert labels[0].label == "Grace period"
+
+
+def test_a_topic_with_no_phrase_takes_no_word_that_another_topics_phrase_needs():
+    mixed = [
+        "Questions about the uniform came up twice.",
+        "They had questions on values, honestly.",
+        "More questions, about shoes this time.",
+        "Questions, questions, always questions on the first day.",
+        "The values were printed everywhere.",
+    ]
+    nerves = [
+        "I was scared to ask stupid questions at first.",
+        "Nobody minds stupid questions there.",
+        "Stupid questions are fine, my mentor said.",
+        "My mouth went completely dry.",
+    ]
+    labels = label_topics(mixed + nerves, [0] * 5 + [1] * 4)
+    # The larger topic is named first, but it has no phrase said twice: it is named after
+    # the other topic has taken its phrase, from key words that phrase does not use.
+    assert (labels[1].label, labels[1].source) == ("Stupid questions", "phrase")
+    # "questions" is its best key word, which named it before the other topic's phrase did.
+    assert labels[0].source == "keywords" and labels[0].keywords[0] == "questions"
+    assert labels[0].label == "Shoes and values"
+
+
+def test_html_entities_from_web_forms_are_not_words():
+    said = ["The parking&nbsp;costs are high", "Parking costs&nbsp;again", "parking costs a lot"]
+    labels = label_topics(said, [0, 0, 0])
+    assert "nbsp" not in labels[0].keywords
+    assert labels[0].label == "Parking costs"
+
+
+def test_a_key_word_label_keeps_the_capitals_people_wrote():
+    said = [
+        "My ADHD means I lose track of forms.",
+        "With ADHD the written parts took ages.",
+        "The written test was hard with my ADHD.",
+        "Parts of it I had to read twice.",
+    ]
+    labels = label_topics(said, [0] * 4)
+    assert labels[0].source == "keywords"
+    assert labels[0].label.split()[0] == "ADHD"

@@ -40,16 +40,27 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | INTERVIEW_FILLERS)
 # Redaction placeholders such as [PERSON_1] or [POSTCODE_2] are not words of the topic.
 PLACEHOLDER = re.compile(r"\[[A-Z_]+?_?\d*\]")
 TOKEN = re.compile(r"(?u)\b[a-z][a-z]+\b")
+# HTML entities left in text copied from web forms ("&nbsp;", "&#39;") are not words.
+HTML_ENTITY = re.compile(r"&(?:[a-z]+|#\d+);", re.IGNORECASE)
 MIN_CONTENT_WORDS = 2
 
 
+def without_markup(text: str) -> str:
+    """The text with redaction placeholders and HTML entities blanked, capitals kept.
+
+    >>> without_markup("Told [PERSON_1] about the BUS&nbsp;")
+    'Told   about the BUS '
+    """
+    return HTML_ENTITY.sub(" ", PLACEHOLDER.sub(" ", text)).replace("’", "'")
+
+
 def preprocess(text: str) -> str:
-    """Lower-case and drop redaction placeholders before counting words.
+    """Lower-case and drop redaction placeholders and HTML entities before counting words.
 
     >>> preprocess("I told [PERSON_1] about the BUS")
     'i told   about the bus'
     """
-    return PLACEHOLDER.sub(" ", text).replace("’", "'").lower()
+    return without_markup(text).lower()
 
 
 def tokens(text: str) -> list[str]:

@@ -33,12 +33,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from toolkit.topics.filler import PLACEHOLDER, STOP_WORDS, TOKEN, preprocess, tokens
-from toolkit.topics.phrase_shape import is_theme_shape, tag_spans, tagger
+from toolkit.topics.filler import STOP_WORDS, TOKEN, preprocess, tokens, without_markup
+from toolkit.topics.phrase_shape import gerund, is_action_shape, is_theme_shape, tag_spans, tagger
 
 # Words that end in -s but are not plurals of a shorter word people also used.
 INVARIANT = frozenset(
@@ -92,6 +92,9 @@ IRREGULAR_PAST = frozenset(
 TAGGED_CANDIDATES = 25
 TAG_BATCH = 6
 EXAMPLES = 3
+# An action label ("Dealing with conflict") must score this much more than the best noun
+# phrase to be chosen over it: nouns name most themes, an action only what nothing else does.
+ACTION_WEIGHT = 0.5
 # How much a key word must be said with the ones already chosen (see coherent_keywords).
 TOGETHER_FLOOR = 0.25
 
@@ -253,14 +256,13 @@ def label_topics(
     order = sorted(counts.words, key=lambda t: (-sizes[t], t))
     keywords = {t: coherent_keywords(scores[t], counts.segments[t], n_keywords) for t in order}
     shapes = PhraseShapes(texts, counts.examples)
-    used: set[str] = set()
+    used = TakenWords()
     for name in fixed.values():
-        used |= {counts.lemmas.get(w, w) for w in tokens(name) if w not in STOP_WORDS}
-    out = {}
+        used.add([counts.lemmas.get(w, w) for w in tokens(name)])
+    out, no_phrase = {}, []
     for topic in order:
-        words = [_display((w,), counts.surface).lower() for w in keywords[topic]]
         if topic in fixed:
-            out[int(topic)] = TopicLabel(int(topic), fixed[topic], words, float("nan"), "code")
+            out[int(topic)] = TopicLabel(int(topic), fixed[topic], [], float("nan"), "code")
             continue
         ranked = _rank_phrases(
             counts.phrases[topic],
@@ -272,18 +274,72 @@ def label_topics(
         )
         choice, coverage = _pick(ranked, used, shapes)
         if choice is None:
-            # Key words first, then the next best words of the topic, to find two nouns.
-            ranked_words = sorted(scores[topic], key=lambda w: (-scores[topic][w], w))
-            words_to_try = list(dict.fromkeys(keywords[topic] + ranked_words[:30]))
-            shapes.check([(w,) for w in words_to_try])
-            label = _keyword_label(words_to_try, used, counts.surface, shapes)
-            source = "keywords"
-        else:
-            label, source = _display(choice, counts.surface), "phrase"
-            label = _with_capitals(label, texts, counts.examples.get(choice, []))
-        used |= {counts.lemmas.get(w, w) for w in tokens(label) if w not in STOP_WORDS}
-        out[int(topic)] = TopicLabel(int(topic), label, words, round(coverage, 4), source)
-    return out
+            no_phrase.append(topic)  # named after every phrase label, so it takes no words
+            continue
+        label = _display(choice, counts.surface)
+        label = _with_capitals(label, texts, counts.examples.get(choice, []))
+        if choice in shapes.gerunds:  # an action: "Dealt with conflict" -> "Dealing with"
+            label = " ".join([shapes.gerunds[choice].capitalize(), *label.split()[1:]])
+        used.add(list(choice))
+        out[int(topic)] = TopicLabel(int(topic), label, [], round(coverage, 4), "phrase")
+    for topic in no_phrase:
+        # Key words first, then the next best words of the topic, to find two nouns.
+        ranked_words = sorted(scores[topic], key=lambda w: (-scores[topic][w], w))
+        words_to_try = list(dict.fromkeys(keywords[topic] + ranked_words[:30]))
+        shapes.check([(w,) for w in words_to_try])
+        label = _keyword_label(words_to_try, used, counts.surface, shapes)
+        label = " ".join(  # "ADHD and parts", as people wrote it
+            _with_capitals(w, texts, counts.examples.get((counts.lemmas.get(w.lower(), w),), []))
+            if w != "and"
+            else w
+            for w in label.split()
+        )
+        label = label[:1].upper() + label[1:]
+        used.add([counts.lemmas.get(w, w) for w in tokens(label)])
+        out[int(topic)] = TopicLabel(int(topic), label, [], 0.0, "keywords")
+    for topic, lab in out.items():
+        words = [_display((w,), counts.surface).lower() for w in keywords[topic]]
+        out[topic] = replace(lab, keywords=words)
+    return dict(sorted(out.items(), key=lambda item: order.index(item[0])))
+
+
+class TakenWords:
+    """The words earlier labels use, so that each new label is distinct from them.
+
+    A label's head (its last content word before a linking word: "job" in "Job in a
+    warehouse", "worker" in "Proper healthcare worker") is never used again, in any place;
+    other words may be shared ("Proper shoes" beside "Proper healthcare worker").
+
+    >>> taken = TakenWords(); taken.add(["proper", "healthcare", "worker"])
+    >>> taken.clashes(("proper", "shoes")), taken.clashes(("worker", "rights"))
+    (False, True)
+    """
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self.heads: set[str] = set()
+
+    @staticmethod
+    def _parts(words) -> tuple[set[str], str | None]:
+        content, head = set(), None
+        for word in words:
+            if word in STOP_WORDS:
+                if head is not None and word in LINKING:
+                    break
+                continue
+            head = word
+        content = {w for w in words if w not in STOP_WORDS}
+        return content, head
+
+    def add(self, words) -> None:
+        content, head = self._parts(words)
+        self.words |= content
+        if head:
+            self.heads.add(head)
+
+    def clashes(self, words) -> bool:
+        content, head = self._parts(words)
+        return bool(content & self.heads) or (head in self.words)
 
 
 class PhraseShapes:
@@ -291,7 +347,9 @@ class PhraseShapes:
 
     Tags up to three places each candidate was said (:mod:`toolkit.topics.phrase_shape`); a
     candidate names a theme when at least half of them are tagged as one ("parking costs"
-    is a noun in "the parking costs are high", a verb in "parking costs a fortune").
+    is a noun in "the parking costs are high", a verb in "parking costs a fortune"). A
+    candidate led by a verb with its object at least half the time names it as an action:
+    ``gerunds`` holds the -ing form its first word is shown in ("dealt" -> "dealing").
     Candidates are tagged a few at a time, best first, so most are never tagged at all.
     ``tagged`` is False when no tagger is installed; then every phrase passes.
     """
@@ -300,6 +358,7 @@ class PhraseShapes:
         self.texts = texts
         self.examples = examples
         self.known: dict[tuple, bool] = {}
+        self.gerunds: dict[tuple, str] = {}
         self.tagged = tagger() is not None
 
     def check(self, phrases: list[tuple]) -> None:
@@ -310,10 +369,23 @@ class PhraseShapes:
         places = [(phrase, *where) for phrase in new for where in self.examples[phrase]]
         pieces = [(_tagging_text(self.texts[row]), start, end) for _, row, start, end in places]
         votes: dict[tuple, list[bool]] = defaultdict(list)
-        found = tag_spans(pieces) or []
-        for (phrase, *_), (phrase_tags, following, preceding) in zip(places, found, strict=True):
+        actions: dict[tuple, list[str]] = defaultdict(list)
+        lemmas: list[str] = []
+        found = tag_spans(pieces, lemmas) or []
+        for (phrase, *_), (phrase_tags, following, preceding), lemma in zip(
+            places, found, lemmas, strict=True
+        ):
             votes[phrase].append(is_theme_shape(phrase_tags, following, preceding))
-        self.known.update({phrase: 2 * sum(v) >= len(v) for phrase, v in votes.items()})
+            if is_action_shape(phrase_tags, following, preceding):
+                actions[phrase].append(lemma)
+        for phrase, v in votes.items():
+            self.known[phrase] = 2 * sum(v) >= len(v)
+            said = actions.get(phrase, [])
+            if not self.known[phrase] and 2 * len(said) >= len(v):
+                form = gerund(Counter(said).most_common(1)[0][0])
+                if form:
+                    self.gerunds[phrase] = form
+                    self.known[phrase] = True
 
     def __call__(self, phrase: tuple) -> bool:
         if not self.tagged:
@@ -351,7 +423,7 @@ def _with_capitals(label: str, texts: list[str], places: list) -> str:
 def _tagging_text(text: str) -> str:
     # The counted text with its capitals back (the tagger needs them to see names), as long
     # as that keeps every character where it was.
-    cased = PLACEHOLDER.sub(" ", text).replace("’", "'")
+    cased = without_markup(text)
     return cased if len(cased) == len(preprocess(text)) else preprocess(text)
 
 
@@ -451,32 +523,40 @@ def _shape(phrase: list[str]) -> float:
     return factor
 
 
-def _pick(ranked, used: set[str], shapes: PhraseShapes) -> tuple[tuple | None, float]:
+def _pick(ranked, used: TakenWords, shapes: PhraseShapes) -> tuple[tuple | None, float]:
     """Best phrase shaped like a theme's name whose content words no earlier label uses.
 
     Candidates are checked in batches of ``TAG_BATCH``, best first, up to
-    ``TAGGED_CANDIDATES`` (50 without a tagger, as nothing is tagged).
+    ``TAGGED_CANDIDATES`` (50 without a tagger, as nothing is tagged). A noun phrase is
+    preferred: an action ("Dealing with conflict") is chosen only when its score, times
+    :data:`ACTION_WEIGHT`, still beats the best noun phrase's.
     """
     limit = TAGGED_CANDIDATES if shapes.tagged else 50
     fresh = [
-        (phrase, coverage)
-        for phrase, _, coverage in ranked[:limit]
-        if not {w for w in phrase if w not in STOP_WORDS} & used
+        (phrase, score, coverage)
+        for phrase, score, coverage in ranked[:limit]
+        if not used.clashes(phrase)
     ]
+    action = None
     for lo in range(0, len(fresh), TAG_BATCH):
         batch = fresh[lo : lo + TAG_BATCH]
-        shapes.check([phrase for phrase, _ in batch])
-        for phrase, coverage in batch:
-            if shapes(phrase):
+        shapes.check([phrase for phrase, _, _ in batch])
+        for phrase, score, coverage in batch:
+            if not shapes(phrase):
+                continue
+            if phrase not in shapes.gerunds:
+                if action and action[1] * ACTION_WEIGHT > score:
+                    return action[0], action[2]
                 return phrase, coverage
-    return None, 0.0
+            action = action or (phrase, score, coverage)
+    return (action[0], action[2]) if action else (None, 0.0)
 
 
 def _keyword_label(
-    words: list[str], used: set[str], surface: dict[tuple, Counter], shapes: PhraseShapes
+    words: list[str], used: TakenWords, surface: dict[tuple, Counter], shapes: PhraseShapes
 ) -> str:
     """Fallback when no phrase names the topic: its two best nouns no other label uses."""
-    fresh = [w for w in words if w not in used] or words
+    fresh = [w for w in words if w not in used.words] or words
     if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
         nouns = [w for w in fresh if shapes((w,))]
         fresh = nouns + [w for w in fresh if w not in nouns]

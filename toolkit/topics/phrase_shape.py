@@ -16,6 +16,11 @@ A phrase is a theme's name (:func:`is_theme_shape`) when, in Penn Treebank tags:
 * and it is not cut out of a longer name: no noun said right after it, no adjective or
   noun right before.
 
+A phrase led by a verb with its object ("dealt with conflict", "left school at sixteen") names
+a theme as an action (:func:`is_action_shape`), the way qualitative researchers often name
+codes with gerunds (Charmaz, *Constructing Grounded Theory*, 2014, ch. 5): it is shown as
+"Dealing with conflict", "Leaving school at sixteen".
+
 Tags come from spaCy's English tagger (the pipeline the coding stage already loads for its
 lemma patterns, :func:`toolkit.coding.suggest.lemma_pipeline`), run on a short window of text
 around places the phrase was said, so that "training" in "training in a group" is tagged as
@@ -41,6 +46,13 @@ ADJECTIVE_TAGS = frozenset(["JJ", "JJR", "JJS"])
 FIRST_TAGS = NOUN_TAGS | ADJECTIVE_TAGS | {"VBG"}
 # Inside a name: linking words and modifiers, never a verb, adverb or personal pronoun.
 INNER_TAGS = FIRST_TAGS | {"IN", "DT", "PRP$", "POS", "CC", "HYPH", "CD"}
+DETERMINER_TAGS = frozenset(["DT", "PRP$"])
+LEADS_DETERMINER = frozenset(["IN", "CC", "VBG", "VB", "VBD", "VBP", "VBZ"])
+# Said right after a phrase, these mean it is cut out of something longer: a noun ("basic
+# life" of "basic life support"), a possessive, or a hyphen ("the hands" of "the hands-on").
+CUT_AFTER = NOUN_TAGS | {"POS", "HYPH"}
+# A verb that can lead an action phrase; a past participle ("based question") cannot.
+ACTION_TAGS = frozenset(["VB", "VBD", "VBP", "VBZ"])
 PUNCTUATION_TAGS = frozenset([",", ".", ":", "``", "''", "-LRB-", "-RRB-", "NFP", "_SP"])
 # Characters of context kept either side of the phrase when tagging: enough for the tagger
 # to see the words around it, few enough that long stories cost no more than short answers.
@@ -62,11 +74,56 @@ def is_theme_shape(tags: Sequence[str], following: str = "", preceding: str = ""
     >>> is_theme_shape(["NN", "CD"])                 # "half seven"
     False
     """
-    if following in NOUN_TAGS or following == "POS" or preceding in NOUN_TAGS | ADJECTIVE_TAGS:
+    if following in CUT_AFTER or preceding in NOUN_TAGS | ADJECTIVE_TAGS:
         return False
     if not tags or tags[-1] not in NOUN_TAGS or tags[0] not in FIRST_TAGS:
         return False
-    return all(t in INNER_TAGS for t in tags[1:-1])
+    return _inner_ok(tags)
+
+
+def _inner_ok(tags: Sequence[str]) -> bool:
+    # Only linking words and modifiers inside; an article or "my" only after a preposition,
+    # "and" or the leading verb ("cost of the bus", "checking my emails"), never straight
+    # after a noun ("breakdown a couple" is cut out of "a breakdown a couple of years ago").
+    for before, tag in zip(tags, tags[1:-1], strict=False):
+        if tag not in INNER_TAGS:
+            return False
+        if tag in DETERMINER_TAGS and before not in LEADS_DETERMINER:
+            return False
+    return True
+
+
+def is_action_shape(tags: Sequence[str], following: str = "", preceding: str = "") -> bool:
+    """Whether a verb-led phrase with these tags names a theme as an action.
+
+    A verb, then only the words allowed inside a name, ending in a noun, and no noun or
+    hyphen said right after it (it would be cut out of a longer object).
+
+    >>> is_action_shape(["VBD", "IN", "NN"])         # "dealt with conflict"
+    True
+    >>> is_action_shape(["VBD", "VBG"])              # "kept thinking"
+    False
+    >>> is_action_shape(["VBN", "NN"])               # "based question"
+    False
+    """
+    if following in CUT_AFTER or len(tags) < 2 or tags[-1] not in NOUN_TAGS:
+        return False
+    # A bare verb is an order ("mark my words") unless "to" or "can" comes before it.
+    if tags[0] not in ACTION_TAGS or (tags[0] == "VB" and preceding not in {"TO", "MD"}):
+        return False
+    return _inner_ok(tags)
+
+
+def gerund(lemma: str) -> str | None:
+    """The -ing form of a verb's lemma ("deal" -> "dealing"), from LemmInflect's tables.
+
+    >>> gerund("quit"), gerund("leave"), gerund("rely")
+    ('quitting', 'leaving', 'relying')
+    """
+    from lemminflect import getInflection
+
+    forms = getInflection(lemma.lower(), tag="VBG")
+    return forms[0] if forms else None
 
 
 def context_window(text: str, start: int, end: int, width: int = WINDOW) -> tuple[str, int, int]:
@@ -99,11 +156,14 @@ def tagger():
         return None
 
 
-def tag_spans(pieces: list[tuple[str, int, int]]) -> list[tuple[list[str], str, str]] | None:
+def tag_spans(
+    pieces: list[tuple[str, int, int]], lemmas: list[str] | None = None
+) -> list[tuple[list[str], str, str]] | None:
     """Penn tags inside each ``(text, start, end)``, of the next and of the previous word.
 
     A neighbour's tag is ``""`` at either end of the text or across punctuation. None when
-    no tagger is installed.
+    no tagger is installed. When ``lemmas`` is a list, the lemma of each piece's first word
+    is appended to it.
     """
     nlp = tagger()
     if nlp is None:
@@ -116,6 +176,8 @@ def tag_spans(pieces: list[tuple[str, int, int]]) -> list[tuple[list[str], str, 
         after = [t.tag_ for t in doc if t.idx >= end and not t.is_space][:1]
         before = [t.tag_ for t in doc if t.idx + len(t) <= start and not t.is_space][-1:]
         tags = [t.tag_ for t in inside if t.tag_ not in PUNCTUATION_TAGS and not t.is_space]
+        if lemmas is not None:
+            lemmas.append(inside[0].lemma_ if inside else "")
         out.append(
             (tags, *[n[0] if n and n[0] not in PUNCTUATION_TAGS else "" for n in (after, before)])
         )
