@@ -41,6 +41,8 @@ from toolkit.study.tables import StudyOutputs, write_json
 
 COVARIATE_BASELINE = "baseline_score"
 INTERVIEWED = "interviewed"
+# log(1 + number of segments a person said or wrote): see run_associations.
+TEXT_AMOUNT = "text_amount"
 # Charts show at most this many topics (tables keep them all).
 MAX_PLOTTED_TOPICS = 8
 # People counts in each published table (already through the rule; check-release re-checks).
@@ -142,7 +144,13 @@ def run_associations(study, frame, specs, features) -> pd.DataFrame:
 
     Covariates are the study's, plus ``interviewed`` (0/1) when the study has transcripts:
     on the example study, interview-heavy topics otherwise "passed" for retention only
-    because the few interviewed job starters happened to stay in work more often.
+    because the few interviewed job starters happened to stay in work more often. And plus
+    ``text_amount``, log(1 + the person's number of segments), when the features count
+    them: whether someone "mentioned" a code or topic depends on how much they said, so
+    every feature also measures that, and an outcome that happens to go with saying more
+    makes many features pass together. On four generated example studies (seeds 2026-2029)
+    this removed the one topic that passed on an outcome with nothing planted (loneliness,
+    seed 2026) and made the three planted effects' q-values smaller, not larger.
     """
     mention = feature_columns(features) if features is not None else []
     mention = [c for c in mention if c in frame.columns]
@@ -166,6 +174,9 @@ def run_associations(study, frame, specs, features) -> pd.DataFrame:
         # "was interviewed"; adjusting for it keeps that design choice out of the estimates.
         if INTERVIEWED in data.columns and data[INTERVIEWED].nunique() > 1:
             covariates.append(INTERVIEWED)
+        if "n_segments" in data.columns and data["n_segments"].nunique() > 1:
+            data[TEXT_AMOUNT] = np.log1p(pd.to_numeric(data["n_segments"]).fillna(0))
+            covariates.append(TEXT_AMOUNT)
         table = assoc.associations(data, [spec.name], {spec.name: spec.binary}, mention, covariates)
         table["adjusted_for"] = ", ".join(c for c in covariates if c in data.columns)
         table["outcome_label"] = spec.label

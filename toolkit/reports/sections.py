@@ -740,6 +740,30 @@ def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
     return blocks
 
 
+# How each covariate of the association models is said in a report.
+COVARIATE_WORDS = {
+    "cohort": "cohort",
+    "age_band": "age",
+    "imd_quintile": "deprivation",
+    "imd_decile": "deprivation",
+    "baseline_score": "baseline score",
+    "interviewed": "whether they were interviewed",
+    "text_amount": "how much they said",
+}
+
+
+def adjusted_for_words(table: pd.DataFrame) -> str:
+    """The association models' covariates in words ("cohort, age and how much they said").
+
+    >>> adjusted_for_words(pd.DataFrame({"adjusted_for": ["cohort, age_band, text_amount"]}))
+    'cohort, age and how much they said'
+    """
+    names = str(table["adjusted_for"].iloc[0]) if "adjusted_for" in table.columns else ""
+    words = [COVARIATE_WORDS.get(n, n.replace("_", " ")) for n in names.split(", ") if n]
+    words = list(dict.fromkeys(words)) or ["nothing else"]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
     """Which experiences go with which outcomes (analyse stage), with FDR control.
 
@@ -789,8 +813,8 @@ def experiences_and_outcomes(ctx: ReportContext, top: int = 10) -> Section:
         Markdown(
             ctx.say(
                 f"We tested {len(tested)} pairs of an experience (a theme or topic a person "
-                "talked about) and an outcome, using everyone in the study with cohort, age, "
-                "deprivation and baseline score taken into account. With so many tests some "
+                "talked about) and an outcome, using everyone in the study with "
+                f"{adjusted_for_words(table)} taken into account. With so many tests some "
                 "would look important by chance, so p-values are adjusted to control the false "
                 f"discovery rate (Benjamini-Hochberg). {passing} pair(s) pass at q below "
                 f"{FDR_LEVEL}. These are associations, not causes."

@@ -307,39 +307,30 @@ class TakenWords:
     """The words earlier labels use, so that each new label is distinct from them.
 
     A label's head (its last content word before a linking word: "job" in "Job in a
-    warehouse", "worker" in "Proper healthcare worker") is never used again, in any place;
-    other words may be shared ("Proper shoes" beside "Proper healthcare worker").
+    warehouse", "worker" in "Proper healthcare worker") is never used again; other words may
+    be shared ("Nice place" beside "Bad in busy places", "Good advice" beside "Good service").
 
-    >>> taken = TakenWords(); taken.add(["proper", "healthcare", "worker"])
-    >>> taken.clashes(("proper", "shoes")), taken.clashes(("worker", "rights"))
+    >>> taken = TakenWords(); taken.add(["bad", "in", "busy", "places"])
+    >>> taken.clashes(("nice", "places")), taken.clashes(("bad", "days"))
     (False, True)
     """
 
     def __init__(self) -> None:
-        self.words: set[str] = set()
         self.heads: set[str] = set()
 
-    @staticmethod
-    def _parts(words) -> tuple[set[str], str | None]:
-        content, head = set(), None
+    def add(self, words) -> None:
+        head = None
         for word in words:
             if word in STOP_WORDS:
                 if head is not None and word in LINKING:
                     break
                 continue
             head = word
-        content = {w for w in words if w not in STOP_WORDS}
-        return content, head
-
-    def add(self, words) -> None:
-        content, head = self._parts(words)
-        self.words |= content
         if head:
             self.heads.add(head)
 
     def clashes(self, words) -> bool:
-        content, head = self._parts(words)
-        return bool(content & self.heads) or (head in self.words)
+        return any(w in self.heads for w in words if w not in STOP_WORDS)
 
 
 class PhraseShapes:
@@ -556,7 +547,7 @@ def _keyword_label(
     words: list[str], used: TakenWords, surface: dict[tuple, Counter], shapes: PhraseShapes
 ) -> str:
     """Fallback when no phrase names the topic: its two best nouns no other label uses."""
-    fresh = [w for w in words if w not in used.words] or words
+    fresh = [w for w in words if not used.clashes((w,))] or words
     if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
         nouns = [w for w in fresh if shapes((w,))]
         fresh = nouns + [w for w in fresh if w not in nouns]
