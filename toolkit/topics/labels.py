@@ -366,6 +366,9 @@ class PhraseShapes:
         for (phrase, *_), (phrase_tags, following, preceding), lemma in zip(
             places, found, lemmas, strict=True
         ):
+            if len(phrase) == 1:  # a key word: a noun, even where it describes another
+                votes[phrase].append(phrase_tags[-1:] in (["NN"], ["NNS"], ["NNP"], ["NNPS"]))
+                continue
             votes[phrase].append(is_theme_shape(phrase_tags, following, preceding))
             if is_action_shape(phrase_tags, following, preceding):
                 actions[phrase].append(lemma)
