@@ -127,8 +127,11 @@ def run_fit(kind: str, study: str, segments_path: str, cache: str, queue) -> Non
     os.environ["LXT_CACHE_DIR"] = cache
     from toolkit.embeddings.backends import get_embedder
     from toolkit.topics.model import EmbedderBackend, fit_topic_model
+    from toolkit.topics.stage import spoken_mask
 
-    texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
+    segments = pd.read_parquet(segments_path)
+    texts = segments["text"].astype(str).tolist()
+    spoken = spoken_mask(segments)
     embedder = get_embedder("minilm", cache_dir=Path(cache) / "embeddings")
     t0 = time.perf_counter()
     embeddings = embedder.encode(texts)
@@ -138,7 +141,9 @@ def run_fit(kind: str, study: str, segments_path: str, cache: str, queue) -> Non
     t0 = time.perf_counter()
     if kind == "pipeline":
         # UMAP computed here, as for the plain fit: the cache is measured by run_end_to_end.
-        fitted = fit_topic_model(texts, embeddings, embedder, seed=42, reduction_cache=None)
+        fitted = fit_topic_model(
+            texts, embeddings, embedder, seed=42, reduction_cache=None, spoken=spoken
+        )
         topics = fitted.topics
         words = [fitted.keywords(t) for t in fitted.topic_ids]
     else:
@@ -166,13 +171,15 @@ def run_end_to_end(segments_path: str, cache: str, queue) -> None:
     warnings.simplefilter("ignore")
     from toolkit.embeddings.backends import get_embedder
     from toolkit.topics.model import fit_topic_model
+    from toolkit.topics.stage import spoken_mask
 
     warm_numba()
-    texts = pd.read_parquet(segments_path)["text"].astype(str).tolist()
+    segments = pd.read_parquet(segments_path)
+    texts = segments["text"].astype(str).tolist()
     t0 = time.perf_counter()
     embedder = get_embedder("minilm", cache_dir=cache)
     embeddings = embedder.encode(texts)
-    fit_topic_model(texts, embeddings, embedder, seed=42)
+    fit_topic_model(texts, embeddings, embedder, seed=42, spoken=spoken_mask(segments))
     queue.put(round(time.perf_counter() - t0, 2))
 
 

@@ -425,3 +425,11 @@ def test_labels_may_share_a_describing_word_but_never_a_head():
     assert [labels[t].label for t in (0, 1)] == ["Good service", "Good advice"]
     # "service" heads topic 0's label, so topic 2 may not use it, however often it is said.
     assert "service" not in labels[2].label.lower()
+
+
+def test_a_one_word_written_answer_is_an_answer_but_a_one_word_turn_is_backchannel():
+    said = ["Excellent.", "Parking.", "Nothing to improve", "Hard to say.", "No comment.", "N/A"]
+    assert filler_mask(said, spoken=False).tolist() == [False, False, False, False, True, True]
+    assert filler_mask(said, spoken=True).tolist() == [True] * 6
+    # One flag per text: interview turns and survey answers in one study.
+    assert filler_mask(said[:2], spoken=[True, False]).tolist() == [True, False]

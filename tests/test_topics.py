@@ -67,17 +67,26 @@ def test_every_segment_gets_one_topic_and_few_stay_outliers(built):
 
 
 def test_fillers_are_left_out_and_never_the_largest_topic(built):
-    from toolkit.topics.filler import is_filler
+    from toolkit.topics.filler import NON_ANSWERS, content_words, filler_mask, tokens
 
     _, out = built
     joined = out.read("segments").merge(out.read("topics"), on="seg_id")
     filler = joined["assigned_by"] == "filler"
-    assert (joined.loc[filler, "text"].map(is_filler)).all()
-    assert not joined.loc[~filler, "text"].map(is_filler).any()
-    assert {"Yeah, definitely.", "Where was I?"} <= set(joined.loc[filler, "text"])
+    spoken = joined["source"].eq("interview")
+    expected = filler_mask(joined["text"].tolist(), spoken.to_numpy())
+    assert (filler == expected).all()
+    assert {"Yeah, definitely.", "Where was I?", "No comment."} <= set(joined.loc[filler, "text"])
+    # A written answer with one content word is modelled, unless it declines to answer ("No
+    # comment."); the same in an interview is not.
+    words = joined["text"].map(lambda t: len(content_words(t)))
+    declines = joined["text"].map(lambda t: " ".join(tokens(t)) in NON_ANSWERS)
+    one_word_answer = ~spoken & (words == 1) & ~declines
+    assert not filler[one_word_answer].any() and filler[spoken & (words == 1)].all()
+    assert one_word_answer.sum() > 100 and filler[declines].all()
     grouped = joined[joined["topic"] >= 0]
-    # No topic is mostly filler-like talk: its segments all carry two or more content words.
-    assert not grouped["text"].map(is_filler).any()
+    # No topic holds an interview turn with fewer than two content words, nor an empty answer.
+    assert words[grouped.index].ge(1).all()
+    assert words[grouped.index[spoken[grouped.index].to_numpy()]].ge(2).all()
     info = out.read("topic_info").set_index("topic")
     assert info.loc[-1, "n_filler"] == int(filler.sum())
 

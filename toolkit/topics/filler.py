@@ -2,16 +2,29 @@
 
 "Yeah, definitely.", "Where was I?", "It was what it was.", "N/A": in a transcript or a survey
 these are said often and alike, so a clustering model turns them into its largest topic. They
-say nothing a peer researcher could show back to a community. A segment is **filler** when,
-once stop words, spoken fillers and redaction placeholders are dropped, fewer than
-``MIN_CONTENT_WORDS`` content words are left. Filler segments are left out of topic modelling,
-kept in the ``topics`` table as not grouped (``assigned_by = "filler"``) and counted in the
-quality table, so nothing disappears silently.
+say nothing a peer researcher could show back to a community. Such **filler** segments are
+left out of topic modelling, kept in the ``topics`` table as not grouped (``assigned_by =
+"filler"``) and counted in the quality table, so nothing disappears silently.
+
+What counts as filler depends on how the text was made:
+
+* **spoken** (an interview turn): fewer than ``MIN_CONTENT_WORDS`` content words once stop
+  words, spoken fillers and redaction placeholders are dropped. Backchannel and remarks about
+  the interview itself ("Hard to say.", "Thanks for listening.") have at most one;
+* **written** (a survey answer, a comment, a line of ``lxt topics`` input): no content word at
+  all ("Not sure.", "N/A", "-"), or a stock non-answer ("No comment"). A one-word answer is
+  still an answer: "Excellent.", "Parking." or "Nothing to improve" say what the person
+  meant, and on 4,000 real patient comments leaving them out put 24% of the comments in one
+  group, away from their themes.
 
 Example
 -------
 >>> is_filler("Yeah, I think so."), is_filler("The bus never comes before seven.")
 (True, False)
+>>> is_filler("Excellent.", spoken=True), is_filler("Excellent.", spoken=False)
+(True, False)
+>>> is_filler("No comment.", spoken=False)
+True
 >>> content_words("Erm, the rent went up again in March")
 ['rent', 'march']
 """
@@ -43,6 +56,10 @@ TOKEN = re.compile(r"(?u)\b[a-z][a-z]+\b")
 # HTML entities left in text copied from web forms ("&nbsp;", "&#39;") are not words.
 HTML_ENTITY = re.compile(r"&(?:[a-z]+|#\d+);", re.IGNORECASE)
 MIN_CONTENT_WORDS = 2
+# Written answers that decline to answer, as their words (two letters or more) in order.
+NON_ANSWERS = frozenset(
+    ["no comment", "no comments", "not applicable", "none", "nil", "no idea", "prefer not to say"]
+)
 
 
 def without_markup(text: str) -> str:
@@ -73,11 +90,23 @@ def content_words(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in STOP_WORDS]
 
 
-def is_filler(text: str) -> bool:
-    """True when a segment has fewer than ``MIN_CONTENT_WORDS`` content words."""
-    return len(content_words(text)) < MIN_CONTENT_WORDS
+def is_filler(text: str, spoken: bool = True) -> bool:
+    """Whether a segment is filler: spoken, fewer than ``MIN_CONTENT_WORDS`` content words;
+    written, no content word or a stock non-answer (see the module's notes)."""
+    words = content_words(text)
+    if spoken:
+        return len(words) < MIN_CONTENT_WORDS
+    return not words or " ".join(tokens(text)) in NON_ANSWERS
 
 
-def filler_mask(texts: list[str]) -> np.ndarray:
-    """Boolean array: which of ``texts`` are filler (see :func:`is_filler`)."""
-    return np.fromiter((is_filler(t) for t in texts), dtype=bool, count=len(texts))
+def filler_mask(texts: list[str], spoken=True) -> np.ndarray:
+    """Boolean array: which of ``texts`` are filler (:func:`is_filler`).
+
+    ``spoken``: one bool for all texts, or one per text (True for interview turns).
+    """
+    said = np.broadcast_to(np.asarray(spoken, dtype=bool), (len(texts),))
+    return np.fromiter(
+        (is_filler(t, bool(s)) for t, s in zip(texts, said, strict=True)),
+        dtype=bool,
+        count=len(texts),
+    )

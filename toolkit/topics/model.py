@@ -139,6 +139,8 @@ class FittedTopics:
     notes: list[str] = field(default_factory=list)
     labels: dict[int, TopicLabel] = field(default_factory=dict)
     filler_share: float = 0.0
+    # Which texts were interview turns (decides what counts as filler); refits reuse it.
+    spoken: np.ndarray | bool = False
 
     @property
     def topic_ids(self) -> list[int]:
@@ -325,6 +327,7 @@ def fit_topic_model(
     guide_topics: list[list[str]] | list[str] | None = None,
     reduction_cache: str | Path | None | Literal["auto"] = "auto",
     exclude_filler: bool = True,
+    spoken: bool | np.ndarray = False,
 ) -> FittedTopics:
     """Fit the topic model on ``texts`` with precomputed ``embeddings``.
 
@@ -351,13 +354,17 @@ def fit_topic_model(
         embedder's cache folder when it caches, so an unchanged re-run (and its stability
         refits) skips UMAP; None: always run UMAP.
     exclude_filler
-        Leave segments with fewer than two content words out of the model (``assigned_by`` =
-        ``"filler"``, topic -1).
+        Leave filler segments out of the model (``assigned_by`` = ``"filler"``, topic -1).
+    spoken
+        Which texts are interview turns (one bool for all, or one per text): a spoken
+        segment is filler with fewer than two content words, a written one only with none
+        (:mod:`toolkit.topics.filler`).
     """
     n = len(texts)
     if n < MIN_SEGMENTS:
         raise UserError("Topics: " + TOO_LITTLE_TEXT.format(found=n, needed=MIN_SEGMENTS))
-    filler = filler_mask(list(texts)) if exclude_filler else np.zeros(n, dtype=bool)
+    spoken = np.broadcast_to(np.asarray(spoken, dtype=bool), (n,)).copy()
+    filler = filler_mask(list(texts), spoken) if exclude_filler else np.zeros(n, dtype=bool)
     kept = np.flatnonzero(~filler)
     # Identical segments ("I suppose so.", a templated answer) are clustered once: repeated
     # copies otherwise form dense artificial clusters and slow UMAP down. Every copy gets the
@@ -404,6 +411,7 @@ def fit_topic_model(
         guidance=guidance,
         labels=labels,
         filler_share=float(filler.mean()),
+        spoken=spoken,
     )
 
 

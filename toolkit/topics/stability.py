@@ -138,6 +138,7 @@ def topic_stability(
             represent=False,
             guidance=fitted.guidance,
             guide_topics=guide_topics,
+            spoken=fitted.spoken,
         )
         refits.append(refit.topics)
     table, run_table = compare_runs(fitted.topics, refits, counts)

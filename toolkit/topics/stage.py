@@ -198,6 +198,7 @@ def model_topics(
 ) -> tuple[FittedTopics, np.ndarray, dict]:
     """Embed (through the cache) and fit; returns the fit, the embeddings and timings."""
     texts = segments["text"].astype(str).tolist()
+    spoken = spoken_mask(segments)
     timings = {}
     t0 = time.perf_counter()
     if hasattr(embedder, "fit"):  # TF-IDF learns its vocabulary from the whole study
@@ -213,6 +214,7 @@ def model_topics(
         min_topic_size=min_topic_size,
         guidance=guidance,
         guide_topics=guide_topics,
+        spoken=spoken,
     )
     timings["fit_seconds"] = round(time.perf_counter() - t0, 2)
     return fitted, embeddings, timings
@@ -253,9 +255,18 @@ def write_empty_tables(out: StudyOutputs) -> None:
         out.write(name, pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()}))
 
 
-def skip_reason(texts: list[str]) -> str | None:
+def spoken_mask(segments: pd.DataFrame) -> np.ndarray:
+    """Which segments are interview turns (``source`` "interview"); without a ``source``
+    column (``lxt topics`` input: answers and comments), none are."""
+    if "source" not in segments.columns:
+        return np.zeros(len(segments), dtype=bool)
+    return segments["source"].astype(str).eq("interview").to_numpy()
+
+
+def skip_reason(texts: list[str], spoken=False) -> str | None:
     """Why a study is too small for topic modelling, or None."""
-    content = {t for t, filler in zip(texts, filler_mask(texts), strict=True) if not filler}
+    mask = filler_mask(texts, spoken)
+    content = {t for t, filler in zip(texts, mask, strict=True) if not filler}
     if len(content) >= MIN_SEGMENTS:
         return None
     return TOO_LITTLE_TEXT.format(found=len(content), needed=MIN_SEGMENTS)
@@ -387,7 +398,7 @@ def run_stage(ctx) -> dict:
     study, settings = ctx.study, ctx.study.topics
     segments = out.read("segments").reset_index(drop=True)
     texts = segments["text"].astype(str).tolist()
-    reason = skip_reason(texts)
+    reason = skip_reason(texts, spoken_mask(segments))
     if reason:
         # A pilot or a tiny study: say so and leave empty tables, rather than stop the run.
         write_empty_tables(out)
