@@ -51,6 +51,8 @@ LINKING = frozenset(
     + ["has", "have", "had", "been", "not", "no"]
 )
 MIN_PHRASE_SEGMENTS = 2
+# Marks that end a phrase: a label never runs across a sentence, a clause or a list.
+PUNCTUATION = re.compile(r"[.,;:!?()\[\]\"/]")
 # Common irregular past tenses: a phrase ending in one is a sentence fragment ("form kept").
 IRREGULAR_PAST = frozenset(
     [
@@ -145,20 +147,27 @@ def _base_form(word: str, vocabulary: Counter) -> str:
     return word
 
 
-def _segment_terms(toks: list[str], lemmas: dict[str, str]) -> dict[tuple, tuple[int, int]]:
+def _segment_terms(
+    toks: list[str], lemmas: dict[str, str], breaks: list[bool] | None = None
+) -> dict[tuple, tuple[int, int]]:
     """Candidate phrases of a segment: tuple of lemmas -> (first, last) token position.
 
     A phrase is 2-4 adjacent tokens that start and end with a content word, with only linking
     words between content words ("cost of bus", "waiting for appointment", "bus was late"),
-    and never the same word twice. Fillers are never inside a phrase ("shift to say good").
+    and never the same word twice. Fillers are never inside a phrase ("shift to say good"),
+    nor punctuation: ``breaks[k]`` says a mark stands between tokens k and k + 1 ("Helpful.
+    Answered", "bar work, cleaning").
     """
     phrases = {}
     stop = [t in STOP_WORDS for t in toks]
     blocks = [s and t not in LINKING for s, t in zip(stop, toks, strict=True)]
+    breaks = breaks or [False] * len(toks)
     for i in range(len(toks)):
         if stop[i]:
             continue
         for j in range(i + 1, min(i + MAX_PHRASE_TOKENS, len(toks))):
+            if breaks[j - 1]:
+                break
             if j > i + 1 and blocks[j - 1]:  # a non-linking stop word inside: no phrase
                 break
             if stop[j]:
@@ -454,7 +463,8 @@ def _count_terms(texts: list[str], topics: np.ndarray, include_outliers: bool) -
             _remember(examples, (lemmas[t],), (row, m.start(), m.end()))
         counts.segments[topic].append({lemmas[t] for t in seg if t not in STOP_WORDS})
         pre = preprocess(text)
-        phrases = _segment_terms(seg, lemmas)
+        gaps = [pre[a.end() : b.start()] for a, b in zip(ms, ms[1:], strict=False)]
+        phrases = _segment_terms(seg, lemmas, [bool(PUNCTUATION.search(g)) for g in gaps])
         counts.phrases[topic].update(phrases.keys())
         for phrase, (i, j) in phrases.items():
             start, end = ms[i].start(), ms[j].end()
