@@ -433,3 +433,16 @@ def test_a_one_word_written_answer_is_an_answer_but_a_one_word_turn_is_backchann
     assert filler_mask(said, spoken=True).tolist() == [True] * 6
     # One flag per text: interview turns and survey answers in one study.
     assert filler_mask(said[:2], spoken=[True, False]).tolist() == [True, False]
+
+
+def test_a_label_never_runs_across_punctuation():
+    said = [
+        "Very helpful. Staff answered my questions",
+        "Helpful. Staff were kind to me",
+        "So helpful. Staff listened",
+        "The staff listened to my worries",
+    ]
+    found = label_topics(said, [0] * 4)[0]
+    # "helpful staff" is said in three segments, but each time across a full stop; no other
+    # phrase is said twice, so the topic is named by its key words.
+    assert (found.label, found.source) == ("Staff and questions", "keywords")
