@@ -528,7 +528,7 @@ def _shape(phrase: list[str]) -> float:
 
 
 def _pick(ranked, used: TakenWords, shapes: PhraseShapes) -> tuple[tuple | None, float]:
-    """Best phrase shaped like a theme's name whose content words no earlier label uses.
+    """Best phrase shaped like a theme's name that uses no earlier label's head (TakenWords).
 
     Candidates are checked in batches of ``TAG_BATCH``, best first, up to
     ``TAGGED_CANDIDATES`` (50 without a tagger, as nothing is tagged). A noun phrase is
@@ -559,7 +559,7 @@ def _pick(ranked, used: TakenWords, shapes: PhraseShapes) -> tuple[tuple | None,
 def _keyword_label(
     words: list[str], used: TakenWords, surface: dict[tuple, Counter], shapes: PhraseShapes
 ) -> str:
-    """Fallback when no phrase names the topic: its two best nouns no other label uses."""
+    """Fallback when no phrase names the topic: its two best nouns that are no label's head."""
     fresh = [w for w in words if not used.clashes((w,))] or words
     if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
         nouns = [w for w in fresh if shapes((w,))]
