@@ -20,8 +20,8 @@ from toolkit.topics.stage import crosswalk
 
 def test_defaults_grow_with_the_corpus():
     small, medium, large = (scaled_parameters(n) for n in (300, 3000, 100_000))
-    assert (small.min_topic_size, small.n_neighbors, small.min_samples) == (9, 15, 2)
-    assert (medium.min_topic_size, medium.n_neighbors) == (27, 27)
+    assert (small.min_topic_size, small.n_neighbors, small.min_samples) == (9, 15, 4)
+    assert (medium.min_topic_size, medium.n_neighbors, medium.min_samples) == (27, 27, 13)
     assert (large.min_topic_size, large.n_neighbors) == (158, 50)
     assert scaled_parameters(3000, min_topic_size=12).min_topic_size == 12
 
