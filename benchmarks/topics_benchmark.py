@@ -20,7 +20,8 @@ it.
 
 ``realtext``: real patient feedback held outside the repository (Care Opinion, CC BY-NC-SA;
 folder from ``LXT_CAREOPINION`` or ``../shared/data/careopinion``): short answers against their
-human subcategory, or longer stories against the major category of their first code. For this
+human subcategory, longer stories against the major category of their first code, or long
+documents (four stories of one major category, ``careopinion-long``) against it. For this
 pipeline and a plain ``BERTopic()`` (only UMAP's seed fixed) on the same MiniLM embeddings:
 NMI/AMI with the human categories (outliers and, for the pipeline, fillers count as one group
 each), NPMI of the unigram top words, diversity, outlier and filler shares, ARI between seeds
@@ -311,12 +312,15 @@ CAREOPINION = Path(
 
 
 def load_corpus(name: str, n: int | None, seed: int = 0):
-    """(texts, human categories) of a real corpus: ``careopinion-short`` or ``-stories``.
+    """(texts, human categories) of a real corpus: ``careopinion-short``, ``-stories``, ``-long``.
 
     Short feedback: one human subcategory per comment (44 kinds). Stories: several
     sentences each with up to six category codes; the first code's major category (the
     ``label`` the publisher gives each code in the short-feedback file) is the truth, so
-    that a topic is not penalised for picking one of a story's several themes.
+    that a topic is not penalised for picking one of a story's several themes. Long: news-
+    length documents (median about 390 word pieces, 80% longer than MiniLM reads at once),
+    each four stories of the same major category joined in a seeded random order, so that a
+    model that reads only a document's opening sees a quarter of its evidence.
     """
     import pandas as pd
 
@@ -324,12 +328,14 @@ def load_corpus(name: str, n: int | None, seed: int = 0):
     short = short[short["feedback"].astype(str).str.strip().ne("") & short["feedback"].notna()]
     if name == "careopinion-short":
         frame = short.rename(columns={"feedback": "text", "subcategory": "truth"})
-    elif name == "careopinion-stories":
+    elif name in ("careopinion-stories", "careopinion-long"):
         major = short.drop_duplicates("code").set_index("code")["label"]
         stories = pd.read_csv(CAREOPINION / "co_multi_label.csv")
         stories = stories[stories["feedback"].notna()]
         stories["truth"] = stories["cat_1"].str.lower().map(major)
         frame = stories.dropna(subset=["truth"]).rename(columns={"feedback": "text"})
+        if name == "careopinion-long":
+            frame = _joined(frame, per_document=4, seed=seed)
     else:
         raise SystemExit(f"unknown corpus {name!r}")
     if n is not None and n < len(frame):
@@ -468,6 +474,18 @@ def realtext_time(corpus: str, n: int | None, repeats: int = 2) -> dict:
     }
 
 
+def _joined(frame, per_document: int, seed: int):
+    """Documents of ``per_document`` texts of one category (left-over texts are dropped)."""
+    import pandas as pd
+
+    rows = []
+    for truth, group in frame.groupby("truth", sort=True):
+        texts = group["text"].astype(str).sample(frac=1, random_state=seed).tolist()
+        for start in range(0, len(texts) - per_document + 1, per_document):
+            rows.append({"text": " ".join(texts[start : start + per_document]), "truth": truth})
+    return pd.DataFrame(rows)
+
+
 def realtext(corpus: str, n: int | None) -> dict:
     texts, truth = load_corpus(corpus, n)
     cache = str(Path(tempfile.gettempdir()) / "lxt-bench-realtext-cache")
@@ -495,7 +513,7 @@ def main() -> None:
     parser.add_argument(
         "--corpus",
         default="careopinion-short",
-        choices=["careopinion-short", "careopinion-stories"],
+        choices=["careopinion-short", "careopinion-stories", "careopinion-long"],
     )
     parser.add_argument("--n", type=int, default=None, help="random sample of this many texts")
     parser.add_argument("--study", type=Path, default=REPO / "surveys" / "example")

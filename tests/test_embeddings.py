@@ -72,6 +72,36 @@ def test_minilm_matches_sentence_transformers_reference(minilm):
     np.testing.assert_allclose(minilm.encode(SENTENCES), expected, atol=1e-5)
 
 
+def test_a_long_text_is_embedded_whole_not_cut_at_256_word_pieces(minilm):
+    # 40 sentences about nurses, then 40 about parking: far more than the model reads at once.
+    nurses = "The nurses on the ward were kind and listened to my worries about the operation."
+    parking = "Parking was impossible and cost a fortune every single day."
+    text = " ".join([nurses] * 40 + [parking] * 40)
+    whole = minilm.encode([text])[0]
+    np.testing.assert_allclose(np.linalg.norm(whole), 1.0, atol=1e-5)
+    # Independently: cut at sentence ends into runs of at most 254 word pieces, embed each
+    # run with sentence-transformers itself, and average weighted by word pieces.
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(minilm_folder()), device="cpu")
+    tokenizer = reference.tokenizer
+    runs, current = [], []
+    for sentence in [nurses] * 40 + [parking] * 40:
+        if current and len(tokenizer.tokenize(" ".join([*current, sentence]))) > 254:
+            runs.append(" ".join(current))
+            current = []
+        current.append(sentence)
+    runs.append(" ".join(current))
+    vectors = reference.encode(runs, normalize_embeddings=True)
+    weights = np.array([len(tokenizer.tokenize(r)) for r in runs], dtype=float)
+    expected = (vectors * weights[:, None]).sum(axis=0)
+    np.testing.assert_allclose(whole, expected / np.linalg.norm(expected), atol=1e-4)
+    # The parking half counts: the truncated vector would ignore it.
+    truncated = reference.encode([text], normalize_embeddings=True)[0]
+    about_parking = reference.encode([parking], normalize_embeddings=True)[0]
+    assert whole @ about_parking > 0.3 > truncated @ about_parking
+
+
 def test_tampered_weights_are_refused(tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(minilm_folder(), folder, ignore=shutil.ignore_patterns("model.safetensors"))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.embeddings.base import Embedder, configure_torch_threads
+from toolkit.embeddings.long_texts import embed_long
 from toolkit.errors import Problem, UserError
 from toolkit.files import sha256_file
 from toolkit.offline import enforce_offline
@@ -20,6 +21,8 @@ MINILM_REVISION = "1110a243"
 # model.safetensors of the upstream repository at revision 1110a243.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MINILM_DIM = 384
+# The most word pieces the model reads at once; longer texts are embedded in pieces.
+MAX_WORD_PIECES = 256
 
 
 def minilm_folder() -> Path | None:
@@ -80,6 +83,7 @@ class MiniLMEmbedder(Embedder):
         self.weights_sha256 = verify_minilm(self.folder)
         self.identity = (
             f"minilm:{MINILM_MODEL_ID}@{MINILM_REVISION}:sha256={self.weights_sha256[:16]}"
+            ":long=mean-of-pieces"
         )
         self.batch_size = batch_size
         self._model = None
@@ -95,7 +99,7 @@ class MiniLMEmbedder(Embedder):
                 warnings.simplefilter("ignore", DeprecationWarning)
                 from sentence_transformers import SentenceTransformer, models
 
-            transformer = models.Transformer(str(self.folder), max_seq_length=256)
+            transformer = models.Transformer(str(self.folder), max_seq_length=MAX_WORD_PIECES)
             self._model = SentenceTransformer(
                 modules=[transformer, models.Pooling(MINILM_DIM, "mean"), models.Normalize()],
                 device="cpu",
@@ -103,10 +107,14 @@ class MiniLMEmbedder(Embedder):
         return self._model
 
     def _embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        return self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
+        def encode(parts: list[str]) -> np.ndarray:
+            return self.model.encode(
+                parts,
+                batch_size=self.batch_size,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+
+        # Texts longer than the model reads are embedded whole, as the mean of their pieces.
+        return embed_long(encode, self.model.tokenizer, texts, MAX_WORD_PIECES - 2)
