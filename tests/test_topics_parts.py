@@ -240,3 +240,27 @@ def test_umap_on_exact_neighbours_keeps_the_groups_its_own_search_finds():
     for reduced in (own, ours):
         groups = KMeans(3, n_init=10, random_state=0).fit_predict(reduced)
         assert adjusted_rand_score(planted, groups) == 1.0
+
+
+def test_no_topic_holds_most_of_the_corpus():
+    # Three groups of 150 close together and one of 12 far away: HDBSCAN's excess-of-mass
+    # choice alone keeps the three as one cluster of 450 (checked below); the toolkit's model
+    # takes them apart.
+    from hdbscan import HDBSCAN
+
+    from toolkit.topics.model import build_model
+
+    rng = np.random.default_rng(0)
+    centres = ([0, 0], [0.3, 0], [0, 0.3])
+    points = np.vstack(
+        [rng.normal(c, 0.08, size=(150, 2)) for c in centres]
+        + [rng.normal([5, 5], 0.08, size=(12, 2))]
+    )
+    params = scaled_parameters(len(points))
+    plain = HDBSCAN(min_cluster_size=params.min_topic_size, min_samples=params.min_samples)
+    assert np.bincount(plain.fit(points).labels_ + 1).max() == 450
+    model = build_model(params, None, len(points), seed=0)
+    labels = model.hdbscan_model.fit(points).labels_
+    sizes = np.bincount(labels[labels >= 0])
+    assert len(sizes) == 4 and sizes.max() <= len(points) // 2
+    assert sizes.min() == 12  # the far group is still its own topic
