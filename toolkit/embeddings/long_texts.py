@@ -18,6 +18,8 @@ Example
 >>> ends = [False, False, True, False, False, False, False, True, False]
 >>> pieces([(0, 1)] * len(ends), sentence_end=ends, limit=4)   # 9 tokens, 2 sentence ends
 [(0, 3), (3, 7), (7, 9)]
+>>> pieces([(0, 1)] * 9, sentence_end=[False] * 9, limit=4)    # no sentence end: cut at 4
+[(0, 4), (4, 8), (8, 9)]
 """
 
 from __future__ import annotations

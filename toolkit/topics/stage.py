@@ -228,6 +228,9 @@ def save_model(fitted: FittedTopics, folder: Path, topic_info: pd.DataFrame) -> 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".topics-", dir=folder.parent))
     try:
+        # BERTopic warns that no embedding model is saved: leaving it out is deliberate (the
+        # toolkit's verified MiniLM is used again), so the warning would only alarm users.
+        logging.getLogger("BERTopic").setLevel(logging.ERROR)
         fitted.model.save(
             str(staging), serialization="safetensors", save_ctfidf=True, save_embedding_model=False
         )
