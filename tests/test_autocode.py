@@ -62,6 +62,28 @@ def test_lemma_patterns_match_other_forms_of_a_word(patterns_only):
     assert "'looking after her dad'" in caring.evidence
 
 
+def test_a_repeated_text_is_tagged_once_and_matched_alike(patterns_only, monkeypatch):
+    bus = "I couldn't afford the bus fare and there were no buses."
+    tagged = []
+    pipe = patterns_only.nlp.pipe
+
+    def counting_pipe(texts, **kwargs):
+        texts = list(texts)
+        tagged.extend(texts)
+        return pipe(texts, **kwargs)
+
+    monkeypatch.setattr(patterns_only.nlp, "pipe", counting_pipe)
+    found = patterns_only.pattern_matches([bus, "The weather was lovely.", bus, bus])
+    assert tagged == [bus, "The weather was lovely."]
+    assert found[0] == found[2] == found[3] == {
+        "transport": ["bus fare", "buses"],
+        "money_benefits": ["couldn't afford"],
+    }
+    assert found[1] == {}
+    found[0]["transport"].append("changed")  # each row is its own copy
+    assert found[2]["transport"] == ["bus fare", "buses"]
+
+
 def test_sentence_about_nothing_in_the_codebook_gets_no_codes(patterns_only):
     assert patterns_only.suggest(["The weather was lovely on Tuesday."]) == [[]]
 

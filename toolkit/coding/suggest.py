@@ -179,7 +179,17 @@ class AutoCoder:
 
     # -- evidence --------------------------------------------------------------------------
     def pattern_matches(self, texts: list[str], batch_size: int = 256) -> list[dict]:
-        """For each text, the code ids whose patterns matched and the words that matched."""
+        """For each text, the code ids whose patterns matched and the words that matched.
+
+        Each distinct text is tagged and matched once: matches depend on the text alone, and
+        a study repeats many ("No.", a templated answer; the example study has about 3,200
+        different texts among 10,542 segments).
+        """
+        distinct = list(dict.fromkeys(texts))
+        found = dict(zip(distinct, self._distinct_matches(distinct, batch_size), strict=True))
+        return [{code: list(words) for code, words in found[t].items()} for t in texts]
+
+    def _distinct_matches(self, texts: list[str], batch_size: int) -> list[dict]:
         out: list[dict[str, list[str]]] = []
         vocab = self.nlp.vocab
         from tqdm.auto import tqdm
