@@ -6,12 +6,13 @@ only. Here a text over the limit is cut into pieces that each fit, at sentence e
 one falls in the second half of a piece (else at the limit), each piece is embedded, and the
 text's vector is the mean of the pieces' vectors weighted by their length in word pieces,
 then scaled to unit length. That is close to what the model's own mean pooling would give if
-it could read the whole text, and BERTopic's documentation suggests the same for long
-documents (split, then combine). Texts within the limit are embedded exactly as before.
+it could read the whole text. Texts within the limit are embedded exactly as before.
 
-Measured on Care Opinion stories (``benchmarks/topics_benchmark.py realtext --corpus
-careopinion-stories``), where 8% of stories are longer than 256 word pieces, and on long
-documents made of four stories of the same category: see the module's entry in the README.
+Measured with the topic pipeline, six seeds each, against the human categories of real
+patient feedback (``benchmarks/topics_benchmark.py realtext``): on long documents made of
+four Care Opinion stories of one category (80% longer than 256 word pieces) NMI rose from
+0.098 to 0.126 and AMI from 0.055 to 0.083, while agreement between seeds fell (median ARI
+0.70 to 0.53); on the stories themselves (8% longer) NMI went from 0.0876 to 0.0881.
 
 Example
 -------
