@@ -75,10 +75,8 @@ def test_a_repeated_text_is_tagged_once_and_matched_alike(patterns_only, monkeyp
     monkeypatch.setattr(patterns_only.nlp, "pipe", counting_pipe)
     found = patterns_only.pattern_matches([bus, "The weather was lovely.", bus, bus])
     assert tagged == [bus, "The weather was lovely."]
-    assert found[0] == found[2] == found[3] == {
-        "transport": ["bus fare", "buses"],
-        "money_benefits": ["couldn't afford"],
-    }
+    expected = {"transport": ["bus fare", "buses"], "money_benefits": ["couldn't afford"]}
+    assert found[0] == found[2] == found[3] == expected
     assert found[1] == {}
     found[0]["transport"].append("changed")  # each row is its own copy
     assert found[2]["transport"] == ["bus fare", "buses"]
