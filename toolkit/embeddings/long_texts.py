@@ -54,18 +54,25 @@ def embed_long(encode, tokenizer, texts: list[str], limit: int) -> np.ndarray:
     ``encode(list_of_texts)`` returns unit-length vectors; ``tokenizer`` is a Hugging Face
     fast tokenizer (for offsets). ``limit`` excludes the two special tokens.
     """
-    encoded = tokenizer(
-        texts,
-        add_special_tokens=False,
-        return_offsets_mapping=True,
-        truncation=False,
-        verbose=False,  # the warning that a text is too long: here that is expected
+    # Every word piece covers at least one character, so a text of at most ``limit``
+    # characters fits: only longer ones are tokenised here (the model tokenises all again).
+    maybe_long = [row for row, text in enumerate(texts) if len(text) > limit]
+    encoded = (
+        tokenizer(
+            [texts[row] for row in maybe_long],
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            truncation=False,
+            verbose=False,  # the warning that a text is too long: here that is expected
+        )
+        if maybe_long
+        else {"offset_mapping": []}
     )
+    offsets_of = dict(zip(maybe_long, encoded["offset_mapping"], strict=True))
     parts, owner, weight = [], [], []
-    for row, (text, ids, offsets) in enumerate(
-        zip(texts, encoded["input_ids"], encoded["offset_mapping"], strict=True)
-    ):
-        if len(ids) <= limit:
+    for row, text in enumerate(texts):
+        offsets = offsets_of.get(row, ())
+        if len(offsets) <= limit:
             parts.append(text)
             owner.append(row)
             weight.append(1.0)
