@@ -580,3 +580,24 @@ def test_the_coproduction_report_shows_only_stable_topics_a_person_has_named(bui
     blocks = cp.named_topics(ctx)
     assert [b.items for b in blocks if hasattr(b, "items")] == [["Buses and early shifts"]]
     assert "Other things people raised" in html_text(cp.what_you_told_us(ctx))
+
+
+def test_report_sections_load_without_the_redaction_models():
+    """A notebook kernel imports the report sections only: the runner's release gate, and
+    with it Presidio, transformers and torch, must not load in every report's kernel."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from toolkit.reports import coproduction, overview, sections\n"
+        "from toolkit.reports.context import ReportContext\n"
+        "heavy = ['presidio_analyzer', 'torch', 'transformers', 'spacy', 'bertopic']\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+        "from toolkit.reports import run_reports\n"
+        "print(run_reports.__module__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["", "toolkit.reports.runner"]

@@ -10,15 +10,26 @@ through the accessible blocks of :mod:`toolkit.reports.display`. Rendering is in
 Running the notebooks takes minutes (papermill, then HTML and PDF in Chromium), so the
 example is shown rather than run (``tests/test_report_run.py`` runs it)::
 
+    from toolkit.reports.runner import run_reports
+
     run = run_reports("surveys/example", jobs=2)
     run.counts()        # {'ready': 7}
 """
 
 from __future__ import annotations
 
-from toolkit.reports.runner import ReportResult, ReportRun, run_reports
-
 __all__ = ["ReportResult", "ReportRun", "run_reports", "run_stage"]
+
+
+def __getattr__(name: str):
+    # The runner (and through its release gate, Presidio and torch) loads only when asked
+    # for: every report notebook imports this package for its sections, and loading those
+    # in each notebook's kernel took 6 s of the 11 s a report takes to run.
+    if name in ("ReportResult", "ReportRun", "run_reports"):
+        from toolkit.reports import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_stage(ctx) -> dict:
@@ -28,6 +39,8 @@ def run_stage(ctx) -> dict:
     written, or every stage would rerun next time): they are counted in the result and
     described in ``ctx.notes["reports"]``; ``lxt report`` on its own exits 1 for them.
     """
+    from toolkit.reports.runner import run_reports
+
     run = run_reports(
         ctx.study.folder,
         cohorts=ctx.cohorts,
