@@ -293,3 +293,20 @@ def test_single_label_picks_the_way_to_choose_the_best_code_by_cross_validation(
     assert coder.relative_ == (relative > plain)
     # Whichever was chosen, every text gets exactly one code.
     assert (coder.decide(proba).sum(axis=1) == 1).all()
+
+
+def test_codes_learned_in_two_processes_equal_those_learned_in_one():
+    texts, long = corpus(n=150, seed=11)
+    labels = pd.DataFrame({"transport": [0] * len(texts), "childcare": [0] * len(texts)})
+    for i, code in long:
+        labels.loc[int(i[1:]), code] = 1
+    said = [t["text"] for t in texts]
+    one = TextCoder(embedding=None, jobs=1).fit(said, labels)
+    two = TextCoder(embedding=None, jobs=2).fit(said, labels)
+    assert one.learned_codes == two.learned_codes == ["transport", "childcare"]
+    for code in one.learned_codes:
+        np.testing.assert_array_equal(one.models_[code].coef_, two.models_[code].coef_)
+        assert one.thresholds_[code] == two.thresholds_[code]
+    np.testing.assert_array_equal(one.oof_, two.oof_)
+    pd.testing.assert_frame_equal(one.metrics_, two.metrics_)
+    assert two.metrics_.set_index("code").loc["transport", "f1"] > 0.9

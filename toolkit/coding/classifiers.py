@@ -306,6 +306,7 @@ def learn_from_decisions(
     min_negatives: int = MIN_NEGATIVES,
     features: np.ndarray | None = None,
     suggested: pd.DataFrame | None = None,
+    jobs: int = 1,
 ) -> LearnedCoder:
     """Train per-code classifiers from the decision log on the current segments.
 
@@ -314,7 +315,8 @@ def learn_from_decisions(
     embedded only if some code has enough decisions (embedding is the slow part). With
     ``suggested`` (the codebook's codings, ``seg_id, code``), unreviewed segments the codebook
     does not suggest a code for are presumed "no"s for it, and a classifier is used only where
-    it beats the codebook on the whole study (:func:`compare_with_codebook`).
+    it beats the codebook on the whole study (:func:`compare_with_codebook`). ``jobs``:
+    processes that learn codes side by side (same results for any number).
     """
     labels = training_labels(decisions, codebook.codable_ids)
     labels = labels[labels["seg_id"].isin(set(segments["seg_id"]))]
@@ -351,6 +353,7 @@ def learn_from_decisions(
         features,
         (min_positives, min_negatives),
         suggested,
+        jobs,
     )
     if suggested is not None:
         learned = compare_with_codebook(learned, segments, suggested, seed)
@@ -367,6 +370,7 @@ def fit_text_coder(
     features: np.ndarray | None = None,
     minimum: tuple[int, int] = (MIN_POSITIVES, MIN_NEGATIVES),
     suggested: pd.DataFrame | None = None,
+    jobs: int = 1,
 ) -> LearnedCoder:
     """The study's learner: a :class:`~toolkit.coding.learner.TextCoder` on the decided segments.
 
@@ -417,6 +421,7 @@ def fit_text_coder(
         embedder=embedder,
         seed=seed,
         min_examples=2,  # readiness (enough decisions each way) is checked by the caller
+        jobs=jobs,
     ).fit(texts, matrix, vectors=vectors, weights=weights, groups=groups)
     by_code = labels.groupby("code")["label"]
     pos, total = by_code.sum(), by_code.count()

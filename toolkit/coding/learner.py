@@ -152,6 +152,48 @@ def _scores(
     return p, r, f
 
 
+def _out_of_fold(model, folds: int, seed: int, X, y, groups, weights) -> np.ndarray:
+    """Out-of-fold raw scores of copies of ``model``; texts of one group (near-duplicates)
+    share a fold.
+
+    Otherwise a text said by forty people, with or without "um" in front, would be in the
+    training and the test part at once, and cross-validated quality would measure memory
+    rather than learning.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    n_groups = len(np.unique(groups))
+    folds = int(min(folds, y.sum(), len(y) - y.sum()))
+    if n_groups < len(y):
+        positive_groups = len(np.unique(groups[y == 1]))
+        negative_groups = len(np.unique(groups[y == 0]))
+        folds = int(max(2, min(folds, positive_groups, negative_groups)))
+        cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splits = cv.split(np.zeros(len(y)), y, groups)
+    else:
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        splits = cv.split(np.zeros(len(y)), y)
+    raw = np.zeros(len(y))
+    for train, test in splits:
+        fitted = clone(model).fit(X[train], y[train], sample_weight=weights[train])
+        raw[test] = fitted.decision_function(X[test])
+    return raw
+
+
+def learn_code(model, folds: int, seed: int, X, y, groups, weights):
+    """One code's out-of-fold raw scores and its model fitted on all its examples.
+
+    A function of its arguments alone, so codes can be learned in separate processes with
+    the same results: liblinear seeds its generator from ``model``'s ``random_state`` at
+    every fit (in threads, fits would share that generator).
+    """
+    from sklearn.base import clone
+
+    raw = _out_of_fold(model, folds, seed, X, y, groups, weights)
+    return raw, clone(model).fit(X, y, sample_weight=weights)
+
+
 class TextCoder:
     """Per-code linear models on word, character and meaning features (fit / code).
 
@@ -177,6 +219,8 @@ class TextCoder:
         Seed of the fold split (and of the models), for identical re-runs.
     embedder : object, optional
         An embedder to use instead of building one from ``embedding`` (tests, benchmarks).
+    jobs : int
+        Processes that learn codes side by side. The results are the same for any number.
     """
 
     def __init__(
@@ -191,6 +235,7 @@ class TextCoder:
         folds: int = N_FOLDS,
         seed: int = 42,
         embedder=None,
+        jobs: int = 1,
     ):
         self.embedding = embedding
         self.classifier = classifier
@@ -202,6 +247,7 @@ class TextCoder:
         self.folds = folds
         self.seed = seed
         self.embedder = embedder
+        self.jobs = jobs
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -279,32 +325,6 @@ class TextCoder:
             C=self.C, class_weight="balanced", solver="liblinear", random_state=self.seed
         )
 
-    def _out_of_fold(self, X, y: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Out-of-fold raw scores; texts of one group (near-duplicates) share a fold.
-
-        Otherwise a text said by forty people, with or without "um" in front, would be in the
-        training and the test part at once, and cross-validated quality would measure memory
-        rather than learning.
-        """
-        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-        n_groups = len(np.unique(groups))
-        folds = int(min(self.folds, y.sum(), len(y) - y.sum()))
-        if n_groups < len(y):
-            positive_groups = len(np.unique(groups[y == 1]))
-            negative_groups = len(np.unique(groups[y == 0]))
-            folds = int(max(2, min(folds, positive_groups, negative_groups)))
-            cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-            splits = cv.split(np.zeros(len(y)), y, groups)
-        else:
-            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-            splits = cv.split(np.zeros(len(y)), y)
-        raw = np.zeros(len(y))
-        for train, test in splits:
-            model = self._model().fit(X[train], y[train], sample_weight=weights[train])
-            raw[test] = model.decision_function(X[test])
-        return raw
-
     def fit(
         self,
         texts: list[str],
@@ -347,7 +367,7 @@ class TextCoder:
         self.models_, self.calibrators_, self.thresholds_ = {}, {}, {}
         self.examples_ = {}
         oof = np.full((len(texts), len(self.codes_)), np.nan)
-        rows = []
+        rows, todo = [], []
         for j, code in enumerate(self.codes_):
             column = labels[code].to_numpy(dtype=float)
             known = ~np.isnan(column)
@@ -373,25 +393,40 @@ class TextCoder:
                 )
                 rows.append(record)
                 continue
-            Xk = X[np.flatnonzero(known)]
-            raw = self._out_of_fold(Xk, y, kept, w)
+            todo.append((j, code, known, y, w, kept, record))
+            rows.append(record)
+        learned = self._learn_codes(X, todo)
+        for (j, code, known, y, w, _, record), (raw, model) in zip(todo, learned, strict=True):
             # Platt scaling: a one-feature logistic regression maps raw scores to probabilities.
             calibrator = LogisticRegression(C=100.0).fit(raw[:, None], y, sample_weight=w)
             proba = calibrator.predict_proba(raw[:, None])[:, 1]
             oof[np.flatnonzero(known), j] = proba
             self.calibrators_[code] = calibrator
             self.thresholds_[code] = best_f1_threshold(y, proba, w)
-            self.models_[code] = self._model().fit(Xk, y, sample_weight=w)
+            self.models_[code] = model
             positives = np.flatnonzero(known)[y == 1]
             self.examples_[code] = {
                 "texts": [texts[i] for i in positives],
                 "vectors": self._example_vectors(X[positives], vectors, positives),
             }
             record.update({"trained": True, "threshold": self.thresholds_[code], "note": ""})
-            rows.append(record)
         self.metrics_ = pd.DataFrame(rows, columns=METRIC_COLUMNS)
         self._cross_validated_quality(labels, oof, weights)
         return self
+
+    def _learn_codes(self, X, todo: list) -> list:
+        """(out-of-fold raw scores, fitted model) per code in ``todo``, in ``self.jobs``
+        processes when there are several codes (:func:`learn_code`)."""
+        tasks = [
+            (self._model(), self.folds, self.seed, X[np.flatnonzero(known)], y, kept, w)
+            for _, _, known, y, w, kept, _ in todo
+        ]
+        jobs = getattr(self, "jobs", 1)  # models saved before ``jobs`` existed
+        if jobs <= 1 or len(tasks) <= 1:
+            return [learn_code(*task) for task in tasks]
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=min(jobs, len(tasks)))(delayed(learn_code)(*task) for task in tasks)
 
     def _example_vectors(self, X_rows, vectors, rows):
         """What "most similar coded example" compares: embeddings, else the word TF-IDF rows

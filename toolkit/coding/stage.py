@@ -52,7 +52,14 @@ def run_stage(ctx) -> dict:
         summary["review_round_rows_unmatched"] = rounds["unmatched"]
     log = read_decisions(study)
     learned = learn_from_decisions(
-        log, segments, book, embedder, seed=ctx.seed, features=scores, suggested=rule_rows
+        log,
+        segments,
+        book,
+        embedder,
+        seed=ctx.seed,
+        features=scores,
+        suggested=rule_rows,
+        jobs=ctx.jobs,
     )
     if learned.models:
         model_rows = learned.codings(segments)
