@@ -96,7 +96,10 @@ def run_command(
         "--jobs",
         "-j",
         min=1,
-        help="Processes to use where it helps (reports). Default: one per CPU core, at most 4.",
+        help=(
+            "Processes to use where it helps (learning codes, reports). "
+            "Default: one per CPU core, at most 4."
+        ),
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Output folder (default: outputs/<study> or $LXT_OUTPUTS/<study>)."
