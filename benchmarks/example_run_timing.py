@@ -36,6 +36,16 @@ REPO = Path(__file__).resolve().parent.parent
 STAGE_LINE = re.compile(r"^\s+([a-z_]+)\s+([\d.]+) s\b", re.MULTILINE)
 
 
+def version(tree: Path) -> str:
+    """The checkout's commit (short hash, "+changes" if its files differ), else its name."""
+    git = ["git", "-C", str(tree)]
+    done = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if done.returncode != 0:
+        return tree.name
+    dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True)
+    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def one_run(tree: Path, study: Path) -> dict:
     """Run `lxt run` from ``tree`` on a fresh copy of ``study``; total and stage seconds."""
     work = Path(tempfile.mkdtemp(prefix="lxt-run-bench-"))
@@ -52,7 +62,7 @@ def one_run(tree: Path, study: Path) -> dict:
             print(done.stdout[-2000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
             raise SystemExit(f"lxt run from {tree} failed (exit {done.returncode})")
         stages = {name: float(s) for name, s in STAGE_LINE.findall(done.stdout)}
-        return {"tree": str(tree), "total_s": round(seconds, 1), "stages_s": stages}
+        return {"version": version(tree), "total_s": round(seconds, 1), "stages_s": stages}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

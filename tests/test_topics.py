@@ -307,3 +307,23 @@ def test_command_line_reports_bad_input_without_traceback(tmp_path):
     assert result.returncode == 1
     assert "row 2" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_too_little_text_is_refused_before_any_model_loads(tmp_path, monkeypatch):
+    from toolkit.embeddings import backends
+    from toolkit.errors import UserError
+    from toolkit.topics.jsonl import read_texts, topics_for_texts
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the embedding model was asked for")
+
+    monkeypatch.setattr(backends, "get_embedder", no_model)
+    src = tmp_path / "in.jsonl"
+    # 25 lines, but only 3 different texts with content (and a filler answer).
+    said = ["The bus never comes.", "Nurses were kind.", "Parking is dear.", "N/A", "-"]
+    src.write_text(
+        "".join(json.dumps({"id": i, "text": said[i % 5]}) + "\n" for i in range(25)),
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError, match="only 3 different segments with content"):
+        topics_for_texts(read_texts(src))

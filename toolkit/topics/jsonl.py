@@ -56,10 +56,14 @@ def topics_for_texts(
     from toolkit.embeddings.backends import get_embedder
     from toolkit.topics.quality import npmi_per_topic
     from toolkit.topics.stability import topic_stability
-    from toolkit.topics.stage import model_topics
+    from toolkit.topics.stage import model_topics, skip_reason, spoken_mask
 
-    embedder = get_embedder(embedding, cache_dir=cache_dir, seed=seed)
     frame = records.assign(text=records["text"].astype(str))
+    # Too little text is said before the embedding model loads, which takes seconds.
+    reason = skip_reason(frame["text"].tolist(), spoken_mask(frame))
+    if reason:
+        raise UserError("Topics: " + reason)
+    embedder = get_embedder(embedding, cache_dir=cache_dir, seed=seed)
     fitted, embeddings, _ = model_topics(frame, embedder, seed=seed, min_topic_size=min_topic_size)
     texts = frame["text"].tolist()
     labels = {t: fitted.label(t) for t in set(fitted.topics.tolist())}
