@@ -417,16 +417,18 @@ class TextCoder:
     def _learn_codes(self, X, todo: list) -> list:
         """(out-of-fold raw scores, fitted model) per code in ``todo``, in ``self.jobs``
         processes when there are several codes (:func:`learn_code`)."""
-        tasks = [
+        # A generator: each code's rows of X are copied only when its turn comes, so at most
+        # a few copies exist at once however many codes there are.
+        tasks = (
             (self._model(), self.folds, self.seed, X[np.flatnonzero(known)], y, kept, w)
             for _, _, known, y, w, kept, _ in todo
-        ]
-        jobs = getattr(self, "jobs", 1)  # models saved before ``jobs`` existed
-        if jobs <= 1 or len(tasks) <= 1:
+        )
+        jobs = min(getattr(self, "jobs", 1), len(todo))  # models saved before ``jobs`` existed
+        if jobs <= 1:
             return [learn_code(*task) for task in tasks]
         from joblib import Parallel, delayed
 
-        return Parallel(n_jobs=min(jobs, len(tasks)))(delayed(learn_code)(*task) for task in tasks)
+        return Parallel(n_jobs=jobs)(delayed(learn_code)(*task) for task in tasks)
 
     def _example_vectors(self, X_rows, vectors, rows):
         """What "most similar coded example" compares: embeddings, else the word TF-IDF rows
