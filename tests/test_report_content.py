@@ -601,3 +601,20 @@ def test_report_sections_load_without_the_redaction_models():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     assert out == ["", "toolkit.reports.runner"]
+
+
+def test_the_evaluation_report_says_who_named_each_topic(built, tmp_path):
+    study, out = fresh(built, tmp_path)
+    ctx = ReportContext.load(study, "clacton", out)
+    text = html_text(rs.themes(ctx))
+    info = pd.read_parquet(out / "data/topic_info.parquet").set_index("topic")
+    shown = [t for t in info.index if t >= 0 and f" {info.loc[t, 'label']} Computer, " in text]
+    # Nobody has named a topic: every name in the table is the computer's suggestion.
+    assert "Named by" in text and "A person" not in text and shown
+    assert "a suggestion until someone on the research team renames" in text
+    # A peer researcher names the first topic shown; the table now says a person did.
+    info["named"] = info.index == shown[0]
+    info.reset_index().to_parquet(out / "data/topic_info.parquet", index=False)
+    text = html_text(rs.themes(ReportContext.load(study, "clacton", out)))
+    assert f" {info.loc[shown[0], 'label']} A person " in text
+    assert text.count("A person") == 1

@@ -690,6 +690,21 @@ def themes(ctx: ReportContext, top: int = 6) -> Section:
     return section
 
 
+def named_by(meta) -> str:
+    """Who gave a topic its name, for a report's topic table (``topic_info`` row).
+
+    >>> named_by({"named": True, "label_source": "phrase"})
+    'A person'
+    >>> named_by({"named": False, "label_source": "code"})
+    'Computer, from the codebook'
+    """
+    if bool(meta.get("named", False)):
+        return "A person"
+    if meta.get("label_source") == "code":
+        return "Computer, from the codebook"
+    return "Computer, from what people said"
+
+
 def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
     info = ctx.table("topic_info", cohort_only=False)
     topics = ctx.table("topics")
@@ -715,19 +730,25 @@ def _topic_blocks(ctx: ReportContext, segments, consenting, n) -> list:
         rows.append(
             [
                 str(meta.get("label", topic)),
+                named_by(meta),
                 keywords,
                 count_text(ctx, k),
                 "Yes" if stable else "No: treat with caution",
             ]
         )
-    display = pd.DataFrame(rows, columns=["Topic", "Key words", "People", "Stable across re-runs"])
+    display = pd.DataFrame(
+        rows, columns=["Topic", "Named by", "Key words", "People", "Stable across re-runs"]
+    )
     blocks = [
         Heading("Topics found by the computer", level=3),
         Markdown(
             ctx.say(
                 "A topic model grouped similar answers without using the codebook. A topic is "
                 "marked stable when it came back in most re-runs with different seeds; "
-                "unstable topics may be chance groupings."
+                "unstable topics may be chance groupings. A name given by the computer is a "
+                "short phrase people used in the topic, or the codebook code most of it has: "
+                "a suggestion until someone on the research team renames, merges or hides "
+                "the topic."
             )
         ),
         Table(
