@@ -13,7 +13,8 @@ Usage::
     .venv/bin/python benchmarks/example_run_timing.py [--runs 2] [--tree OTHER_CHECKOUT ...]
         [--json benchmarks/results/example_run_timing.json]
 
-Prints one line per run (total and per-stage seconds) and the median per tree.
+Prints one line per run (total and per-stage seconds) and the median per checkout, named by
+its commit.
 """
 
 from __future__ import annotations
@@ -85,15 +86,13 @@ def main() -> None:
             run = one_run(tree, args.study.resolve())
             results["runs"].append(run)
             stages = ", ".join(f"{k} {v:.0f}" for k, v in run["stages_s"].items())
-            print(f"run {i + 1}, {tree}: {run['total_s']} s ({stages})", flush=True)
-    results["median_total_s"] = {
-        str(tree): statistics.median(
-            r["total_s"] for r in results["runs"] if r["tree"] == str(tree)
-        )
-        for tree in trees
-    }
-    for tree, median in results["median_total_s"].items():
-        print(f"median, {tree}: {median} s")
+            print(f"run {i + 1}, {run['version']}: {run['total_s']} s ({stages})", flush=True)
+    totals: dict[str, list[float]] = {}
+    for run in results["runs"]:
+        totals.setdefault(run["version"], []).append(run["total_s"])
+    results["median_total_s"] = {v: round(statistics.median(t), 1) for v, t in totals.items()}
+    for name, median in results["median_total_s"].items():
+        print(f"median, {name}: {median} s")
     results["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
