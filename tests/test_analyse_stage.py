@@ -120,3 +120,27 @@ def test_tiny_study_is_analysed_without_revealing_anyone(built_tiny, tmp_path):
     core = pd.read_csv(root / "tables" / "core20plus5.csv", dtype=str)
     assert set(core["n_people"]) <= {"*", "0"}
     assert check_release(root / "tables", study=study) == []
+
+
+def test_hidden_topic_is_not_tested_against_outcomes(analysed):
+    _study, out, summary = analysed
+    table = pd.read_csv(out.tables / "associations.csv")
+    tested = set(table.loc[table["feature"].str.startswith("topic_"), "feature"])
+    # Topic 5 is hidden: it is neither tested nor counted in any outcome's FDR family.
+    assert "topic_5" not in tested
+    assert {f"topic_{k}" for k in range(5)} <= tested
+    # The study's own features table keeps it.
+    assert "topic_5" in out.read("features").columns
+    assert summary["associations_tested"] == int(table["p"].notna().sum())
+
+
+def test_features_without_hidden_topics_drops_mention_and_share():
+    from toolkit.outcomes.analyse import features_without_hidden_topics
+
+    features = pd.DataFrame(
+        {"pid": ["a"], "code_x": [1], "topic_1": [1], "topic_1_share": [0.5], "topic_10": [0]}
+    )
+    info = pd.DataFrame({"topic": [1, 10], "hidden": [True, False]})
+    kept = features_without_hidden_topics(features, info)
+    assert kept.columns.tolist() == ["pid", "code_x", "topic_10"]
+    assert features_without_hidden_topics(features, info.drop(columns="hidden")).equals(features)

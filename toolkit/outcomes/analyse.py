@@ -185,6 +185,23 @@ def run_associations(study, frame, specs, features) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def features_without_hidden_topics(
+    features: pd.DataFrame | None, topic_info: pd.DataFrame | None
+) -> pd.DataFrame | None:
+    """``features`` less the columns of topics people hid (study.yml ``topics.names``).
+
+    Hiding a topic says it is not a theme (small talk, a mix, an artefact), so it is not
+    tested against outcomes either: otherwise it could pass FDR and reach the forest plots,
+    and it would widen every outcome's family of tests. ``data/features`` keeps it.
+    """
+    from toolkit.outcomes.topic_effects import hidden_topics
+
+    if features is None:
+        return None
+    columns = {f"topic_{t}{end}" for t in hidden_topics(topic_info) for end in ("", "_share")}
+    return features.drop(columns=[c for c in features.columns if c in columns])
+
+
 def largest_topics(topic_info: pd.DataFrame | None, n: int) -> list[int]:
     """The ``n`` largest topics (outliers excluded), for charts that cannot show them all."""
     if topic_info is None or "size" not in topic_info.columns:
@@ -265,8 +282,9 @@ def load_analysis(ctx) -> Analysis:
         outcomes = build_outcomes(
             study, _maybe(out, "scores"), _maybe(out, "pathway"), _maybe(out, "responses")
         )
-    features, scores = _maybe(out, "features"), _maybe(out, "scores")
     topic_info = _maybe(out, "topic_info")
+    features = features_without_hidden_topics(_maybe(out, "features"), topic_info)
+    scores = _maybe(out, "scores")
     frame = person_frame(participants, outcomes, features, scores, specs)
     segments = _maybe(out, "segments")
     if segments is not None and "source" in segments.columns:

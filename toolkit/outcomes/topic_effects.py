@@ -71,6 +71,13 @@ def with_topic_labels(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFra
     return out
 
 
+def hidden_topics(topic_info: pd.DataFrame | None) -> set[int]:
+    """Topics people have hidden (``study.yml`` ``topics.names``); none without ``hidden``."""
+    if topic_info is None or "hidden" not in topic_info.columns:
+        return set()
+    return set(topic_info.loc[topic_info["hidden"].fillna(False).astype(bool), "topic"].astype(int))
+
+
 def without_hidden_topics(table: pd.DataFrame, topic_info: pd.DataFrame | None) -> pd.DataFrame:
     """Rows of ``table`` whose topic people have not hidden (``study.yml`` ``topics.names``).
 
@@ -81,10 +88,8 @@ def without_hidden_topics(table: pd.DataFrame, topic_info: pd.DataFrame | None) 
     >>> without_hidden_topics(pd.DataFrame({"topic": [0, 1, 1]}), info)["topic"].tolist()
     [0]
     """
-    if topic_info is None or "hidden" not in topic_info.columns:
-        return table
-    hidden = topic_info.loc[topic_info["hidden"].fillna(False).astype(bool), "topic"]
-    return table[~table["topic"].astype(int).isin(set(hidden.astype(int)))]
+    hidden = hidden_topics(topic_info)
+    return table[~table["topic"].astype(int).isin(hidden)] if hidden else table
 
 
 def _hc3_batch(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
