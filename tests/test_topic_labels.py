@@ -446,3 +446,37 @@ def test_a_label_never_runs_across_punctuation():
     # "helpful staff" is said in three segments, but each time across a full stop; no other
     # phrase is said twice, so the topic is named by its key words.
     assert (found.label, found.source) == ("Staff and questions", "keywords")
+
+
+def test_a_topic_of_verdicts_is_named_by_its_adjectives_not_by_negated_nouns():
+    said = [
+        "Good.",
+        "Perfect, no complaints.",
+        "Great.",
+        "Happy with my stay.",
+        "Perfect.",
+        "Good, great, no complaints",
+        "Good.",
+        "Perfect, good.",
+        "Great, good.",
+    ]
+    found = label_topics(said, [0] * len(said))[0]
+    # No phrase is said twice, and the best key words are verdicts: the label says them
+    # rather than "Complaints and stay", though people only said "no complaints".
+    assert found.source == "keywords"
+    assert found.keywords[:3] == ["good", "great", "complaints"]
+    assert found.label == "Good, great and perfect"
+
+
+def test_a_publishers_redaction_mark_is_never_a_word_of_a_label():
+    said = [
+        "Dr XXXX explained my treatment plan",
+        "Dr XXXX was so kind",
+        "Thank you Dr XXXX for the treatment plan",
+        "Dr XXXX listened to me",
+        "The treatment plan made sense after Dr XXXX explained it, on XX/XX/XXXX",
+    ]
+    found = label_topics(said, [0] * len(said))[0]
+    # "Dr XXXX" is said in every segment, but "XXXX" stands for a name someone removed.
+    assert found.label == "Treatment plan"
+    assert not any("xx" in word for word in found.keywords)

@@ -52,6 +52,8 @@ INTERVIEW_FILLERS = frozenset(
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS | INTERVIEW_FILLERS)
 # Redaction placeholders such as [PERSON_1] or [POSTCODE_2] are not words of the topic.
 PLACEHOLDER = re.compile(r"\[[A-Z_]+?_?\d*\]")
+# Publishers' own redaction marks ("Dr XXXX", "on XX/XX/XXXX") are not words either.
+MASK = re.compile(r"\b[xX]{2,}\b")
 TOKEN = re.compile(r"(?u)\b[a-z][a-z]+\b")
 # HTML entities left in text copied from web forms ("&nbsp;", "&#39;") are not words.
 HTML_ENTITY = re.compile(r"&(?:[a-z]+|#\d+);", re.IGNORECASE)
@@ -63,12 +65,15 @@ NON_ANSWERS = frozenset(
 
 
 def without_markup(text: str) -> str:
-    """The text with redaction placeholders and HTML entities blanked, capitals kept.
+    """The text with redaction placeholders, masks and HTML entities blanked, capitals kept.
 
     >>> without_markup("Told [PERSON_1] about the BUS&nbsp;")
     'Told   about the BUS '
+    >>> without_markup("Dr XXXX saw me on XX/XX/XXXX")
+    'Dr   saw me on  / / '
     """
-    return HTML_ENTITY.sub(" ", PLACEHOLDER.sub(" ", text)).replace("’", "'")
+    blanked = MASK.sub(" ", PLACEHOLDER.sub(" ", text))
+    return HTML_ENTITY.sub(" ", blanked).replace("’", "'")
 
 
 def preprocess(text: str) -> str:

@@ -359,6 +359,8 @@ class PhraseShapes:
         self.examples = examples
         self.known: dict[tuple, bool] = {}
         self.gerunds: dict[tuple, str] = {}
+        # Key words said as adjectives most of the time ("good", "perfect").
+        self.adjectives: dict[tuple, bool] = {}
         self.tagged = tagger() is not None
 
     def check(self, phrases: list[tuple]) -> None:
@@ -369,6 +371,7 @@ class PhraseShapes:
         places = [(phrase, *where) for phrase in new for where in self.examples[phrase]]
         pieces = [(_tagging_text(self.texts[row]), start, end) for _, row, start, end in places]
         votes: dict[tuple, list[bool]] = defaultdict(list)
+        describing: dict[tuple, list[bool]] = defaultdict(list)
         actions: dict[tuple, list[str]] = defaultdict(list)
         lemmas: list[str] = []
         found = tag_spans(pieces, lemmas) or []
@@ -377,10 +380,13 @@ class PhraseShapes:
         ):
             if len(phrase) == 1:  # a key word: a noun, even where it describes another
                 votes[phrase].append(phrase_tags[-1:] in (["NN"], ["NNS"], ["NNP"], ["NNPS"]))
+                describing[phrase].append(phrase_tags[-1:] in (["JJ"], ["JJR"], ["JJS"]))
                 continue
             votes[phrase].append(is_theme_shape(phrase_tags, following, preceding))
             if is_action_shape(phrase_tags, following, preceding):
                 actions[phrase].append(lemma)
+        for phrase, v in describing.items():
+            self.adjectives[phrase] = 2 * sum(v) > len(v)
         for phrase, v in votes.items():
             self.known[phrase] = 2 * sum(v) >= len(v)
             said = actions.get(phrase, [])
@@ -559,8 +565,18 @@ def _pick(ranked, used: TakenWords, shapes: PhraseShapes) -> tuple[tuple | None,
 def _keyword_label(
     words: list[str], used: TakenWords, surface: dict[tuple, Counter], shapes: PhraseShapes
 ) -> str:
-    """Fallback when no phrase names the topic: its two best nouns that are no label's head."""
+    """Fallback when no phrase names the topic: its two best nouns that are no label's head.
+
+    A topic whose two best key words are adjectives is made of verdicts ("Good.", "Perfect,
+    no complaints"): its nouns are incidental or negated ("Complaints and stay"), so it is
+    named by its three best adjectives instead ("Good, perfect and great").
+    """
     fresh = [w for w in words if not used.clashes((w,))] or words
+    said = [w for w in fresh if shapes.adjectives.get((w,), False)][:3]
+    if len(said) >= 2 and all(shapes.adjectives.get((w,), False) for w in words[:2]):
+        shown = [_display((w,), surface).lower() for w in said]
+        text = ", ".join(shown[:-1]) + " and " + shown[-1]
+        return text[:1].upper() + text[1:]
     if shapes.tagged:  # nouns first ("Weather and chaos"), other words only to make two
         nouns = [w for w in fresh if shapes((w,))]
         fresh = nouns + [w for w in fresh if w not in nouns]
