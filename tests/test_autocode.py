@@ -287,6 +287,22 @@ def test_stage_writes_rule_and_human_codings_and_reports_orphans(mini_study):
     assert "model" not in set(codings["source"])
 
 
+def test_stage_keeps_vectors_in_the_studys_own_cache(mini_study, monkeypatch, tmp_path):
+    from toolkit.embeddings.cache import text_keys
+
+    # No shared cache asked for: the user's cache folder must stay untouched.
+    monkeypatch.delenv("LXT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    study, outputs = mini_study
+    run_stage(StageContext(study=study, outputs=outputs, cohorts=["clacton"], progress=False))
+    shards = list((outputs.models / "embeddings").glob("*/shard-*.npz"))
+    cached = {bytes(k) for shard in shards for k in np.load(shard)["keys"]}
+    # Every segment's vector is in the study's cache, where the topics stage reads it.
+    texts = outputs.read("segments")["text"].astype(str).tolist()
+    assert {bytes(k) for k in text_keys(texts)} <= cached
+    assert not list((tmp_path / "user-cache").rglob("shard-*.npz"))
+
+
 def test_rerun_and_codebook_change_keep_every_decision(mini_study):
     study, outputs = mini_study
     segments = outputs.read("segments")

@@ -521,6 +521,7 @@ def learn_study(study_dir, top: int = 50, out=None):
     from toolkit.coding.decisions import read_decisions
     from toolkit.coding.suggest import AutoCoder
     from toolkit.embeddings.backends import make_embedder
+    from toolkit.embeddings.base import study_cache_dir
     from toolkit.errors import UserError
     from toolkit.study.config import load_study
     from toolkit.study.tables import StudyOutputs, write_csv
@@ -534,7 +535,7 @@ def learn_study(study_dir, top: int = 50, out=None):
     outputs = StudyOutputs.for_study(study, out)
     segments = outputs.read("segments")
     log = read_decisions(study)
-    embedder = make_embedder(study.topics.embedding, study.seed)
+    embedder = make_embedder(study.topics.embedding, study.seed, study_cache_dir(outputs))
     rule_rows, _ = AutoCoder(book, embedder, progress=True).code_segments(segments)
     learned = learn_from_decisions(log, segments, book, embedder, study.seed, suggested=rule_rows)
     queue = pd.DataFrame(columns=["seg_id", "code", "probability", "uncertainty", "text"])

@@ -39,6 +39,7 @@ from toolkit.coding.review_select import (
     same_text_groups,
     select_segments,
 )
+from toolkit.embeddings.base import study_cache_dir
 from toolkit.errors import Problem, UserError
 from toolkit.study.config import Study
 from toolkit.study.tables import StudyOutputs, atomic_path
@@ -269,8 +270,9 @@ def export_review(
     segments = outputs.read("segments")
     codings = outputs.read("codings")
     log = read_decisions(study)
+    cache = study_cache_dir(outputs)
     seg_ids, learned = _choose_segments(
-        study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order
+        study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order, cache
     )
     created = now_utc()
     batch_id = _batch_id(reviewer, created)
@@ -337,7 +339,7 @@ def _check_request(reviewer: str, out_path: Path, overwrite: bool) -> str:
 
 
 def _choose_segments(
-    study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order
+    study, reviewer, segments, codings, codebook, log, n, cohorts, segments_from, order, cache
 ) -> tuple[list[str], list[str] | None]:
     """The segments of the batch, and the learned ranking used (None: ranked by score)."""
     if segments_from is not None:
@@ -367,7 +369,9 @@ def _choose_segments(
         raise UserError(
             Problem("--order", "unknown order", value=order, expected="uncertain or score")
         )
-    learned = learned_ranking(study, segments, log, codebook) if order == "uncertain" else None
+    learned = (
+        learned_ranking(study, segments, log, codebook, cache) if order == "uncertain" else None
+    )
     seg_ids = select_segments(
         segments,
         codings,

@@ -23,6 +23,8 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from toolkit.coding.classifiers import (
@@ -50,9 +52,15 @@ def machine_suggestions(codings: pd.DataFrame, codable_ids: list[str]) -> pd.Dat
 
 
 def learned_ranking(
-    study: Study, segments: pd.DataFrame, decisions: pd.DataFrame, codebook: Codebook
+    study: Study,
+    segments: pd.DataFrame,
+    decisions: pd.DataFrame,
+    codebook: Codebook,
+    cache_dir: Path | None = None,
 ) -> list[str] | None:
     """Segment ids, most uncertain first, from classifiers trained on people's decisions.
+
+    ``cache_dir``: the study's embedding cache (:func:`toolkit.embeddings.base.study_cache_dir`).
 
     ``None`` when no code has enough decisions yet (then the caller falls back to ranking by
     suggestion score).
@@ -66,7 +74,7 @@ def learned_ranking(
         (counts["sum"] >= MIN_POSITIVES) & (counts["count"] - counts["sum"] >= MIN_NEGATIVES)
     ).any():
         return None
-    embedder = make_embedder(study.topics.embedding, seed=study.seed)
+    embedder = make_embedder(study.topics.embedding, seed=study.seed, cache_dir=cache_dir)
     learned = learn_from_decisions(decisions, segments, codebook, embedder, seed=study.seed)
     if not learned.models or learned.vectors is None:
         return None

@@ -21,6 +21,7 @@ from toolkit.coding.decisions import human_codings, orphaned_decisions, read_dec
 from toolkit.coding.review_rounds import import_review_rounds
 from toolkit.coding.suggest import AutoCoder
 from toolkit.embeddings.backends import make_embedder
+from toolkit.embeddings.base import study_cache_dir
 from toolkit.study.tables import CODING_COLUMNS, write_csv
 
 
@@ -36,7 +37,10 @@ def run_stage(ctx) -> dict:
     study = ctx.study
     book = load_study_codebook(study)
     segments = ctx.outputs.read("segments")
-    embedder = make_embedder(study.topics.embedding, seed=ctx.seed)
+    # The study's own cache, which the topics stage reads too: each text is embedded once,
+    # and the vectors of a sensitive study stay (and are deleted) with its outputs.
+    cache = study_cache_dir(ctx.outputs)
+    embedder = make_embedder(study.topics.embedding, seed=ctx.seed, cache_dir=cache)
     # Machine rows carry no decision time (decided_at ""), so a re-run rebuilds the same table.
     coder = AutoCoder(book, embedder, progress=ctx.progress)
     rule_rows, scores = coder.code_segments(segments)

@@ -150,8 +150,12 @@ def get_embedder(
     return TfidfEmbedder(cache_dir=cache_dir, use_cache=use_cache, seed=seed)
 
 
-def make_embedder(name: str | None, seed: int = 42):
-    """The embedding backend for semantic similarity (``None`` or ``"none"``: patterns only)."""
+def make_embedder(name: str | None, seed: int = 42, cache_dir: str | Path | None = None):
+    """The embedding backend for semantic similarity (``None`` or ``"none"``: patterns only).
+
+    ``cache_dir``: a study's own cache (:func:`toolkit.embeddings.base.study_cache_dir`);
+    None uses the user's cache folder (for files that belong to no study).
+    """
     if name in (None, "none"):
         return None
-    return get_embedder(name, seed=seed)
+    return get_embedder(name, cache_dir=cache_dir, seed=seed)

@@ -29,6 +29,17 @@ def default_cache_dir() -> Path:
     return cache_root() / "embeddings"
 
 
+def study_cache_dir(outputs) -> Path:
+    """Embedding cache of a study: ``$LXT_CACHE_DIR/embeddings`` or inside its outputs.
+
+    Kept with the study's outputs by default, so vectors of a sensitive study are deleted
+    with them; point ``LXT_CACHE_DIR`` elsewhere to share a cache between builds. Every stage
+    of a study (coding, topics, review selection) uses it, so each text is embedded once.
+    """
+    env = os.environ.get("LXT_CACHE_DIR")
+    return Path(env).expanduser() / "embeddings" if env else outputs.models / "embeddings"
+
+
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (all-zero rows stay zero)."""
     vectors = np.asarray(vectors, dtype=np.float32)

@@ -33,7 +33,6 @@ The stage embeds every segment and fits BERTopic, so the example is shown rather
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.embeddings.backends import Embedder, get_embedder
+from toolkit.embeddings.base import study_cache_dir as stage_cache_dir
 from toolkit.errors import SMALL_CORPUS_NOTE, TOO_LITTLE_TEXT, TOPIC_MERGE_NOT_FOUND
 from toolkit.study.tables import StudyOutputs
 from toolkit.topics.filler import filler_mask
@@ -61,16 +61,6 @@ from toolkit.topics.stability import topic_stability
 
 log = logging.getLogger(__name__)
 MOSTLY_CODE_SHARE = 0.6
-
-
-def stage_cache_dir(outputs: StudyOutputs) -> Path:
-    """Embedding cache of a study: ``$LXT_CACHE_DIR/embeddings`` or inside its outputs.
-
-    Kept with the study's outputs by default, so vectors of a sensitive study are deleted
-    with them; point ``LXT_CACHE_DIR`` elsewhere to share a cache between builds.
-    """
-    env = os.environ.get("LXT_CACHE_DIR")
-    return Path(env).expanduser() / "embeddings" if env else outputs.models / "embeddings"
 
 
 def codebook_guidance(study, mode: str) -> list | None:
