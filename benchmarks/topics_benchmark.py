@@ -11,7 +11,9 @@ Usage (from the repository root; writes JSON results to benchmarks/results/):
 parameters: wall time, peak memory, outlier share, NPMI, diversity and agreement (NMI, ARI)
 with the planted themes in ``truth/themes.csv`` (segments with exactly one planted theme,
 matched by text; NMI is sklearn's arithmetic-mean NMI, and the chance-adjusted AMI is reported
-beside it because NMI rises with the number of clusters). NPMI of both sides is computed by the
+beside it because NMI rises with the number of clusters), and how many topics are mostly
+(half or more) one planted group, the generator's small talk counting as a group, with the
+median share of a topic's largest group. NPMI of both sides is computed by the
 same function over the same segments. Both fits compute UMAP (the pipeline's reduction cache
 is off for them). Also the cold (empty cache) and warm (cached embeddings and UMAP reductions)
 time of embed + fit, as a re-run of the stage with unchanged inputs. Each measurement runs in
@@ -91,6 +93,34 @@ def planted_labels(study: Path, texts: list[str]) -> list[str | None]:
     return [by_text.get(t) for t in texts]
 
 
+def planted_groups(study: Path, texts: list[str]) -> list[str | None]:
+    """Each text's planted theme, with the generator's deliberate small talk as one more group
+    ("(no theme)"); None for a text with several themes or none on record."""
+    import pandas as pd
+
+    truth = pd.read_csv(study / "truth" / "themes.csv")
+    truth = truth.assign(themes=truth["themes"].fillna("(no theme)"))
+    truth = truth[~truth["themes"].astype(str).str.contains(";")]
+    by_text = truth.groupby("sentence")["themes"].agg(lambda s: s.mode().iat[0]).to_dict()
+    return [by_text.get(t) for t in texts]
+
+
+def topic_purity(topics, groups) -> dict:
+    """How many topics are mostly one planted group: a topic that mixes several themes has
+    no theme a label could name, however the label is chosen."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"topic": topics, "group": groups}).dropna()
+    frame = frame[frame["topic"] >= 0]
+    if frame.empty:
+        return {"topics_mostly_one_theme": 0, "median_topic_purity": float("nan")}
+    share = frame.groupby("topic")["group"].agg(lambda s: s.value_counts(normalize=True).iat[0])
+    return {
+        "topics_mostly_one_theme": int((share >= 0.5).sum()),
+        "median_topic_purity": round(float(share.median()), 4),
+    }
+
+
 def _quality(topics, words, texts, study, queue_extra):
     import numpy as np
     from sklearn.metrics import (
@@ -114,6 +144,7 @@ def _quality(topics, words, texts, study, queue_extra):
         "ari_planted": round(float(adjusted_rand_score(truth, topics[mask])), 4),
         "ami_planted": round(float(adjusted_mutual_info_score(truth, topics[mask])), 4),
         "n_planted_segments": int(mask.sum()),
+        **topic_purity(topics, planted_groups(study, texts)),
         **queue_extra,
     }
 
