@@ -84,23 +84,17 @@ def build_segments(study: Path, out: Path):
     return pd.read_parquet(out / "data" / "segments.parquet")
 
 
-def planted_labels(study: Path, texts: list[str]) -> list[str | None]:
+def planted_labels(study: Path, texts: list[str], no_theme: str | None = None) -> list[str | None]:
+    """Each text's one planted theme; None for several themes or none on record.
+
+    ``no_theme`` names the generator's deliberate small talk as one more group instead.
+    """
     import pandas as pd
 
     truth = pd.read_csv(study / "truth" / "themes.csv")
+    if no_theme is not None:
+        truth = truth.assign(themes=truth["themes"].fillna(no_theme))
     truth = truth[truth["themes"].notna() & ~truth["themes"].astype(str).str.contains(";")]
-    by_text = truth.groupby("sentence")["themes"].agg(lambda s: s.mode().iat[0]).to_dict()
-    return [by_text.get(t) for t in texts]
-
-
-def planted_groups(study: Path, texts: list[str]) -> list[str | None]:
-    """Each text's planted theme, with the generator's deliberate small talk as one more group
-    ("(no theme)"); None for a text with several themes or none on record."""
-    import pandas as pd
-
-    truth = pd.read_csv(study / "truth" / "themes.csv")
-    truth = truth.assign(themes=truth["themes"].fillna("(no theme)"))
-    truth = truth[~truth["themes"].astype(str).str.contains(";")]
     by_text = truth.groupby("sentence")["themes"].agg(lambda s: s.mode().iat[0]).to_dict()
     return [by_text.get(t) for t in texts]
 
@@ -144,7 +138,7 @@ def _quality(topics, words, texts, study, queue_extra):
         "ari_planted": round(float(adjusted_rand_score(truth, topics[mask])), 4),
         "ami_planted": round(float(adjusted_mutual_info_score(truth, topics[mask])), 4),
         "n_planted_segments": int(mask.sum()),
-        **topic_purity(topics, planted_groups(study, texts)),
+        **topic_purity(topics, planted_labels(study, texts, no_theme="(no theme)")),
         **queue_extra,
     }
 
