@@ -175,3 +175,24 @@ def test_stage_reads_documents_and_turns_and_writes_segments(tmp_path, documents
     assert summary == {"documents": 2, "segments": 6, "transcript_segments": 4}
     assert segs["doc_id"].tolist() == ["a1", "a1", "t1", "t1", "t1", "t1"]
     assert segs["start"].dtype == "int64"
+
+
+def test_an_opening_mark_after_a_full_stop_starts_the_next_sentence():
+    text = (
+        "I'd be forty quid better off, which isn't much. [PERSON_1] from the programme rang me. "
+        'She said "no". "Why not?" I asked her. I was late. (The bus broke down again.)'
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "I'd be forty quid better off, which isn't much.",
+        "[PERSON_1] from the programme rang me.",
+        'She said "no".',
+        '"Why not?" I asked her.',
+        "I was late.",
+        "(The bus broke down again.)",
+    ]
+    # A closing quote after the full stop stays with its sentence.
+    said = 'She said "no." Then I left the room.'
+    assert [said[s:e] for s, e in split_sentences(said)] == [
+        'She said "no."',
+        "Then I left the room.",
+    ]

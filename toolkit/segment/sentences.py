@@ -38,6 +38,10 @@ from toolkit.study.tables import SEGMENT_COLUMNS
 MIN_WORDS = 3
 _WORD = re.compile(r"\w+")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+# Marks that open what follows them. spaCy's sentencizer keeps every punctuation mark after a
+# full stop with the sentence it ends, so "much. [PERSON_1] I said" became "much. [" and
+# "PERSON_1] I said": a broken placeholder that quote filters no longer recognise.
+_OPENERS = "([{\"'“‘"
 
 
 def segment_id(doc_id: str, start: int, end: int, text: str) -> str:
@@ -97,7 +101,30 @@ def _split_many(texts: list[str], min_words: int = MIN_WORDS) -> list[list[tuple
             s, e = _trim(texts[i], a + sent.start_char, a + sent.end_char)
             if e > s:
                 raw[i].append((s, e))
+    raw = [_openers_forward(spans, text) for spans, text in zip(raw, texts, strict=True)]
     return [_join_fragments(spans, text, min_words) for spans, text in zip(raw, texts, strict=True)]
+
+
+def _openers_forward(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Move opening marks that end a sentence after a space ("fine. [", "no. \u201c") to the
+    start of the next sentence, where they belong.
+
+    >>> text = 'It was fine. [PERSON_1] said hello. "Why?" I asked him.'
+    >>> [text[s:e] for s, e in split_sentences(text)]
+    ['It was fine.', '[PERSON_1] said hello.', '"Why?" I asked him.']
+    """
+    out = list(spans)
+    for k in range(len(out) - 1):
+        s, e = out[k]
+        following, end = out[k + 1]
+        cut = e
+        while cut > s and text[cut - 1] in _OPENERS:
+            cut -= 1
+        if cut in (e, s) or not text[cut - 1].isspace() or text[e:following].strip():
+            continue
+        out[k] = _trim(text, s, cut)
+        out[k + 1] = (cut, end)
+    return [(s, e) for s, e in out if e > s]
 
 
 def _join_fragments(
